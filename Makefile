@@ -1,0 +1,58 @@
+# trove's entry point. `make run` and `make test` work on a fresh Debian 12
+# machine: both install what they need first (hack/deps.sh skips what dpkg
+# already has; hack/kube-tools.sh keeps a pinned kubectl/helm in build/tools).
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+RUN_ARGS ?=
+export CCACHE_DIR ?= $(HOME)/.cache/ccache
+export CCACHE_MAXSIZE ?= 5G
+
+.PHONY: all deps tools build run test test-release test-asan test-tsan bench bench-soak fmt lint images clean
+
+all: build
+
+deps:
+	@bash hack/deps.sh
+
+tools: deps
+	@bash hack/kube-tools.sh build/tools
+
+build/release/build.ninja: CMakeLists.txt CMakePresets.json | deps
+	@cmake --preset release >/dev/null
+
+build: deps build/release/build.ninja
+	@cmake --build --preset release -j $(JOBS)
+
+run: build
+	@bash hack/run-local.sh $(RUN_ARGS)
+
+# Every test, in the release preset and again under ASan+UBSan.
+test: tools
+	@bash hack/test.sh
+
+test-release: tools
+	@bash hack/test.sh release
+
+test-asan: tools
+	@bash hack/test.sh asan
+
+test-tsan: tools
+	@bash hack/test.sh tsan
+
+bench: tools
+	@bash hack/bench/run.sh quick
+
+bench-soak: tools
+	@bash hack/bench/run.sh soak
+
+fmt: deps
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+lint: deps build/release/build.ninja
+	@bash hack/lint.sh
+
+images:
+	@bash hack/images.sh
+
+clean:
+	rm -rf build/release build/debug build/asan build/tsan

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs every Debian package trove needs, once. Idempotent: packages that
+# `dpkg -s` already reports installed are skipped, and `apt-get update` runs
+# only when something is missing, so a warm machine pays nothing.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build ccache make pkg-config git unzip curl
+  clang-format clang-tidy
+  # libraries (DESIGN.md "Stack")
+  libboost1.81-dev libsimdjson-dev rapidjson-dev libjemalloc-dev
+  prometheus-cpp-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
+  # real components the tests and benchmarks use
+  prometheus nginx-light wrk gnuplot-nox
+  python3 python3-websockets
+)
+
+missing=()
+# The machine image ships Node.js with its own npm (which conflicts with
+# Debian's npm package); only a machine without npm gets Debian's.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+for p in "${packages[@]}"; do
+  if ! dpkg -s "$p" >/dev/null 2>&1 || ! dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "deps: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian's nginx and prometheus packages start system services; trove's
+  # tests start their own instances on loopback ports, so stop the defaults.
+  if command -v systemctl >/dev/null 2>&1; then
+    $SUDO systemctl disable --now nginx prometheus >/dev/null 2>&1 || true
+  fi
+  $SUDO pkill -x nginx >/dev/null 2>&1 || true
+  $SUDO pkill -x prometheus >/dev/null 2>&1 || true
+else
+  echo "deps: all ${#packages[@]} Debian packages already installed"
+fi
