@@ -6,6 +6,10 @@ JOBS ?= $(shell nproc)
 RUN_ARGS ?=
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
 export CCACHE_MAXSIZE ?= 5G
+# Paths relative to the checkout, so a fresh clone in another folder (CI)
+# hits the same cache entries.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
 .PHONY: all deps tools build run test test-release test-asan test-tsan bench bench-soak fmt lint images clean
 
