@@ -1,0 +1,41 @@
+// Small JSON helpers over RapidJSON for the admin API and configuration
+// echoes (DESIGN.md: RapidJSON everywhere but the ingest hot path).
+#pragma once
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace trove::common {
+
+// Parses `text` into `doc`. Returns an error message ("offset N: reason") or
+// nullopt on success. Requires a JSON object at the top level when
+// `require_object`.
+std::optional<std::string> ParseJson(std::string_view text, rapidjson::Document& doc,
+                                     bool require_object = true);
+
+// Result of reading one unsigned integer member.
+enum class JsonFieldStatus { kOk, kMissing, kWrongType };
+JsonFieldStatus GetUint64Member(const rapidjson::Value& object, const char* name,
+                                std::uint64_t& out);
+
+// Appends `text` as a quoted, escaped JSON string.
+void AppendJsonString(std::string& out, std::string_view text);
+
+// Writes into a std::string through a RapidJSON Writer.
+class JsonStringWriter {
+ public:
+  rapidjson::Writer<rapidjson::StringBuffer>& w() { return writer_; }
+  [[nodiscard]] std::string str() const { return {buffer_.GetString(), buffer_.GetSize()}; }
+
+ private:
+  rapidjson::StringBuffer buffer_;
+  rapidjson::Writer<rapidjson::StringBuffer> writer_{buffer_};
+};
+
+}  // namespace trove::common

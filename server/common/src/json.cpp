@@ -1,0 +1,61 @@
+#include "trove/common/json.hpp"
+
+#include <rapidjson/error/en.h>
+
+namespace trove::common {
+
+std::optional<std::string> ParseJson(std::string_view text, rapidjson::Document& doc,
+                                     bool require_object) {
+  doc.Parse(text.data(), text.size());
+  if (doc.HasParseError()) {
+    return "offset " + std::to_string(doc.GetErrorOffset()) + ": " +
+           rapidjson::GetParseError_En(doc.GetParseError());
+  }
+  if (require_object && !doc.IsObject()) return std::string("expected a JSON object");
+  return std::nullopt;
+}
+
+JsonFieldStatus GetUint64Member(const rapidjson::Value& object, const char* name,
+                                std::uint64_t& out) {
+  auto it = object.FindMember(name);
+  if (it == object.MemberEnd()) return JsonFieldStatus::kMissing;
+  if (!it->value.IsUint64()) return JsonFieldStatus::kWrongType;
+  out = it->value.GetUint64();
+  return JsonFieldStatus::kOk;
+}
+
+void AppendJsonString(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xF];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+}  // namespace trove::common

@@ -1,0 +1,81 @@
+#include "trove/common/route_table.hpp"
+
+#include "trove/common/token.hpp"
+
+namespace trove::common {
+
+RouteTable::RouteTable(std::string token) : token_(std::move(token)) {}
+
+RouteTable& RouteTable::Add(Route route) {
+  routes_.push_back(std::move(route));
+  return *this;
+}
+
+bool RouteTable::Authorized(const HttpRequest& request) const {
+  if (token_.empty()) return false;
+  std::string_view presented = BearerToken(request.Header("Authorization"));
+  return !presented.empty() && ConstantTimeEquals(presented, token_);
+}
+
+std::string RouteTable::HelpText() const {
+  std::string text = "trove admin endpoints:\n";
+  auto line = [&text](std::string_view method, std::string_view path, bool mutates,
+                      bool needs_token, std::string_view help) {
+    text += "  ";
+    text += method;
+    text += ' ';
+    text += path;
+    if (mutates) text += " [mutates]";
+    if (needs_token) text += " [token]";
+    text += ": ";
+    text += help;
+    text += '\n';
+  };
+  line("GET", "/help", false, false, "this list");
+  for (const Route& r : routes_)
+    line(r.method, r.path, r.mutates, r.needs_token, r.help);
+  return text;
+}
+
+HttpResponse RouteTable::Dispatch(const HttpRequest& request) const {
+  const std::string_view path = request.Path();
+  const std::string_view method =
+      request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
+  if (path == "/help") {
+    if (method != "GET") {
+      HttpResponse r = HttpResponse::Text(405, "method not allowed\n");
+      r.headers.emplace_back("Allow", "GET");
+      return r;
+    }
+    return HttpResponse::Text(200, HelpText());
+  }
+  std::string allow;
+  for (const Route& route : routes_) {
+    if (route.path != path) continue;
+    if (route.method != method) {
+      if (!allow.empty()) allow += ", ";
+      allow += route.method;
+      continue;
+    }
+    if (route.needs_token) {
+      if (token_.empty()) {
+        if (route.mutates) {
+          return HttpResponse::JsonError(403, "writes disabled: no admin token configured");
+        }
+      } else if (!Authorized(request)) {
+        HttpResponse r = HttpResponse::JsonError(401, "missing or wrong bearer token");
+        r.headers.emplace_back("WWW-Authenticate", "Bearer");
+        return r;
+      }
+    }
+    return route.handler(request);
+  }
+  if (!allow.empty()) {
+    HttpResponse r = HttpResponse::Text(405, "method not allowed\n");
+    r.headers.emplace_back("Allow", allow);
+    return r;
+  }
+  return HttpResponse::Text(404, "not found; see /help\n");
+}
+
+}  // namespace trove::common

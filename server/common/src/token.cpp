@@ -1,0 +1,52 @@
+#include "trove/common/token.hpp"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "trove/common/http_types.hpp"
+
+namespace trove::common {
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  // Fold every byte of the longer input so the time depends on lengths only;
+  // the length difference itself is folded into the result.
+  const std::size_t n = a.size() > b.size() ? a.size() : b.size();
+  unsigned diff = a.size() == b.size() ? 0u : 1u;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0u;
+    const auto y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0u;
+    diff |= x ^ y;
+  }
+  // Keep the compiler from short-circuiting the loop.
+  volatile unsigned sink = diff;
+  return sink == 0;
+}
+
+std::string_view BearerToken(std::string_view header) {
+  constexpr std::string_view kScheme = "bearer ";
+  if (header.size() <= kScheme.size()) return {};
+  if (!EqualsIgnoreCase(header.substr(0, kScheme.size()), kScheme)) return {};
+  std::string_view token = header.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ')
+    token.remove_prefix(1);
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
+    token.remove_suffix(1);
+  return token;
+}
+
+std::string ReadTokenFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("admin token file '" + path + "' cannot be read");
+  std::ostringstream content;
+  content << in.rdbuf();
+  std::string token = content.str();
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ' ||
+                            token.back() == '\t')) {
+    token.pop_back();
+  }
+  if (token.empty()) throw std::runtime_error("admin token file '" + path + "' is empty");
+  return token;
+}
+
+}  // namespace trove::common
