@@ -1,0 +1,206 @@
+{{/* Names and labels. */}}
+{{- define "trove.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "trove.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "trove.operatorName" -}}
+{{- printf "%s-operator" (include "trove.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "trove.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/name: {{ include "trove.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "trove.operatorSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "trove.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: operator
+{{- end }}
+
+{{- define "trove.serviceAccountName" -}}
+{{- if .Values.operator.serviceAccount.create }}
+{{- default (include "trove.operatorName" .) .Values.operator.serviceAccount.name }}
+{{- else }}
+{{- required "operator.serviceAccount.name is required when operator.serviceAccount.create=false" .Values.operator.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* image: (dict "root" $ "image" .Values.x.image) */}}
+{{- define "trove.image" -}}
+{{- $tag := default .root.Chart.AppVersion .image.tag }}
+{{- if .root.Values.imageRegistry }}
+{{- printf "%s/%s:%s" (trimSuffix "/" .root.Values.imageRegistry) .image.repository $tag }}
+{{- else }}
+{{- printf "%s:%s" .image.repository $tag }}
+{{- end }}
+{{- end }}
+
+{{/* Namespaces the operator watches ("" = all, cluster mode). */}}
+{{- define "trove.watchNamespaces" -}}
+{{- if eq .Values.operator.watch.mode "namespaced" }}
+{{- if not .Values.operator.watch.namespaces }}
+{{- fail "operator.watch.mode=namespaced needs operator.watch.namespaces (a non-empty list)" }}
+{{- end }}
+{{- join "," (uniq .Values.operator.watch.namespaces) }}
+{{- end }}
+{{- end }}
+
+{{/* Namespaces that get the admin-token Secret, one per line. */}}
+{{- define "trove.adminTokenNamespaces" -}}
+{{- $namespaces := list .Release.Namespace }}
+{{- if eq .Values.operator.watch.mode "namespaced" }}
+{{- $namespaces = concat $namespaces .Values.operator.watch.namespaces }}
+{{- end }}
+{{- $namespaces = concat $namespaces .Values.adminToken.extraNamespaces }}
+{{- join "\n" (uniq $namespaces) }}
+{{- end }}
+
+{{/*
+Native sidecar or plain container. Native sidecars (initContainers with
+restartPolicy: Always) start before and stop after the app containers; they
+are on by default from Kubernetes 1.29 (SidecarContainers beta).
+*/}}
+{{- define "trove.sidecarIsNative" -}}
+{{- $native := .Values.sidecar.native }}
+{{- if eq (toString $native) "auto" }}
+{{- if semverCompare ">=1.29.0-0" .Capabilities.KubeVersion.Version }}true{{ end }}
+{{- else if eq (toString $native) "true" }}true
+{{- end }}
+{{- end }}
+
+{{/* The sidecar container itself. Argument: the root context. */}}
+{{- define "trove.sidecarContainer" -}}
+{{- $s := .Values.sidecar -}}
+- name: trove
+  image: {{ include "trove.image" (dict "root" . "image" $s.image) }}
+  imagePullPolicy: {{ .Values.imagePullPolicy }}
+  {{- if include "trove.sidecarIsNative" . }}
+  restartPolicy: Always
+  {{- end }}
+  args:
+    - --bind=0.0.0.0
+    - --port={{ $s.dataPort }}
+    - --admin-bind=0.0.0.0
+    - --admin-port={{ $s.adminPort }}
+    - --admin-token-file=/var/run/trove/admin-token/{{ .Values.adminToken.key }}
+    - --arena-mib={{ $s.arenaMiB | int64 }}
+    - --epoch-ms={{ $s.epochMillis | int64 }}
+    - --max-boxes={{ $s.maxBoxes | int64 }}
+    {{- if $s.workers }}
+    - --workers={{ $s.workers | int64 }}
+    {{- end }}
+  ports:
+    - name: trove-data
+      containerPort: {{ $s.dataPort }}
+      protocol: TCP
+    - name: trove-admin
+      containerPort: {{ $s.adminPort }}
+      protocol: TCP
+  {{- if include "trove.sidecarIsNative" . }}
+  # A native sidecar holds back the app containers until it is ready.
+  startupProbe:
+    httpGet:
+      path: /readyz
+      port: trove-admin
+    periodSeconds: 1
+    failureThreshold: 30
+  {{- end }}
+  readinessProbe:
+    httpGet:
+      path: /readyz
+      port: trove-admin
+    periodSeconds: 5
+  livenessProbe:
+    httpGet:
+      path: /healthz
+      port: trove-admin
+    periodSeconds: 10
+    failureThreshold: 3
+  lifecycle:
+    preStop:
+      exec:
+        command:
+          - /bin/bash
+          - -c
+          - |
+            {{- .Files.Get "files/drain.sh" | nindent 12 }}
+  env:
+    - name: TROVE_ADMIN_PORT
+      value: {{ $s.adminPort | quote }}
+    - name: TROVE_TOKEN_FILE
+      value: /var/run/trove/admin-token/{{ .Values.adminToken.key }}
+    - name: DRAIN_SECONDS
+      value: {{ $s.drainSeconds | quote }}
+  resources:
+    {{- toYaml $s.resources | nindent 4 }}
+  securityContext:
+    {{- include "trove.containerSecurityContext" . | nindent 4 }}
+  volumeMounts:
+    - name: trove-admin-token
+      mountPath: /var/run/trove/admin-token
+      readOnly: true
+{{- end }}
+
+{{- define "trove.containerSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: [ALL]
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/*
+trove.sidecar: what a workload's pod template includes to carry the trove
+sidecar. Call it once per pod-spec section, and it renders the right part:
+
+  (dict "context" $ "section" "labels")          the pod labels the operator and the PodMonitor select on
+  (dict "context" $ "section" "initContainers")  the sidecar, when it is native (Kubernetes >= 1.29)
+  (dict "context" $ "section" "containers")      the sidecar, when it is a plain container
+  (dict "context" $ "section" "volumes")         the admin-token volume
+
+Sections that have nothing to add render nothing, so both container sections
+can always be included.
+*/}}
+{{- define "trove.sidecar" -}}
+{{- $root := .context }}
+{{- $native := include "trove.sidecarIsNative" $root }}
+{{- if eq .section "labels" }}
+{{- toYaml $root.Values.sidecar.podLabels }}
+{{- else if eq .section "initContainers" }}
+{{- if $native }}
+{{- include "trove.sidecarContainer" $root }}
+{{- end }}
+{{- else if eq .section "containers" }}
+{{- if not $native }}
+{{- include "trove.sidecarContainer" $root }}
+{{- end }}
+{{- else if eq .section "volumes" -}}
+- name: trove-admin-token
+  secret:
+    secretName: {{ $root.Values.adminToken.secretName }}
+    defaultMode: 0444
+{{- else }}
+{{- fail (printf "trove.sidecar: unknown section %q (labels, initContainers, containers, volumes)" .section) }}
+{{- end }}
+{{- end }}
