@@ -1,0 +1,222 @@
+#include "controller/hunt_status.hpp"
+
+#include <algorithm>
+#include <ctime>
+
+namespace trove::controller {
+
+namespace {
+
+using rapidjson::Document;
+using rapidjson::Value;
+
+// A message is for humans: name a handful of pods, count the rest.
+constexpr std::size_t kPodsNamedInMessage = 5;
+
+const char* reason_for(PodErrorKind k) {
+  switch (k) {
+    case PodErrorKind::kUnreachable:
+      return "SidecarUnreachable";
+    case PodErrorKind::kUnauthorized:
+      return "SidecarUnauthorized";
+    case PodErrorKind::kRejected:
+      return "SidecarRejected";
+    case PodErrorKind::kBadAnswer:
+      return "SidecarBadAnswer";
+    case PodErrorKind::kNone:
+      break;
+  }
+  return "SidecarError";
+}
+
+std::string str_member(const Value* obj, const char* name) {
+  if (obj == nullptr || !obj->IsObject()) return "";
+  auto it = obj->FindMember(name);
+  return it != obj->MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+const Value* find_pod_entry(const Value* previous, const std::string& name) {
+  if (previous == nullptr || !previous->IsObject()) return nullptr;
+  auto pods = previous->FindMember("pods");
+  if (pods == previous->MemberEnd() || !pods->value.IsArray()) return nullptr;
+  for (const auto& p : pods->value.GetArray()) {
+    if (str_member(&p, "name") == name) return &p;
+  }
+  return nullptr;
+}
+
+std::int64_t int_member(const Value* obj, const char* name) {
+  if (obj == nullptr || !obj->IsObject()) return -1;
+  auto it = obj->FindMember(name);
+  return it != obj->MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : -1;
+}
+
+struct ConditionSpec {
+  const char* type;
+  bool status;
+  std::string reason;
+  std::string message;
+};
+
+void add_condition(Document& doc, Value& list, const ConditionSpec& c, std::int64_t generation,
+                   const Value* previous, const std::string& now) {
+  auto& a = doc.GetAllocator();
+  const char* status = c.status ? "True" : "False";
+  std::string since = now;
+  if (previous != nullptr) {
+    const Value* old = find_condition(*previous, c.type);
+    if (old != nullptr && str_member(old, "status") == status) {
+      if (std::string t = str_member(old, "lastTransitionTime"); !t.empty()) since = t;
+    }
+  }
+  Value v(rapidjson::kObjectType);
+  v.AddMember("type", Value(c.type, a), a);
+  v.AddMember("status", Value(status, a), a);
+  v.AddMember("reason", Value(c.reason.c_str(), a), a);
+  v.AddMember("message", Value(c.message.c_str(), a), a);
+  v.AddMember("observedGeneration", generation, a);
+  v.AddMember("lastTransitionTime", Value(since.c_str(), a), a);
+  list.PushBack(v, a);
+}
+
+std::string join_limited(const std::vector<std::string>& items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size() && i < kPodsNamedInMessage; ++i) {
+    if (i) out += "; ";
+    out += items[i];
+  }
+  if (items.size() > kPodsNamedInMessage) {
+    out += "; and " + std::to_string(items.size() - kPodsNamedInMessage) + " more";
+  }
+  return out;
+}
+
+Value pod_entry(Document& doc, const PodOutcome& p, const Value* previous, const std::string& now) {
+  auto& a = doc.GetAllocator();
+  Value v(rapidjson::kObjectType);
+  v.AddMember("name", Value(p.name.c_str(), a), a);
+  const Value* old = find_pod_entry(previous, p.name);
+  if (p.running) {
+    const char* source = to_string(p.desired.source);
+    v.AddMember("arenaBytes", p.running->arena_bytes, a);
+    v.AddMember("epochMillis", p.running->epoch_millis, a);
+    v.AddMember("source", Value(source, a), a);
+    v.AddMember("generation", p.running->generation, a);
+    // appliedTime and decision describe the tuning; they move only with it.
+    const bool same = old != nullptr && int_member(old, "arenaBytes") == p.running->arena_bytes &&
+                      int_member(old, "epochMillis") == p.running->epoch_millis &&
+                      str_member(old, "source") == source;
+    std::string when = same ? str_member(old, "appliedTime") : "";
+    std::string decision = same ? str_member(old, "decision") : p.desired.decision;
+    if (when.empty()) when = now;
+    v.AddMember("appliedTime", Value(when.c_str(), a), a);
+    v.AddMember("decision", Value(decision.substr(0, 1024).c_str(), a), a);
+  }
+  if (!p.error.empty()) v.AddMember("lastError", Value(p.error.substr(0, 1024).c_str(), a), a);
+  return v;
+}
+
+}  // namespace
+
+const Value* find_condition(const Value& status, const char* type) {
+  if (!status.IsObject()) return nullptr;
+  auto conds = status.FindMember("conditions");
+  if (conds == status.MemberEnd() || !conds->value.IsArray()) return nullptr;
+  for (const auto& c : conds->value.GetArray()) {
+    if (str_member(&c, "type") == type) return &c;
+  }
+  return nullptr;
+}
+
+Document build_status(const StatusInput& in, const Value* previous) {
+  Document doc(rapidjson::kObjectType);
+  auto& a = doc.GetAllocator();
+  if (previous != nullptr && !previous->IsObject()) previous = nullptr;
+
+  std::size_t tuned = 0;
+  std::vector<std::string> errors;
+  PodErrorKind first_error = PodErrorKind::kNone;
+  for (const auto& p : in.pods) {
+    if (p.tuned()) ++tuned;
+    if (p.error_kind != PodErrorKind::kNone) {
+      if (first_error == PodErrorKind::kNone) first_error = p.error_kind;
+      errors.push_back("pod " + p.name + ": " + p.error);
+    }
+  }
+  std::vector<std::string> conflicts;
+  for (const auto& c : in.conflicts) {
+    conflicts.push_back("pod " + c.pod + " is tuned by older hunt " + c.owner);
+  }
+
+  doc.AddMember("observedGeneration", in.generation, a);
+  doc.AddMember("podCount", static_cast<std::uint64_t>(in.pods.size()), a);
+  doc.AddMember("tunedCount", static_cast<std::uint64_t>(tuned), a);
+  doc.AddMember("conflictCount", static_cast<std::uint64_t>(in.conflicts.size()), a);
+
+  const std::size_t pending = in.pods.size() - tuned;
+  ConditionSpec ready{"Ready", false, "", ""};
+  ConditionSpec progressing{"Progressing", false, "", ""};
+  ConditionSpec degraded{"Degraded", false, "AsExpected", "no errors"};
+  if (!in.spec_error.empty()) {
+    ready.reason = "InvalidSpec";
+    ready.message = in.spec_error;
+    progressing.reason = "InvalidSpec";
+    progressing.message = "nothing is tuned until the spec is fixed";
+    degraded = {"Degraded", true, "InvalidSpec", in.spec_error};
+  } else {
+    const std::string counts =
+        std::to_string(tuned) + " of " + std::to_string(in.pods.size()) + " pods tuned";
+    ready.status = pending == 0;
+    ready.reason = pending == 0 ? "AllPodsTuned" : "PodsNotTuned";
+    ready.message = counts;
+    progressing.status = pending > 0 && errors.size() < pending;
+    progressing.reason = progressing.status ? "Tuning" : "Settled";
+    progressing.message = counts;
+    if (!conflicts.empty() || !errors.empty()) {
+      std::vector<std::string> all = conflicts;
+      all.insert(all.end(), errors.begin(), errors.end());
+      degraded = {"Degraded", true, conflicts.empty() ? reason_for(first_error) : "Conflict",
+                  join_limited(all)};
+    }
+  }
+  Value conds(rapidjson::kArrayType);
+  add_condition(doc, conds, ready, in.generation, previous, in.now);
+  add_condition(doc, conds, progressing, in.generation, previous, in.now);
+  add_condition(doc, conds, degraded, in.generation, previous, in.now);
+  doc.AddMember("conditions", conds, a);
+
+  // Errors first (what an operator looks for), then by name; capped.
+  std::vector<const PodOutcome*> order;
+  for (const auto& p : in.pods)
+    order.push_back(&p);
+  std::sort(order.begin(), order.end(), [](const PodOutcome* x, const PodOutcome* y) {
+    const bool ex = x->error_kind != PodErrorKind::kNone;
+    const bool ey = y->error_kind != PodErrorKind::kNone;
+    return ex != ey ? ex : x->name < y->name;
+  });
+  Value pods(rapidjson::kArrayType);
+  for (std::size_t i = 0; i < order.size() && i < kMaxStatusPods; ++i) {
+    pods.PushBack(pod_entry(doc, *order[i], previous, in.now), a);
+  }
+  doc.AddMember("pods", pods, a);
+  const std::size_t omitted = order.size() > kMaxStatusPods ? order.size() - kMaxStatusPods : 0;
+  doc.AddMember("podsOmitted", static_cast<std::uint64_t>(omitted), a);
+  return doc;
+}
+
+bool same_status(const Value& built, const Value* previous) {
+  // rapidjson's operator== compares objects member-wise regardless of order
+  // and numbers by value, which is what "no-op write" means here.
+  return previous != nullptr && built == *previous;
+}
+
+std::string rfc3339_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace trove::controller

@@ -1,0 +1,93 @@
+#include "controller/sidecar_stats.hpp"
+
+#include <gtest/gtest.h>
+
+namespace trove::controller {
+namespace {
+
+constexpr const char* kStats =
+    R"({"tuning":{"arenaBytes":134217728,"epochMillis":16,"generation":2},
+   "workers":2,
+   "epoch":{"windowEpochs":120,
+            "highWaterBytes":{"p50":1000,"p90":2000,"p99":3000,"max":4000},
+            "resetMicros":{"p50":0.5,"p99":1.5,"max":3},
+            "purgeMicros":{"p50":10,"p99":120.5,"max":300},
+            "overflows":7},
+   "ingest":{"messagesPerSecond":12345.5,"accepted":10,"rejected":0},
+   "rssBytes":987654321,
+   "jemalloc":{"allocated":1,"active":2,"resident":3,"mapped":4,"retained":5,"metadata":6}})";
+
+TEST(SidecarStats, ContractExampleParses) {
+  std::string error;
+  auto s = parse_sidecar_stats(kStats, error);
+  ASSERT_TRUE(s.has_value()) << error;
+  EXPECT_EQ(s->tuning.arena_bytes, 134217728);
+  EXPECT_EQ(s->tuning.epoch_millis, 16);
+  EXPECT_EQ(s->tuning.generation, 2);
+  EXPECT_EQ(s->workers, 2);
+  EXPECT_EQ(s->window_epochs, 120);
+  EXPECT_EQ(s->high_water_p90, 2000);
+  EXPECT_EQ(s->high_water_p99, 3000);
+  EXPECT_EQ(s->high_water_max, 4000);
+  EXPECT_DOUBLE_EQ(s->reset_micros_p99, 1.5);
+  EXPECT_DOUBLE_EQ(s->purge_micros_p99, 120.5);
+  EXPECT_EQ(s->overflows, 7);
+  EXPECT_DOUBLE_EQ(s->messages_per_second, 12345.5);
+  EXPECT_EQ(s->rss_bytes, 987654321);
+}
+
+TEST(SidecarStats, MissingFiguresReadAsZeroButTuningIsRequired) {
+  std::string error;
+  auto s = parse_sidecar_stats(R"({"tuning":{"arenaBytes":1048576,"epochMillis":1}})", error);
+  ASSERT_TRUE(s.has_value()) << error;
+  EXPECT_EQ(s->window_epochs, 0);
+  EXPECT_EQ(s->workers, 1) << "a missing worker count must not divide by zero later";
+  EXPECT_FALSE(parse_sidecar_stats(R"({"workers":2})", error).has_value());
+  EXPECT_FALSE(parse_sidecar_stats(R"({"tuning":{"arenaBytes":-1,"epochMillis":16}})", error));
+  EXPECT_FALSE(parse_sidecar_stats(R"({"tuning":{"arenaBytes":"1","epochMillis":16}})", error));
+  EXPECT_FALSE(parse_sidecar_stats(R"({"tuning":{"arenaBytes":1048576,"epochMillis":0}})", error));
+}
+
+TEST(SidecarStats, HostileFiguresAreClampedNotTrusted) {
+  std::string error;
+  auto s = parse_sidecar_stats(R"({"tuning":{"arenaBytes":1048576,"epochMillis":16},
+      "workers":-3,"rssBytes":-1,
+      "epoch":{"windowEpochs":"many","highWaterBytes":{"p99":1e300,"max":18446744073709551615},
+               "resetMicros":{"p99":-5},"purgeMicros":{"p99":"x"},"overflows":2.5}})",
+                               error);
+  ASSERT_TRUE(s.has_value()) << error;
+  EXPECT_EQ(s->workers, 1);
+  EXPECT_EQ(s->rss_bytes, 0);
+  EXPECT_EQ(s->window_epochs, 0);
+  EXPECT_EQ(s->high_water_p99, INT64_MAX);
+  EXPECT_EQ(s->high_water_max, INT64_MAX);
+  EXPECT_EQ(s->reset_micros_p99, 0);
+  EXPECT_EQ(s->purge_micros_p99, 0);
+  EXPECT_EQ(s->overflows, 2);
+}
+
+TEST(SidecarStats, GarbageAndOversizedBodiesAreErrors) {
+  std::string error;
+  EXPECT_FALSE(parse_sidecar_stats("", error).has_value());
+  EXPECT_FALSE(parse_sidecar_stats("not json", error).has_value());
+  EXPECT_FALSE(parse_sidecar_stats("[1,2]", error).has_value());
+  EXPECT_FALSE(parse_sidecar_stats(R"({"tuning":)", error).has_value());
+  std::string huge = R"({"tuning":{"arenaBytes":1048576,"epochMillis":16},"pad":")" +
+                     std::string(70 * 1024, 'x') + "\"}";
+  EXPECT_FALSE(parse_sidecar_stats(huge, error).has_value());
+  EXPECT_NE(error.find("64 KiB"), std::string::npos);
+}
+
+TEST(SidecarStats, TuningRoundTrips) {
+  Tuning t{268435456, 8, 42};
+  std::string error;
+  auto back = parse_tuning(render_tuning(t), error);
+  ASSERT_TRUE(back.has_value()) << error;
+  EXPECT_EQ(back->arena_bytes, t.arena_bytes);
+  EXPECT_EQ(back->epoch_millis, t.epoch_millis);
+  EXPECT_EQ(back->generation, t.generation);
+  EXPECT_EQ(render_tuning(t), R"({"arenaBytes":268435456,"epochMillis":8,"generation":42})");
+}
+
+}  // namespace
+}  // namespace trove::controller
