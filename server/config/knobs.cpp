@@ -1,0 +1,110 @@
+// The knob table: every configuration key with its help and allowed range.
+#include <arpa/inet.h>
+
+#include <charconv>
+
+#include "config/server_config.hpp"
+
+namespace trove::config {
+namespace {
+
+std::string Invalid(const std::string& key, const std::string& value, const std::string& allowed) {
+  return "invalid value for " + key + ": '" + value + "' (allowed: " + allowed + ")";
+}
+
+Knob UintKnob(std::string key, std::string help, std::uint64_t ServerConfig::*field,
+              std::uint64_t min, std::uint64_t max) {
+  std::string allowed = std::to_string(min) + " .. " + std::to_string(max);
+  return Knob{key, std::move(help), allowed,
+              [=](ServerConfig& c, const std::string& text) -> std::optional<std::string> {
+                std::uint64_t value = 0;
+                auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+                if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size() ||
+                    value < min || value > max) {
+                  return Invalid(key, text, allowed);
+                }
+                c.*field = value;
+                return std::nullopt;
+              },
+              [=](const ServerConfig& c) { return std::to_string(c.*field); }};
+}
+
+Knob AddressKnob(std::string key, std::string help, std::string ServerConfig::*field) {
+  std::string allowed = "an IPv4 or IPv6 address";
+  return Knob{key, std::move(help), allowed,
+              [=](ServerConfig& c, const std::string& text) -> std::optional<std::string> {
+                unsigned char buf[16];
+                if (inet_pton(AF_INET, text.c_str(), buf) != 1 &&
+                    inet_pton(AF_INET6, text.c_str(), buf) != 1) {
+                  return Invalid(key, text, allowed);
+                }
+                c.*field = text;
+                return std::nullopt;
+              },
+              [=](const ServerConfig& c) { return c.*field; }};
+}
+
+Knob PathKnob(std::string key, std::string help, std::string ServerConfig::*field) {
+  return Knob{key, std::move(help), "a file path",
+              [=](ServerConfig& c, const std::string& text) -> std::optional<std::string> {
+                c.*field = text;
+                return std::nullopt;
+              },
+              [=](const ServerConfig& c) { return c.*field; }};
+}
+
+std::vector<Knob> BuildKnobs() {
+  using C = ServerConfig;
+  std::vector<Knob> k;
+  k.push_back(AddressKnob("bind", "data plane address (HTTP + WebSocket)", &C::bind));
+  k.push_back(UintKnob("port", "data plane port; 0 = ephemeral", &C::port, 0, 65535));
+  k.push_back(AddressKnob("admin_bind", "admin plane address", &C::admin_bind));
+  k.push_back(UintKnob("admin_port", "admin plane port; 0 = ephemeral", &C::admin_port, 0, 65535));
+  k.push_back(UintKnob("workers", "worker threads; 0 = number of cores", &C::workers, 0, 256));
+  k.push_back(UintKnob("arena_mib", "epoch arena size per worker, MiB", &C::arena_mib, 1, 65536));
+  k.push_back(UintKnob("epoch_ms", "epoch length, ms", &C::epoch_ms, 1, 10000));
+  k.push_back(Knob{"allocator", "ingest-path allocation strategy", "epoch | jemalloc | system",
+                   [](C& c, const std::string& text) -> std::optional<std::string> {
+                     if (text != "epoch" && text != "jemalloc" && text != "system") {
+                       return Invalid("allocator", text, "epoch | jemalloc | system");
+                     }
+                     c.allocator = text;
+                     return std::nullopt;
+                   },
+                   [](const C& c) { return c.allocator; }});
+  k.push_back(UintKnob("max_boxes", "box store capacity", &C::max_boxes, 1, 1ull << 28));
+  k.push_back(
+      PathKnob("admin_token_file", "bearer token file for tuning writes", &C::admin_token_file));
+  k.push_back(PathKnob("port_file", "write {\"data\":P,\"admin\":Q,\"pid\":N} once listening",
+                       &C::port_file));
+  k.push_back(
+      UintKnob("max_connections", "open data-plane connections", &C::max_connections, 1, 1000000));
+  k.push_back(
+      UintKnob("max_header_bytes", "HTTP request header size", &C::max_header_bytes, 512, 1048576));
+  k.push_back(
+      UintKnob("max_body_bytes", "HTTP request body size", &C::max_body_bytes, 1024, 1ull << 30));
+  k.push_back(UintKnob("max_ws_message_bytes", "WebSocket frame/message size",
+                       &C::max_ws_message_bytes, 1024, 1ull << 30));
+  k.push_back(UintKnob("idle_timeout_ms", "close a connection idle this long", &C::idle_timeout_ms,
+                       100, 3600000));
+  k.push_back(UintKnob("handshake_timeout_ms", "first request / WebSocket handshake deadline",
+                       &C::handshake_timeout_ms, 100, 600000));
+  k.push_back(UintKnob("send_queue_max", "queued WebSocket messages per connection before 1008",
+                       &C::send_queue_max, 1, 1000000));
+  k.push_back(UintKnob("push_interval_ms", "WebSocket push coalescing tick", &C::push_interval_ms,
+                       1, 1000));
+  k.push_back(
+      UintKnob("drain_timeout_ms", "graceful shutdown deadline", &C::drain_timeout_ms, 0, 600000));
+  k.push_back(UintKnob("busy_poll_us", "per-worker spin before sleeping; 0 = off", &C::busy_poll_us,
+                       0, 100000));
+  return k;
+}
+
+}  // namespace
+
+const std::vector<Knob>& Knobs() {
+  static const std::vector<Knob> knobs = BuildKnobs();
+  return knobs;
+}
+
+}  // namespace trove::config

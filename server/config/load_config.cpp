@@ -1,0 +1,138 @@
+// Sources in order of precedence (lowest first): defaults, YAML file,
+// TROVE_* environment, command-line flags.
+#include <yaml-cpp/yaml.h>
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "config/server_config.hpp"
+
+namespace trove::config {
+namespace {
+
+std::string FlagName(const std::string& key) {
+  std::string flag = key;
+  for (char& c : flag) {
+    if (c == '_') c = '-';
+  }
+  return flag;
+}
+
+std::string EnvName(const std::string& key) {
+  std::string env = "TROVE_";
+  for (char c : key)
+    env += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  return env;
+}
+
+const Knob* FindKnob(const std::string& key) {
+  for (const Knob& k : Knobs()) {
+    if (k.key == key) return &k;
+  }
+  return nullptr;
+}
+
+void Apply(ServerConfig& config, const Knob& knob, const std::string& value,
+           const std::string& origin) {
+  if (auto error = knob.set(config, value)) throw ConfigError(origin + ": " + *error);
+}
+
+}  // namespace
+
+void ApplyYaml(ServerConfig& config, const std::string& yaml_text, const std::string& origin) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(origin + ": not valid YAML: " + e.what());
+  }
+  if (root.IsNull()) return;
+  if (!root.IsMap()) throw ConfigError(origin + ": expected a mapping of keys to values");
+  for (const auto& entry : root) {
+    const std::string key = entry.first.as<std::string>();
+    const Knob* knob = FindKnob(key);
+    if (knob == nullptr) throw ConfigError(origin + ": unknown key '" + key + "'");
+    if (!entry.second.IsScalar()) {
+      throw ConfigError(origin + ": invalid value for " + key +
+                        ": expected a scalar (allowed: " + knob->allowed + ")");
+    }
+    Apply(config, *knob, entry.second.Scalar(), origin);
+  }
+}
+
+std::string ToYaml(const ServerConfig& config) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  for (const Knob& k : Knobs()) {
+    std::string value = k.get(config);
+    out << YAML::Key << k.key << YAML::Value;
+    if (value.empty()) {
+      out << YAML::DoubleQuoted << value;
+    } else {
+      out << value;
+    }
+  }
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+void ValidateConfig(const ServerConfig& config) {
+  if (config.port != 0 && config.port == config.admin_port && config.bind == config.admin_bind) {
+    throw ConfigError("invalid value for admin_port: '" + std::to_string(config.admin_port) +
+                      "' (allowed: a port other than the data port " + std::to_string(config.port) +
+                      ")");
+  }
+}
+
+LoadResult LoadConfig(int argc, const char* const* argv,
+                      const std::function<const char*(const char*)>& getenv) {
+  CLI::App app{"trove-server: real-time state sidecar (HTTP + WebSocket, admin API, metrics)",
+               "trove-server"};
+  std::string config_file;
+  bool print_config = false;
+  app.add_option("--config", config_file, "YAML configuration file (env TROVE_CONFIG)");
+  app.add_flag("--print-config", print_config, "print the effective configuration and exit");
+  std::map<std::string, std::string> flag_values;
+  for (const Knob& k : Knobs()) {
+    app.add_option("--" + FlagName(k.key), flag_values[k.key],
+                   k.help + " [" + k.allowed + "] (env " + EnvName(k.key) + ")");
+  }
+  LoadResult result;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    result.help = app.help();
+    return result;
+  } catch (const CLI::ParseError& e) {
+    throw ConfigError(std::string("command line: ") + e.what());
+  }
+  result.print_config = print_config;
+
+  if (config_file.empty()) {
+    if (const char* env = getenv("TROVE_CONFIG")) config_file = env;
+  }
+  if (!config_file.empty()) {
+    std::ifstream in(config_file);
+    if (!in) throw ConfigError("config file '" + config_file + "' cannot be read");
+    std::ostringstream text;
+    text << in.rdbuf();
+    ApplyYaml(result.config, text.str(), config_file);
+  }
+  for (const Knob& k : Knobs()) {
+    const std::string env = EnvName(k.key);
+    if (const char* value = getenv(env.c_str())) {
+      Apply(result.config, k, value, "environment " + env);
+    }
+  }
+  for (const Knob& k : Knobs()) {
+    if (app.count("--" + FlagName(k.key)) > 0) {
+      Apply(result.config, k, flag_values[k.key], "flag --" + FlagName(k.key));
+    }
+  }
+  ValidateConfig(result.config);
+  return result;
+}
+
+}  // namespace trove::config

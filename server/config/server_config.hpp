@@ -1,0 +1,87 @@
+// trove-server's configuration: one value type with documented defaults, and
+// one knob table (key, help, range) from which the YAML keys, the TROVE_*
+// environment variables, the command-line flags, validation errors and
+// --print-config are all derived. Precedence: flags > environment > file.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace trove::config {
+
+struct ServerConfig {
+  // Data plane (HTTP + WebSocket). Loopback by default: exposing the sidecar
+  // is a deliberate choice made in the pod spec.
+  std::string bind = "127.0.0.1";
+  std::uint64_t port = 8080;
+  // Admin plane: probes, metrics, tuning. Never exposed to game clients.
+  std::string admin_bind = "127.0.0.1";
+  std::uint64_t admin_port = 9090;
+  // One worker per core (DESIGN.md, Data flow); 0 = number of cores.
+  std::uint64_t workers = 0;
+  // 128 MiB ≈ 1.2 M msg/s × 16 ms × 8 KiB blobs, the original deployment.
+  std::uint64_t arena_mib = 128;
+  std::uint64_t epoch_ms = 16;
+  std::string allocator = "epoch";
+  std::uint64_t max_boxes = 1048576;
+  std::string admin_token_file;
+  std::string port_file;
+
+  // Limits (each counted in trove_limit_exceeded_total / connections_rejected).
+  std::uint64_t max_connections = 20000;         // per process; 2,000 clients × headroom
+  std::uint64_t max_header_bytes = 8192;         // nginx's default large header buffer
+  std::uint64_t max_body_bytes = 4194304;        // one NDJSON ingest request
+  std::uint64_t max_ws_message_bytes = 1048576;  // one NDJSON frame / client op
+  std::uint64_t idle_timeout_ms = 60000;         // a keep-alive poller sends every 250 ms
+  std::uint64_t handshake_timeout_ms = 5000;     // first request / WS upgrade (slowloris)
+  std::uint64_t send_queue_max = 256;            // queued WS messages before 1008
+  std::uint64_t push_interval_ms = 5;            // WS push coalescing tick
+  std::uint64_t drain_timeout_ms = 10000;        // graceful shutdown deadline
+  std::uint64_t busy_poll_us = 0;                // spin before sleeping; 0 = off
+};
+
+// A knob: YAML key (snake_case), flag (--key-with-dashes), env (TROVE_KEY).
+struct Knob {
+  std::string key;
+  std::string help;
+  std::string allowed;  // human-readable range, used in errors and --help
+  // Parses and validates `text` into the config; returns an error message
+  // naming key, value and allowed range, or nullopt.
+  std::function<std::optional<std::string>(ServerConfig&, const std::string& text)> set;
+  std::function<std::string(const ServerConfig&)> get;
+};
+
+const std::vector<Knob>& Knobs();
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct LoadResult {
+  ServerConfig config;
+  bool print_config = false;
+  // Set when --help was asked: the text to print; the caller exits 0.
+  std::optional<std::string> help;
+};
+
+// Reads the YAML file given by --config (or TROVE_CONFIG), then TROVE_*
+// environment variables, then flags. `getenv` is injectable for tests.
+// Throws ConfigError with a message naming key, value and allowed range.
+LoadResult LoadConfig(int argc, const char* const* argv,
+                      const std::function<const char*(const char*)>& getenv);
+
+// Applies one YAML document (string) onto `config`; unknown keys are errors.
+void ApplyYaml(ServerConfig& config, const std::string& yaml_text, const std::string& origin);
+
+// The effective configuration as YAML (keys in knob order).
+std::string ToYaml(const ServerConfig& config);
+
+// Cross-knob checks after all sources (e.g. the allocator name). Throws ConfigError.
+void ValidateConfig(const ServerConfig& config);
+
+}  // namespace trove::config

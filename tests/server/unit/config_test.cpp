@@ -1,0 +1,113 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+
+#include "config/server_config.hpp"
+
+namespace trove::config {
+namespace {
+
+struct Env {
+  std::map<std::string, std::string> vars;
+  std::function<const char*(const char*)> fn() {
+    return [this](const char* name) -> const char* {
+      auto it = vars.find(name);
+      return it == vars.end() ? nullptr : it->second.c_str();
+    };
+  }
+};
+
+LoadResult Load(std::vector<const char*> args, Env env = {}) {
+  args.insert(args.begin(), "trove-server");
+  return LoadConfig(static_cast<int>(args.size()), args.data(), env.fn());
+}
+
+std::string ErrorOf(std::vector<const char*> args, Env env = {}) {
+  try {
+    Load(std::move(args), std::move(env));
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Config, DefaultsMatchContract) {
+  ServerConfig c = Load({}).config;
+  EXPECT_EQ(c.bind, "127.0.0.1");
+  EXPECT_EQ(c.port, 8080u);
+  EXPECT_EQ(c.admin_port, 9090u);
+  EXPECT_EQ(c.arena_mib, 128u);
+  EXPECT_EQ(c.epoch_ms, 16u);
+  EXPECT_EQ(c.allocator, "epoch");
+  EXPECT_EQ(c.max_boxes, 1048576u);
+}
+
+TEST(Config, FlagsBeatEnvironmentBeatFile) {
+  const std::string path = testing::TempDir() + "/trove_config_test.yaml";
+  std::ofstream(path) << "port: 1111\nepoch_ms: 5\narena_mib: 7\n";
+  Env env;
+  env.vars["TROVE_EPOCH_MS"] = "6";
+  env.vars["TROVE_PORT"] = "2222";
+  ServerConfig c = Load({"--config", path.c_str(), "--port", "3333"}, env).config;
+  EXPECT_EQ(c.port, 3333u);    // flag
+  EXPECT_EQ(c.epoch_ms, 6u);   // env over file
+  EXPECT_EQ(c.arena_mib, 7u);  // file over default
+  env.vars["TROVE_CONFIG"] = path;
+  EXPECT_EQ(Load({}, env).config.arena_mib, 7u);
+}
+
+TEST(Config, ErrorsNameKeyValueAndRange) {
+  std::string e = ErrorOf({"--epoch-ms", "0"});
+  EXPECT_NE(e.find("epoch_ms"), std::string::npos) << e;
+  EXPECT_NE(e.find("'0'"), std::string::npos) << e;
+  EXPECT_NE(e.find("1 .. 10000"), std::string::npos) << e;
+  e = ErrorOf({"--port", "65536"});
+  EXPECT_NE(e.find("port: '65536' (allowed: 0 .. 65535)"), std::string::npos) << e;
+  e = ErrorOf({"--arena-mib", "-1"});
+  EXPECT_NE(e.find("arena_mib"), std::string::npos) << e;
+  e = ErrorOf({"--allocator", "tcmalloc"});
+  EXPECT_NE(e.find("epoch | jemalloc | system"), std::string::npos) << e;
+  e = ErrorOf({"--bind", "not-an-ip"});
+  EXPECT_NE(e.find("bind"), std::string::npos) << e;
+  Env env;
+  env.vars["TROVE_WORKERS"] = "12x";
+  e = ErrorOf({}, env);
+  EXPECT_NE(e.find("TROVE_WORKERS"), std::string::npos) << e;
+  EXPECT_NE(e.find("'12x'"), std::string::npos) << e;
+  e = ErrorOf({"--no-such-flag"});
+  EXPECT_NE(e.find("command line"), std::string::npos) << e;
+}
+
+TEST(Config, YamlRejectsUnknownKeysNonScalarsAndGarbage) {
+  ServerConfig c;
+  EXPECT_THROW(ApplyYaml(c, "prot: 1\n", "f"), ConfigError);
+  EXPECT_THROW(ApplyYaml(c, "port: [1, 2]\n", "f"), ConfigError);
+  EXPECT_THROW(ApplyYaml(c, "port: {\n", "f"), ConfigError);
+  EXPECT_THROW(ApplyYaml(c, "- 1\n- 2\n", "f"), ConfigError);
+  EXPECT_THROW(ApplyYaml(c, "max_boxes: 0\n", "f"), ConfigError);
+  ApplyYaml(c, "", "f");  // an empty file is allowed
+  EXPECT_EQ(c.port, 8080u);
+}
+
+TEST(Config, PrintConfigRoundTripsThroughYaml) {
+  ServerConfig c = Load({"--port", "0", "--workers", "3", "--admin-token-file", "/t"}).config;
+  ServerConfig back;
+  ApplyYaml(back, ToYaml(c), "echo");
+  EXPECT_EQ(ToYaml(back), ToYaml(c));
+  EXPECT_EQ(back.workers, 3u);
+  EXPECT_EQ(back.admin_token_file, "/t");
+}
+
+TEST(Config, HelpListsEveryKnobAndMissingFileIsAnError) {
+  LoadResult r = Load({"--help"});
+  ASSERT_TRUE(r.help.has_value());
+  for (const Knob& k : Knobs()) {
+    EXPECT_NE(r.help->find(k.help), std::string::npos) << k.key;
+  }
+  EXPECT_NE(ErrorOf({"--config", "/nonexistent/trove.yaml"}).find("cannot be read"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace trove::config
