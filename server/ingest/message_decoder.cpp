@@ -1,0 +1,315 @@
+#include "ingest/message_decoder.hpp"
+
+#include <simdjson.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+
+namespace trove::ingest {
+
+namespace od = simdjson::ondemand;
+
+struct MessageDecoder::Parser {
+  od::parser parser;
+};
+
+namespace {
+
+// Schema fields, as bits for duplicate detection.
+enum FieldBit : std::uint32_t {
+  kBox = 1U << 0,
+  kHunt = 1U << 1,
+  kState = 1U << 2,
+  kX = 1U << 3,
+  kY = 1U << 4,
+  kTs = 1U << 5,
+  kPlayer = 1U << 6,
+};
+
+bool fail(DecodeError& error, RejectCode code, std::string_view field, std::string_view reason) {
+  error.code = code;
+  error.field = field;
+  error.reason = reason;
+  return false;
+}
+
+// A simdjson error met outside a specific field's conversion.
+bool fail_parse(DecodeError& error, simdjson::error_code code, bool unterminated) {
+  using simdjson::error_code;
+  switch (code) {
+    case error_code::UTF8_ERROR:
+      return fail(error, RejectCode::invalid_utf8, "", "line is not valid UTF-8");
+    case error_code::DEPTH_ERROR:
+      return fail(error, RejectCode::too_deep, "", "nesting deeper than the limit");
+    case error_code::CAPACITY:
+      return fail(error, RejectCode::line_too_long, "", "line longer than the limit");
+    default:
+      break;
+  }
+  if (unterminated) {
+    return fail(error, RejectCode::truncated, "",
+                "last line ends inside a JSON value (truncated batch?)");
+  }
+  switch (code) {
+    case error_code::UNCLOSED_STRING:
+      return fail(error, RejectCode::malformed_json, "", "malformed JSON: unclosed string");
+    case error_code::INCOMPLETE_ARRAY_OR_OBJECT:
+      return fail(error, RejectCode::malformed_json, "",
+                  "malformed JSON: incomplete object or array");
+    case error_code::STRING_ERROR:
+      return fail(error, RejectCode::malformed_json, "", "malformed JSON: bad string escape");
+    case error_code::UNESCAPED_CHARS:
+      return fail(error, RejectCode::malformed_json, "",
+                  "malformed JSON: control character inside a string");
+    case error_code::T_ATOM_ERROR:
+    case error_code::F_ATOM_ERROR:
+    case error_code::N_ATOM_ERROR:
+      return fail(error, RejectCode::malformed_json, "", "malformed JSON: bad literal");
+    default:
+      return fail(error, RejectCode::malformed_json, "", "malformed JSON");
+  }
+}
+
+bool looks_non_finite(std::string_view token) {
+  if (!token.empty() && (token.front() == '-' || token.front() == '+')) token.remove_prefix(1);
+  if (token.empty()) return false;
+  const char c = token.front();
+  return c == 'N' || c == 'n' || c == 'I' || c == 'i';
+}
+
+bool is_integer_token(std::string_view token) {
+  for (const char c : token) {
+    if (c == '.' || c == 'e' || c == 'E') return false;
+  }
+  return true;
+}
+
+// Nesting of an unknown field's container: depth (the message object is 1)
+// and bracket matching, which On-Demand does not check when it skips a value.
+// `base_depth` is the depth of the container's parent.
+enum class Nesting { ok, too_deep, mismatched };
+Nesting check_nesting(std::string_view json, std::size_t base_depth, std::size_t max_depth) {
+  // Bit i of `open_kinds` = 1 when level i is an array.
+  std::uint64_t open_kinds = 0;
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '{':
+      case '[':
+        if (base_depth + depth + 1 > max_depth) return Nesting::too_deep;
+        open_kinds = (open_kinds << 1) | (c == '[' ? 1U : 0U);
+        ++depth;
+        break;
+      case '}':
+      case ']':
+        if (depth == 0 || ((open_kinds & 1U) != 0) != (c == ']')) return Nesting::mismatched;
+        open_kinds >>= 1;
+        --depth;
+        break;
+      default:
+        break;
+    }
+  }
+  return depth == 0 ? Nesting::ok : Nesting::mismatched;
+}
+
+bool read_string(od::value& value, std::string_view field, std::string_view& out,
+                 DecodeError& error, bool unterminated) {
+  od::json_type type;
+  if (auto e = value.type().get(type)) return fail_parse(error, e, unterminated);
+  if (type != od::json_type::string) {
+    return fail(error, RejectCode::wrong_type, field, "must be a string");
+  }
+  if (auto e = value.get_string().get(out)) return fail_parse(error, e, unterminated);
+  if (out.size() > kMaxStringFieldBytes) {
+    return fail(error, RejectCode::string_too_long, field, "longer than 64 bytes");
+  }
+  return true;
+}
+
+bool read_coordinate(od::value& value, std::string_view field, double& out, DecodeError& error,
+                     bool unterminated) {
+  if (looks_non_finite(value.raw_json_token())) {
+    return fail(error, RejectCode::not_finite, field, "NaN and Infinity are not allowed");
+  }
+  od::json_type type;
+  if (auto e = value.type().get(type)) return fail_parse(error, e, unterminated);
+  if (type != od::json_type::number) {
+    return fail(error, RejectCode::wrong_type, field, "must be a number");
+  }
+  if (value.get_double().get(out) != simdjson::SUCCESS || !std::isfinite(out)) {
+    return fail(error, RejectCode::not_finite, field, "does not fit a finite double");
+  }
+  return true;
+}
+
+bool read_box(od::value& value, std::uint64_t& out, DecodeError& error, bool unterminated) {
+  od::json_type type;
+  if (auto e = value.type().get(type)) return fail_parse(error, e, unterminated);
+  if (type != od::json_type::number) {
+    return fail(error, RejectCode::wrong_type, "box", "must be an integer");
+  }
+  if (!is_integer_token(value.raw_json_token())) {
+    return fail(error, RejectCode::wrong_type, "box", "must be an integer");
+  }
+  if (value.get_uint64().get(out) != simdjson::SUCCESS || out == 0) {
+    return fail(error, RejectCode::out_of_range, "box", "must be 1 … 18446744073709551615");
+  }
+  return true;
+}
+
+bool read_ts(od::value& value, std::int64_t& out, DecodeError& error, bool unterminated) {
+  od::json_type type;
+  if (auto e = value.type().get(type)) return fail_parse(error, e, unterminated);
+  if (type != od::json_type::number) {
+    return fail(error, RejectCode::wrong_type, "ts", "must be an integer (milliseconds)");
+  }
+  if (!is_integer_token(value.raw_json_token())) {
+    return fail(error, RejectCode::wrong_type, "ts", "must be an integer (milliseconds)");
+  }
+  if (value.get_int64().get(out) != simdjson::SUCCESS || out < 0) {
+    return fail(error, RejectCode::out_of_range, "ts", "must be 0 … 9223372036854775807");
+  }
+  return true;
+}
+
+bool skip_unknown(od::value& value, std::size_t max_depth, DecodeError& error, bool unterminated) {
+  od::json_type type;
+  if (auto e = value.type().get(type)) return fail_parse(error, e, unterminated);
+  std::string_view raw;
+  if (type == od::json_type::object) {
+    od::object inner;
+    if (auto e = value.get_object().get(inner)) return fail_parse(error, e, unterminated);
+    if (auto e = inner.raw_json().get(raw)) return fail_parse(error, e, unterminated);
+  } else if (type == od::json_type::array) {
+    od::array inner;
+    if (auto e = value.get_array().get(inner)) return fail_parse(error, e, unterminated);
+    if (auto e = inner.raw_json().get(raw)) return fail_parse(error, e, unterminated);
+  } else {
+    return true;  // a scalar: On-Demand skips it
+  }
+  switch (check_nesting(raw, 1, max_depth)) {
+    case Nesting::ok:
+      return true;
+    case Nesting::too_deep:
+      return fail(error, RejectCode::too_deep, "", "nesting deeper than the limit");
+    case Nesting::mismatched:
+      return fail(error, unterminated ? RejectCode::truncated : RejectCode::malformed_json, "",
+                  "malformed JSON: unbalanced brackets");
+  }
+  return true;
+}
+
+}  // namespace
+
+MessageDecoder::MessageDecoder(std::size_t max_line_bytes, std::size_t max_depth)
+    : parser_(std::make_unique<Parser>()), max_depth_(max_depth) {
+  // max_capacity = the line limit, so a longer document can never make the
+  // parser grow; allocate now, not on the first message.
+  parser_->parser = od::parser(max_line_bytes);
+  if (parser_->parser.allocate(max_line_bytes) != simdjson::SUCCESS) {
+    throw std::bad_alloc();
+  }
+  if (max_depth_ > 64) max_depth_ = 64;  // check_nesting's bit stack
+  if (max_depth_ < 1) max_depth_ = 1;
+}
+
+MessageDecoder::~MessageDecoder() = default;
+
+bool MessageDecoder::decode(const char* line, std::size_t length, bool unterminated,
+                            BoxMessage& out, DecodeError& error) {
+  od::document doc;
+  if (auto e =
+          parser_->parser.iterate(line, length, length + simdjson::SIMDJSON_PADDING).get(doc)) {
+    return fail_parse(error, e, unterminated);
+  }
+  od::json_type root_type;
+  if (auto e = doc.type().get(root_type)) return fail_parse(error, e, unterminated);
+  if (root_type != od::json_type::object) {
+    return fail(error, RejectCode::not_an_object, "", "a message must be a JSON object");
+  }
+  od::object object;
+  if (auto e = doc.get_object().get(object)) return fail_parse(error, e, unterminated);
+
+  out = BoxMessage{};
+  std::uint32_t seen = 0;
+  const auto first_time = [&seen](std::uint32_t bit) {
+    const bool fresh = (seen & bit) == 0;
+    seen |= bit;
+    return fresh;
+  };
+  for (auto field_result : object) {
+    od::field field;
+    if (auto e = std::move(field_result).get(field)) return fail_parse(error, e, unterminated);
+    const od::raw_json_string key = field.key();
+    od::value value = field.value();
+    // Keys are compared raw (escaped form): schema keys have no escapes, so
+    // an escaped spelling of one is treated as an unknown field.
+    if (key == "box") {
+      if (!first_time(kBox)) return fail(error, RejectCode::duplicate_field, "box", "given twice");
+      if (!read_box(value, out.box, error, unterminated)) return false;
+    } else if (key == "x") {
+      if (!first_time(kX)) return fail(error, RejectCode::duplicate_field, "x", "given twice");
+      if (!read_coordinate(value, "x", out.x, error, unterminated)) return false;
+      out.has_x = true;
+    } else if (key == "y") {
+      if (!first_time(kY)) return fail(error, RejectCode::duplicate_field, "y", "given twice");
+      if (!read_coordinate(value, "y", out.y, error, unterminated)) return false;
+      out.has_y = true;
+    } else if (key == "hunt") {
+      if (!first_time(kHunt))
+        return fail(error, RejectCode::duplicate_field, "hunt", "given twice");
+      if (!read_string(value, "hunt", out.hunt, error, unterminated)) return false;
+      out.has_hunt = true;
+    } else if (key == "state") {
+      if (!first_time(kState)) {
+        return fail(error, RejectCode::duplicate_field, "state", "given twice");
+      }
+      std::string_view text;
+      if (!read_string(value, "state", text, error, unterminated)) return false;
+      const auto state = parse_box_state(text);
+      if (!state) {
+        return fail(error, RejectCode::unknown_state, "state",
+                    "must be one of closed, open, claimed, empty");
+      }
+      out.state = *state;
+      out.has_state = true;
+    } else if (key == "ts") {
+      if (!first_time(kTs)) return fail(error, RejectCode::duplicate_field, "ts", "given twice");
+      if (!read_ts(value, out.ts, error, unterminated)) return false;
+      out.has_ts = true;
+    } else if (key == "player") {
+      if (!first_time(kPlayer)) {
+        return fail(error, RejectCode::duplicate_field, "player", "given twice");
+      }
+      if (!read_string(value, "player", out.player, error, unterminated)) return false;
+      out.has_player = true;
+    } else {
+      if (!skip_unknown(value, max_depth_, error, unterminated)) return false;
+    }
+  }
+  // Anything after the object on the same line.
+  const char* trailing = nullptr;
+  if (doc.current_location().get(trailing) == simdjson::SUCCESS) {
+    return fail(error, RejectCode::trailing_content, "", "content after the JSON object");
+  }
+  if ((seen & kBox) == 0) return fail(error, RejectCode::missing_box, "box", "required");
+  return true;
+}
+
+}  // namespace trove::ingest

@@ -1,0 +1,324 @@
+#include "store/box_store.hpp"
+
+#include <sys/mman.h>
+
+#include <bit>
+#include <cstring>
+#include <new>
+#include <random>
+#include <stdexcept>
+
+namespace trove::store {
+
+namespace {
+
+constexpr std::size_t kCacheLine = 64;
+constexpr std::size_t kWord = sizeof(std::uint64_t);
+// The index is at most half full, so probe chains stay short.
+constexpr std::size_t kIndexLoadInverse = 2;
+// Slot field of an index entry: 0 = claimed, slot not yet published;
+// kSlotRejected = the box was claimed when the store was full.
+constexpr std::uint32_t kSlotPending = 0;
+constexpr std::uint32_t kSlotRejected = 0xffffffffU;
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// splitmix64's finaliser: full avalanche, so a seeded id spreads over the table.
+inline std::uint64_t mix(std::uint64_t x) noexcept {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+// Anonymous mapping: zero pages until first touched, so a large store costs
+// RSS only for the boxes it holds; reserved once, never grown.
+void* map_zeroed(std::size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  return p;
+}
+
+std::size_t round_up(std::size_t n, std::size_t to) {
+  return (n + to - 1) / to * to;
+}
+
+// Copies n bytes of words (relaxed atomics) into plain memory.
+inline void load_words(const std::atomic<std::uint64_t>* words, std::size_t bytes,
+                       char* out) noexcept {
+  std::size_t i = 0;
+  for (; i + kWord <= bytes; i += kWord) {
+    const std::uint64_t w = words[i / kWord].load(std::memory_order_relaxed);
+    std::memcpy(out + i, &w, kWord);
+  }
+  if (i < bytes) {
+    const std::uint64_t w = words[i / kWord].load(std::memory_order_relaxed);
+    std::memcpy(out + i, &w, bytes - i);
+  }
+}
+
+inline void store_words(std::atomic<std::uint64_t>* words, const char* in,
+                        std::size_t bytes) noexcept {
+  std::size_t i = 0;
+  for (; i + kWord <= bytes; i += kWord) {
+    std::uint64_t w;
+    std::memcpy(&w, in + i, kWord);
+    words[i / kWord].store(w, std::memory_order_relaxed);
+  }
+  if (i < bytes) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, in + i, bytes - i);
+    words[i / kWord].store(w, std::memory_order_relaxed);
+  }
+}
+
+}  // namespace
+
+struct BoxStore::IndexEntry {
+  std::atomic<std::uint64_t> key;   // 0 = free; set once by CAS
+  std::atomic<std::uint32_t> slot;  // slot + 1 once published, or a marker above
+  std::uint32_t pad;
+};
+static_assert(sizeof(std::atomic<std::uint64_t>) == 8 && sizeof(std::atomic<std::uint32_t>) == 4);
+
+// A slot: header, then the hunt (8 words), then payload_words_ words.
+struct BoxStore::SlotHeader {
+  std::atomic<std::uint64_t> sequence;  // seqlock: odd while written; writes = sequence / 2
+  std::atomic<std::uint64_t> id;        // set once when the slot is published
+  std::atomic<std::uint64_t> sizes;     // payload size | hunt size << 32
+  std::atomic<std::uint64_t> reserved;
+};
+static_assert(sizeof(std::atomic<std::uint64_t>) * 4 == 32, "SlotHeader is 32 bytes");
+
+namespace {
+constexpr std::size_t kHuntWords = kMaxHuntBytes / kWord;
+}
+
+std::string_view to_string(WriteStatus status) noexcept {
+  switch (status) {
+    case WriteStatus::stored:
+      return "stored";
+    case WriteStatus::invalid_id:
+      return "box id 0 is reserved";
+    case WriteStatus::payload_too_large:
+      return "payload larger than payload_max";
+    case WriteStatus::hunt_too_long:
+      return "hunt longer than 64 bytes";
+    case WriteStatus::store_full:
+      return "box store full: no slot for a new box (raise --max-boxes)";
+  }
+  return "unknown";
+}
+
+BoxStore::BoxStore(BoxStoreConfig config)
+    : capacity_(config.max_boxes),
+      payload_max_(config.payload_max),
+      payload_words_(round_up(config.payload_max, kWord) / kWord),
+      slot_stride_(
+          round_up(sizeof(SlotHeader) + kMaxHuntBytes + payload_words_ * kWord, kCacheLine)),
+      index_mask_(std::bit_ceil(config.max_boxes * kIndexLoadInverse) - 1),
+      seed_(std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32)) {
+  if (capacity_ == 0 || capacity_ >= kSlotRejected) {
+    throw std::invalid_argument("BoxStore: max_boxes must be 1 … 2^32-2");
+  }
+  if (payload_max_ < kWord || payload_max_ > kPayloadMaxLimit) {
+    throw std::invalid_argument("BoxStore: payload_max must be 8 … 4096 bytes");
+  }
+  const std::size_t index_bytes = (index_mask_ + 1) * sizeof(IndexEntry);
+  const std::size_t slot_bytes = capacity_ * slot_stride_;
+  index_ = static_cast<IndexEntry*>(map_zeroed(index_bytes));
+  try {
+    slots_ = static_cast<std::byte*>(map_zeroed(slot_bytes));
+  } catch (...) {
+    munmap(index_, index_bytes);
+    throw;
+  }
+  reserved_bytes_ = index_bytes + slot_bytes;
+  // Zero pages are valid atomics with value 0 (free entry / unwritten slot).
+}
+
+BoxStore::~BoxStore() {
+  munmap(index_, (index_mask_ + 1) * sizeof(IndexEntry));
+  munmap(slots_, capacity_ * slot_stride_);
+}
+
+std::size_t BoxStore::hash(std::uint64_t id) const noexcept {
+  return static_cast<std::size_t>(mix(id ^ seed_)) & index_mask_;
+}
+
+BoxStore::SlotHeader* BoxStore::slot_header(std::size_t slot) const noexcept {
+  return std::launder(reinterpret_cast<SlotHeader*>(slots_ + slot * slot_stride_));
+}
+
+std::atomic<std::uint64_t>* BoxStore::slot_words(std::size_t slot) const noexcept {
+  // The hunt's words come first, then the payload's.
+  return std::launder(reinterpret_cast<std::atomic<std::uint64_t>*>(slots_ + slot * slot_stride_ +
+                                                                    sizeof(SlotHeader)));
+}
+
+std::uint64_t BoxStore::slot_id(std::size_t slot) const noexcept {
+  return slot_header(slot)->id.load(std::memory_order_acquire);
+}
+
+std::size_t BoxStore::size() const noexcept {
+  return std::min(slots_used_.load(std::memory_order_acquire), capacity_);
+}
+
+std::int64_t BoxStore::find_slot(std::uint64_t id) const noexcept {
+  for (std::size_t i = hash(id);; i = (i + 1) & index_mask_) {
+    const IndexEntry& e = index_[i];
+    const std::uint64_t key = e.key.load(std::memory_order_acquire);
+    if (key == 0) return -1;
+    if (key == id) {
+      const std::uint32_t slot = e.slot.load(std::memory_order_acquire);
+      if (slot == kSlotPending || slot == kSlotRejected) return -1;
+      return static_cast<std::int64_t>(slot - 1);
+    }
+  }
+}
+
+std::int64_t BoxStore::find_or_insert(std::uint64_t id) noexcept {
+  // The table is at least twice the capacity, and entries are only claimed
+  // while a slot is free, so a free entry is always found.
+  for (std::size_t i = hash(id);; i = (i + 1) & index_mask_) {
+    IndexEntry& e = index_[i];
+    std::uint64_t key = e.key.load(std::memory_order_acquire);
+    if (key == 0) {
+      if (slots_used_.load(std::memory_order_relaxed) >= capacity_) return -1;
+      if (e.key.compare_exchange_strong(key, id, std::memory_order_acq_rel)) {
+        const std::size_t slot = slots_used_.fetch_add(1, std::memory_order_acq_rel);
+        if (slot >= capacity_) {
+          // Lost the race for the last slot: the id stays known as rejected.
+          e.slot.store(kSlotRejected, std::memory_order_release);
+          return -1;
+        }
+        slot_header(slot)->id.store(id, std::memory_order_release);
+        e.slot.store(static_cast<std::uint32_t>(slot + 1), std::memory_order_release);
+        return static_cast<std::int64_t>(slot);
+      }
+      // Another writer claimed this entry; `key` now holds its id.
+    }
+    if (key == id) {
+      // Claimed by us or another writer: wait for the slot to be published.
+      for (;;) {
+        const std::uint32_t slot = e.slot.load(std::memory_order_acquire);
+        if (slot == kSlotRejected) return -1;
+        if (slot != kSlotPending) return static_cast<std::int64_t>(slot - 1);
+        cpu_relax();
+      }
+    }
+  }
+}
+
+WriteResult BoxStore::write(std::uint64_t id, std::span<const char> payload,
+                            std::optional<std::string_view> hunt) noexcept {
+  WriteResult result;
+  if (id == 0) {
+    result.status = WriteStatus::invalid_id;
+    return result;
+  }
+  if (payload.size() > payload_max_) {
+    result.status = WriteStatus::payload_too_large;
+    return result;
+  }
+  if (hunt && hunt->size() > kMaxHuntBytes) {
+    result.status = WriteStatus::hunt_too_long;
+    return result;
+  }
+  const std::int64_t found = find_or_insert(id);
+  if (found < 0) {
+    rejected_full_.fetch_add(1, std::memory_order_relaxed);
+    result.status = WriteStatus::store_full;
+    return result;
+  }
+  const auto slot = static_cast<std::size_t>(found);
+  SlotHeader* header = slot_header(slot);
+  std::atomic<std::uint64_t>* words = slot_words(slot);
+
+  // Take the writer side of the seqlock: an even sequence bumped to odd by
+  // CAS, so concurrent writers of this box serialise.
+  std::uint64_t seq = header->sequence.load(std::memory_order_relaxed);
+  for (;;) {
+    if ((seq & 1U) != 0) {
+      cpu_relax();
+      seq = header->sequence.load(std::memory_order_relaxed);
+      continue;
+    }
+    if (header->sequence.compare_exchange_weak(seq, seq + 1, std::memory_order_acquire,
+                                               std::memory_order_relaxed)) {
+      break;
+    }
+  }
+  // Order the odd sequence before the data stores (classic seqlock writer).
+  std::atomic_thread_fence(std::memory_order_release);
+
+  const std::uint64_t sizes = header->sizes.load(std::memory_order_relaxed);
+  std::size_t hunt_size = static_cast<std::size_t>(sizes >> 32);
+  if (hunt) {
+    hunt_size = hunt->size();
+    store_words(words, hunt->data(), hunt_size);
+  }
+  store_words(words + kHuntWords, payload.data(), payload.size());
+  header->sizes.store(payload.size() | (std::uint64_t{hunt_size} << 32), std::memory_order_relaxed);
+  // The hunt as it stands after this write, for the caller's fan-out.
+  load_words(words, hunt_size, result.hunt);
+  result.hunt_size = hunt_size;
+
+  header->sequence.store(seq + 2, std::memory_order_release);
+  result.version = (seq + 2) / 2;
+  return result;
+}
+
+ReadResult BoxStore::read(std::uint64_t id, std::span<char> payload_out,
+                          std::span<char> hunt_out) const noexcept {
+  ReadResult result;
+  if (id == 0) return result;
+  const std::int64_t found = find_slot(id);
+  if (found < 0) return result;
+  const auto slot = static_cast<std::size_t>(found);
+  const SlotHeader* header = slot_header(slot);
+  const std::atomic<std::uint64_t>* words = slot_words(slot);
+  for (;;) {
+    const std::uint64_t before = header->sequence.load(std::memory_order_acquire);
+    if ((before & 1U) != 0) {
+      cpu_relax();
+      continue;
+    }
+    if (before == 0) return result;  // claimed, first write not finished yet
+    const std::uint64_t sizes = header->sizes.load(std::memory_order_relaxed);
+    const std::size_t payload_size = static_cast<std::size_t>(sizes & 0xffffffffU);
+    const std::size_t hunt_size = static_cast<std::size_t>(sizes >> 32);
+    // Sizes from a torn read may be garbage: clamp before copying.
+    const std::size_t copy = std::min({payload_size, payload_out.size(), payload_max_});
+    load_words(words + kHuntWords, copy, payload_out.data());
+    const std::size_t hunt_copy = std::min({hunt_size, hunt_out.size(), kMaxHuntBytes});
+    if (!hunt_out.empty()) load_words(words, hunt_copy, hunt_out.data());
+    // Order the data loads before re-reading the sequence.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (header->sequence.load(std::memory_order_relaxed) == before) {
+      result.found = true;
+      result.version = before / 2;
+      result.payload_size = payload_size;
+      result.hunt_size = hunt_out.empty() ? 0 : hunt_copy;
+      return result;
+    }
+  }
+}
+
+std::optional<std::uint64_t> BoxStore::version(std::uint64_t id) const noexcept {
+  if (id == 0) return std::nullopt;
+  const std::int64_t found = find_slot(id);
+  if (found < 0) return std::nullopt;
+  const std::uint64_t seq =
+      slot_header(static_cast<std::size_t>(found))->sequence.load(std::memory_order_acquire);
+  if (seq < 2) return std::nullopt;
+  return seq / 2;  // an odd (in-progress) sequence reports the last complete version
+}
+
+}  // namespace trove::store

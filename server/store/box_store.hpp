@@ -1,0 +1,143 @@
+#pragma once
+// BoxStore: the one structure all workers share (DESIGN.md, Data flow 3).
+//
+// Fixed capacity set at start, all memory allocated once in the constructor
+// (pages are faulted in as boxes arrive; nothing is allocated afterwards).
+//   * Index: open addressing (linear probing) over a power-of-two table at
+//     most half full, keyed by the 64-bit box id (hashed with a per-process
+//     seed so hostile ids cannot build long probe chains on purpose). An
+//     entry is claimed with a CAS on its key and points at a dense slot.
+//   * Slots: inline payload (≤ payload_max bytes) and hunt name (≤ 64 bytes)
+//     under a per-slot seqlock. The sequence is odd while a write is in
+//     progress; writers take it with a CAS (so two workers writing the same
+//     box serialise), readers never block a writer and retry on a torn read.
+//     Payload bytes are copied as relaxed 8-byte atomics, so the protocol is
+//     data-race free (TSan-clean), not just "benign".
+//   * Box id 0 is reserved (the empty key).
+//   * When every slot is taken a new box is rejected with store_full;
+//     existing boxes keep accepting writes.
+//
+// Thread safety: every member function is safe from any thread, lock-free for
+// readers; write() spins only while another thread writes the same box.
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace trove::store {
+
+inline constexpr std::size_t kMaxHuntBytes = 64;
+inline constexpr std::size_t kDefaultPayloadMax = 128;
+// Upper bound for payload_max: keeps a slot within a few cache lines and a
+// reader's stack buffer small.
+inline constexpr std::size_t kPayloadMaxLimit = 4096;
+
+struct BoxStoreConfig {
+  std::size_t max_boxes = 1 << 20;               // --max-boxes
+  std::size_t payload_max = kDefaultPayloadMax;  // bytes, 8 … kPayloadMaxLimit
+};
+
+enum class WriteStatus {
+  stored,
+  invalid_id,         // id 0
+  payload_too_large,  // payload.size() > payload_max
+  hunt_too_long,      // hunt.size() > kMaxHuntBytes
+  store_full,         // a new box and no free slot
+};
+std::string_view to_string(WriteStatus status) noexcept;
+
+struct WriteResult {
+  WriteStatus status = WriteStatus::stored;
+  // Version of the payload just stored: 1 for a box's first write, +1 per
+  // write. HTTP uses it as the ETag. 0 when not stored.
+  std::uint64_t version = 0;
+  // The box's hunt after the write (the one given, or the one it kept).
+  std::size_t hunt_size = 0;
+  char hunt[kMaxHuntBytes] = {};
+  std::string_view hunt_view() const noexcept { return {hunt, hunt_size}; }
+};
+
+struct ReadResult {
+  bool found = false;  // false: unknown box (or first write still in flight)
+  std::uint64_t version = 0;
+  std::size_t payload_size = 0;  // bytes written to payload_out
+  std::size_t hunt_size = 0;     // bytes written to hunt_out (0 if not asked)
+};
+
+class BoxStore {
+ public:
+  // Throws std::invalid_argument for max_boxes == 0 or payload_max out of
+  // range, std::bad_alloc if the memory cannot be reserved.
+  explicit BoxStore(BoxStoreConfig config = {});
+  ~BoxStore();
+  BoxStore(const BoxStore&) = delete;
+  BoxStore& operator=(const BoxStore&) = delete;
+
+  // Stores `payload` for box `id`, creating the box if new. `hunt`: the box's
+  // hunt name; nullopt keeps the one it has (empty for a new box).
+  WriteResult write(std::uint64_t id, std::span<const char> payload,
+                    std::optional<std::string_view> hunt = std::nullopt) noexcept;
+
+  // Copies the box's latest payload into payload_out (which must hold
+  // payload_max() bytes, else only what fits is copied and the result says
+  // payload_size = the full size) and, if hunt_out is not empty, its hunt.
+  // Never blocks, never allocates.
+  ReadResult read(std::uint64_t id, std::span<char> payload_out,
+                  std::span<char> hunt_out = {}) const noexcept;
+
+  // Current version only (If-None-Match checks); nullopt for an unknown box.
+  std::optional<std::uint64_t> version(std::uint64_t id) const noexcept;
+
+  // Calls fn(id) for every box stored so far, in insertion order
+  // (hunt subscriptions sending the current state). Boxes added during the
+  // call may or may not be visited.
+  template <class Fn>
+  void for_each_box(Fn&& fn) const {
+    const std::size_t used = std::min(slots_used_.load(std::memory_order_acquire), capacity_);
+    for (std::size_t i = 0; i < used; ++i) {
+      const std::uint64_t id = slot_id(i);
+      if (id != 0) fn(id);
+    }
+  }
+
+  std::size_t size() const noexcept;  // boxes stored
+  std::size_t capacity() const noexcept { return capacity_; }
+  std::size_t payload_max() const noexcept { return payload_max_; }
+  std::uint64_t rejected_full() const noexcept {
+    return rejected_full_.load(std::memory_order_relaxed);
+  }
+  // Bytes reserved at start (index + slots): the store's one-time allocation.
+  std::size_t reserved_bytes() const noexcept { return reserved_bytes_; }
+
+ private:
+  struct IndexEntry;
+  struct SlotHeader;
+
+  std::uint64_t slot_id(std::size_t slot) const noexcept;
+  SlotHeader* slot_header(std::size_t slot) const noexcept;
+  std::atomic<std::uint64_t>* slot_words(std::size_t slot) const noexcept;
+  std::int64_t find_slot(std::uint64_t id) const noexcept;  // -1 if absent
+  std::int64_t find_or_insert(std::uint64_t id) noexcept;   // -1 if full
+  std::size_t hash(std::uint64_t id) const noexcept;
+
+  std::size_t capacity_;
+  std::size_t payload_max_;
+  std::size_t payload_words_;  // payload_max rounded up to 8-byte words
+  std::size_t slot_stride_;    // bytes per slot, a multiple of 64
+  std::size_t index_mask_;
+  std::uint64_t seed_;
+  std::size_t reserved_bytes_ = 0;
+
+  IndexEntry* index_ = nullptr;  // index_mask_ + 1 entries
+  std::byte* slots_ = nullptr;   // capacity_ × slot_stride_
+
+  alignas(64) std::atomic<std::size_t> slots_used_{0};
+  alignas(64) std::atomic<std::uint64_t> rejected_full_{0};
+};
+
+}  // namespace trove::store
