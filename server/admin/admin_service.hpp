@@ -1,0 +1,48 @@
+// The admin API of trove-server (docs/contracts.md, Admin API) as one route
+// table served by trove_common's AdminHttpServer: probes, metrics, tuning,
+// stats, drain. /help is generated from the same table.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "admin/metrics_exporter.hpp"
+#include "net/server_context.hpp"
+#include "net/worker.hpp"
+#include "trove/common/route_table.hpp"
+
+namespace trove::admin {
+
+class AdminService {
+ public:
+  // `request_drain` starts a drain (idempotent, returns at once).
+  AdminService(net::ServerContext& context, std::vector<net::Worker*> workers, std::string token,
+               std::function<void()> request_drain);
+
+  [[nodiscard]] const common::RouteTable& routes() const { return routes_; }
+  // Readiness: set once every listener is open.
+  void SetListening() { listening_.store(true); }
+
+  std::string StatsJson();
+
+ private:
+  common::HttpResponse PutTuning(const common::HttpRequest& request);
+  double IngestRate(std::uint64_t total);
+
+  net::ServerContext& context_;
+  std::vector<net::Worker*> workers_;
+  std::function<void()> request_drain_;
+  MetricsExporter metrics_;
+  common::RouteTable routes_;
+  std::atomic<bool> listening_{false};
+
+  std::mutex rate_mutex_;
+  std::chrono::steady_clock::time_point rate_time_{};
+  std::uint64_t rate_total_ = 0;
+  double rate_ = 0;
+};
+
+}  // namespace trove::admin

@@ -1,0 +1,301 @@
+#include "admin/metrics_exporter.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <map>
+
+#include "memory/jemalloc_stats.hpp"
+#include "trove/common/process.hpp"
+#include "trove/common/prometheus_text.hpp"
+
+namespace trove::admin {
+namespace {
+
+using prometheus::Counter;
+using prometheus::Family;
+using prometheus::Gauge;
+using prometheus::Histogram;
+
+constexpr const char* kProtocolNames[] = {"http", "ws"};
+
+// prometheus-cpp counters only go up by increments: mirror a monotonic total.
+struct CounterMirror {
+  Counter* counter = nullptr;
+  double last = 0;
+  void Set(double total) {
+    if (total > last) counter->Increment(total - last);
+    last = total;
+  }
+};
+
+// Mirrors the sum of per-thread LocalHistograms into one Histogram.
+struct HistogramMirror {
+  Histogram* histogram = nullptr;
+  std::vector<double> last_buckets;
+  double last_sum = 0;
+  void Set(const std::vector<double>& buckets, double sum) {
+    if (last_buckets.empty()) last_buckets.assign(buckets.size(), 0.0);
+    std::vector<double> delta(buckets.size());
+    for (std::size_t i = 0; i < buckets.size(); ++i) {
+      delta[i] = buckets[i] - last_buckets[i];
+      if (delta[i] < 0) delta[i] = 0;
+    }
+    histogram->ObserveMultiple(delta, sum > last_sum ? sum - last_sum : 0.0);
+    last_buckets = buckets;
+    last_sum = sum;
+  }
+};
+
+template <std::size_t N>
+prometheus::Histogram::BucketBoundaries Bounds(const std::array<double, N>& b) {
+  return {b.begin(), b.end()};
+}
+
+template <std::size_t N>
+void Accumulate(const net::LocalHistogram<N>& h, std::vector<double>& buckets, double& sum) {
+  if (buckets.empty()) buckets.assign(N + 1, 0.0);
+  for (std::size_t i = 0; i <= N; ++i)
+    buckets[i] += static_cast<double>(h.Bucket(i));
+  sum += static_cast<double>(h.SumNanos()) * 1e-9;
+}
+
+}  // namespace
+
+struct MetricsExporter::Families {
+  prometheus::Registry registry;
+  std::map<std::string, CounterMirror> counters;  // keyed by name + labels
+  std::map<std::string, HistogramMirror> histograms;
+
+  Family<Counter>& ingest_messages =
+      prometheus::BuildCounter()
+          .Name("trove_ingest_messages_total")
+          .Help("Ingested NDJSON messages by result (accepted = stored).")
+          .Register(registry);
+  Family<Counter>& ingest_bytes = prometheus::BuildCounter()
+                                      .Name("trove_ingest_bytes_total")
+                                      .Help("Bytes of ingested NDJSON lines by result.")
+                                      .Register(registry);
+  Family<Counter>& poll_requests =
+      prometheus::BuildCounter()
+          .Name("trove_poll_requests_total")
+          .Help(
+              "Data-plane poll requests (HTTP GET /v1/boxes, WebSocket get) by protocol and code.")
+          .Register(registry);
+  Family<Histogram>& request_duration =
+      prometheus::BuildHistogram()
+          .Name("trove_request_duration_seconds")
+          .Help("Server-side request latency, request parsed to response written.")
+          .Register(registry);
+  Family<Gauge>& connections = prometheus::BuildGauge()
+                                   .Name("trove_connections")
+                                   .Help("Open data-plane connections by protocol.")
+                                   .Register(registry);
+  Family<Counter>& connections_rejected = prometheus::BuildCounter()
+                                              .Name("trove_connections_rejected_total")
+                                              .Help("Connections refused at accept, by reason.")
+                                              .Register(registry);
+  Family<Counter>& limit_exceeded =
+      prometheus::BuildCounter()
+          .Name("trove_limit_exceeded_total")
+          .Help("Requests or connections stopped by a configured limit, by limit.")
+          .Register(registry);
+  Family<Counter>& ws_pushes = prometheus::BuildCounter()
+                                   .Name("trove_ws_pushes_total")
+                                   .Help("WebSocket pushes queued to subscribers.")
+                                   .Register(registry);
+  Family<Counter>& epoch_resets = prometheus::BuildCounter()
+                                      .Name("trove_epoch_resets_total")
+                                      .Help("Epoch arena resets, per worker.")
+                                      .Register(registry);
+  Family<Histogram>& reset_duration = prometheus::BuildHistogram()
+                                          .Name("trove_epoch_reset_duration_seconds")
+                                          .Help("Duration of an epoch arena reset.")
+                                          .Register(registry);
+  Family<Histogram>& purge_duration =
+      prometheus::BuildHistogram()
+          .Name("trove_epoch_purge_duration_seconds")
+          .Help("Duration of a jemalloc arena purge (off the workers).")
+          .Register(registry);
+  Family<Gauge>& arena_capacity = prometheus::BuildGauge()
+                                      .Name("trove_arena_capacity_bytes")
+                                      .Help("Epoch arena capacity in force, per worker.")
+                                      .Register(registry);
+  Family<Gauge>& arena_resident =
+      prometheus::BuildGauge()
+          .Name("trove_arena_resident_bytes")
+          .Help("Bytes the epoch arena holds (chunks and live large blocks), per worker.")
+          .Register(registry);
+  Family<Gauge>& arena_high_water = prometheus::BuildGauge()
+                                        .Name("trove_arena_high_water_bytes")
+                                        .Help("Bytes used by the last completed epoch, per worker.")
+                                        .Register(registry);
+  Family<Counter>& arena_overflows =
+      prometheus::BuildCounter()
+          .Name("trove_arena_overflows_total")
+          .Help("Epochs that needed more than the arena capacity, per worker.")
+          .Register(registry);
+  Family<Gauge>& jemalloc = prometheus::BuildGauge()
+                                .Name("trove_jemalloc_bytes")
+                                .Help("jemalloc's own statistics (stats.*), bytes.")
+                                .Register(registry);
+  Family<Gauge>& rss = prometheus::BuildGauge()
+                           .Name("trove_process_resident_memory_bytes")
+                           .Help("Resident set size of the process, from /proc/self/statm.")
+                           .Register(registry);
+  Family<Gauge>& tuning_generation = prometheus::BuildGauge()
+                                         .Name("trove_tuning_generation")
+                                         .Help("Generation of the tuning in force.")
+                                         .Register(registry);
+  Family<Gauge>& tuning_arena = prometheus::BuildGauge()
+                                    .Name("trove_tuning_arena_bytes")
+                                    .Help("Arena size per worker set by the tuning in force.")
+                                    .Register(registry);
+  Family<Gauge>& tuning_epoch = prometheus::BuildGauge()
+                                    .Name("trove_tuning_epoch_seconds")
+                                    .Help("Epoch length set by the tuning in force.")
+                                    .Register(registry);
+  Family<Gauge>& store_boxes = prometheus::BuildGauge()
+                                   .Name("trove_store_boxes")
+                                   .Help("Boxes in the store.")
+                                   .Register(registry);
+  Family<Gauge>& store_capacity = prometheus::BuildGauge()
+                                      .Name("trove_store_capacity")
+                                      .Help("Box store capacity (max_boxes).")
+                                      .Register(registry);
+  Family<Gauge>& draining = prometheus::BuildGauge()
+                                .Name("trove_draining")
+                                .Help("1 while the server drains (readyz answers 503), else 0.")
+                                .Register(registry);
+
+  void SetCounter(Family<Counter>& family, const prometheus::Labels& labels, double total) {
+    std::string key = family.GetName();
+    for (const auto& [k, v] : labels)
+      key += "|" + k + "=" + v;
+    auto& mirror = counters[key];
+    if (mirror.counter == nullptr) mirror.counter = &family.Add(labels);
+    mirror.Set(total);
+  }
+  void SetHistogram(Family<Histogram>& family, const prometheus::Labels& labels,
+                    const prometheus::Histogram::BucketBoundaries& bounds,
+                    const std::vector<double>& buckets, double sum) {
+    std::string key = family.GetName();
+    for (const auto& [k, v] : labels)
+      key += "|" + k + "=" + v;
+    auto& mirror = histograms[key];
+    if (mirror.histogram == nullptr) mirror.histogram = &family.Add(labels, bounds);
+    mirror.Set(buckets, sum);
+  }
+};
+
+MetricsExporter::MetricsExporter(net::ServerContext& context,
+                                 const std::vector<net::Worker*>& workers)
+    : context_(context), workers_(workers), families_(std::make_unique<Families>()) {}
+
+MetricsExporter::~MetricsExporter() = default;
+
+std::string MetricsExporter::Scrape() {
+  std::lock_guard lock(mutex_);
+  Families& f = *families_;
+
+  double accepted = 0, rejected = 0, accepted_bytes = 0, rejected_bytes = 0;
+  std::array<std::array<double, net::kStatusCodes.size()>, net::kProtocols> polls{};
+  std::array<double, net::kProtocols> open{};
+  std::array<double, static_cast<std::size_t>(net::RejectReason::kCount)> refused{};
+  std::array<double, static_cast<std::size_t>(net::Limit::kCount)> limits{};
+  double pushes = 0;
+  std::array<std::vector<double>, net::kProtocols> poll_buckets, ingest_buckets;
+  std::array<double, net::kProtocols> poll_sum{}, ingest_sum{};
+  std::vector<double> reset_buckets;
+  double reset_sum = 0;
+
+  for (net::Worker* w : workers_) {
+    const auto& c = w->ingest_counters();
+    accepted += static_cast<double>(c.accepted_messages.load(std::memory_order_relaxed));
+    rejected += static_cast<double>(c.rejected_messages.load(std::memory_order_relaxed));
+    accepted_bytes += static_cast<double>(c.accepted_bytes.load(std::memory_order_relaxed));
+    rejected_bytes += static_cast<double>(c.rejected_bytes.load(std::memory_order_relaxed));
+    const net::WorkerMetrics& m = w->metrics_view();
+    for (std::size_t p = 0; p < net::kProtocols; ++p) {
+      for (std::size_t i = 0; i < net::kStatusCodes.size(); ++i) {
+        polls[p][i] += static_cast<double>(m.poll_requests[p][i].Get());
+      }
+      open[p] += static_cast<double>(w->connections(static_cast<net::Protocol>(p)));
+      Accumulate(m.poll_latency[p], poll_buckets[p], poll_sum[p]);
+      Accumulate(m.ingest_latency[p], ingest_buckets[p], ingest_sum[p]);
+    }
+    for (std::size_t i = 0; i < refused.size(); ++i) {
+      refused[i] += static_cast<double>(m.connections_rejected[i].Get());
+    }
+    for (std::size_t i = 0; i < limits.size(); ++i) {
+      limits[i] += static_cast<double>(m.limits[i].Get());
+    }
+    pushes += static_cast<double>(m.ws_pushes.Get());
+    Accumulate(m.reset_duration, reset_buckets, reset_sum);
+
+    const std::string worker = std::to_string(w->index());
+    f.SetCounter(f.epoch_resets, {{"worker", worker}}, static_cast<double>(m.epoch_resets.Get()));
+    const memory::EpochArenaStats a = w->arena_stats();
+    f.arena_capacity.Add({{"worker", worker}}).Set(static_cast<double>(a.capacity_bytes));
+    f.arena_resident.Add({{"worker", worker}}).Set(static_cast<double>(a.resident_bytes));
+    f.arena_high_water.Add({{"worker", worker}}).Set(static_cast<double>(a.last_high_water_bytes));
+    f.SetCounter(f.arena_overflows, {{"worker", worker}}, static_cast<double>(a.overflows));
+  }
+
+  f.SetCounter(f.ingest_messages, {{"result", "accepted"}}, accepted);
+  f.SetCounter(f.ingest_messages, {{"result", "rejected"}}, rejected);
+  f.SetCounter(f.ingest_bytes, {{"result", "accepted"}}, accepted_bytes);
+  f.SetCounter(f.ingest_bytes, {{"result", "rejected"}}, rejected_bytes);
+  const auto latency_bounds = Bounds(net::kLatencyBoundsSeconds);
+  for (std::size_t p = 0; p < net::kProtocols; ++p) {
+    for (std::size_t i = 0; i < net::kStatusCodes.size(); ++i) {
+      const int code = net::kStatusCodes[i];
+      f.SetCounter(f.poll_requests,
+                   {{"protocol", kProtocolNames[p]},
+                    {"code", code == 0 ? std::string("other") : std::to_string(code)}},
+                   polls[p][i]);
+    }
+    f.connections.Add({{"protocol", kProtocolNames[p]}}).Set(open[p]);
+    f.SetHistogram(f.request_duration, {{"protocol", kProtocolNames[p]}, {"route", "poll"}},
+                   latency_bounds, poll_buckets[p], poll_sum[p]);
+    f.SetHistogram(f.request_duration, {{"protocol", kProtocolNames[p]}, {"route", "ingest"}},
+                   latency_bounds, ingest_buckets[p], ingest_sum[p]);
+  }
+  for (std::size_t i = 0; i < refused.size(); ++i) {
+    f.SetCounter(f.connections_rejected, {{"reason", net::kRejectReasonNames[i]}}, refused[i]);
+  }
+  for (std::size_t i = 0; i < limits.size(); ++i) {
+    f.SetCounter(f.limit_exceeded, {{"limit", net::kLimitNames[i]}}, limits[i]);
+  }
+  f.SetCounter(f.ws_pushes, {}, pushes);
+  const auto epoch_bounds = Bounds(net::kEpochBoundsSeconds);
+  if (!reset_buckets.empty())
+    f.SetHistogram(f.reset_duration, {}, epoch_bounds, reset_buckets, reset_sum);
+  {
+    std::vector<double> purge_buckets;
+    double purge_sum = 0;
+    Accumulate(context_.purge.durations(), purge_buckets, purge_sum);
+    f.SetHistogram(f.purge_duration, {}, epoch_bounds, purge_buckets, purge_sum);
+  }
+  if (auto j = memory::JemallocStats::totals()) {
+    const std::pair<const char*, std::size_t> stats[] = {
+        {"allocated", j->allocated}, {"active", j->active},     {"resident", j->resident},
+        {"mapped", j->mapped},       {"retained", j->retained}, {"metadata", j->metadata}};
+    for (const auto& [name, value] : stats) {
+      f.jemalloc.Add({{"stat", name}}).Set(static_cast<double>(value));
+    }
+  }
+  if (auto rss = common::ReadProcessRssBytes()) f.rss.Add({}).Set(static_cast<double>(*rss));
+  const net::Tuning t = context_.tuning.Get();
+  f.tuning_generation.Add({}).Set(static_cast<double>(t.generation));
+  f.tuning_arena.Add({}).Set(static_cast<double>(t.arena_bytes));
+  f.tuning_epoch.Add({}).Set(static_cast<double>(t.epoch_millis) / 1000.0);
+  f.store_boxes.Add({}).Set(static_cast<double>(context_.store.size()));
+  f.store_capacity.Add({}).Set(static_cast<double>(context_.store.capacity()));
+  f.draining.Add({}).Set(context_.draining.load() ? 1.0 : 0.0);
+  return common::SerializePrometheusText(f.registry);
+}
+
+}  // namespace trove::admin

@@ -1,0 +1,178 @@
+// trove-server: workers for the data plane, the admin listener, and a
+// graceful drain on SIGTERM/SIGINT or POST /admin/v1/drain.
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "admin/admin_service.hpp"
+#include "config/server_config.hpp"
+#include "memory/allocator_strategy.hpp"
+#include "memory/purger.hpp"
+#include "net/purge_scheduler.hpp"
+#include "net/worker.hpp"
+#include "store/box_store.hpp"
+#include "trove/common/admin_http_server.hpp"
+#include "trove/common/signals.hpp"
+#include "trove/common/token.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Lifecycle events from the signal thread and the admin thread.
+class Lifecycle {
+ public:
+  void RequestDrain() {
+    std::lock_guard lock(mutex_);
+    drain_ = true;
+    changed_.notify_all();
+  }
+  void RequestExit() {
+    std::lock_guard lock(mutex_);
+    drain_ = true;
+    exit_ = true;
+    changed_.notify_all();
+  }
+  void WaitForDrain() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return drain_; });
+  }
+  void WaitForExit() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return exit_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool drain_ = false;
+  bool exit_ = false;
+};
+
+void WritePortFile(const std::string& path, std::uint16_t data, std::uint16_t admin) {
+  // Write then rename, so a reader never sees a half-written file.
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << "{\"data\":" << data << ",\"admin\":" << admin << ",\"pid\":" << ::getpid() << "}\n";
+    if (!out) throw std::runtime_error("cannot write port file '" + path + "'");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    throw std::runtime_error("cannot write port file '" + path + "'");
+  }
+}
+
+int Run(const trove::config::ServerConfig& config) {
+  using namespace trove;
+  const auto strategy = memory::parse_allocator_strategy(config.allocator);
+  if (!strategy)
+    throw config::ConfigError("invalid value for allocator: '" + config.allocator + "'");
+  std::string token;
+  if (!config.admin_token_file.empty()) token = common::ReadTokenFile(config.admin_token_file);
+
+  store::BoxStoreConfig store_config;
+  store_config.max_boxes = config.max_boxes;
+  store::BoxStore store(store_config);
+  net::TuningState tuning(net::Tuning{config.arena_mib << 20, config.epoch_ms, /*generation=*/0});
+  memory::Purger purger;
+  net::PurgeScheduler purge(purger);
+  net::ServerContext context(config, store, tuning, purge, *strategy);
+
+  const unsigned workers_wanted = config.workers != 0
+                                      ? static_cast<unsigned>(config.workers)
+                                      : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::unique_ptr<net::Worker>> workers;
+  for (unsigned i = 0; i < workers_wanted; ++i) {
+    workers.push_back(std::make_unique<net::Worker>(i, context));
+    context.workers.push_back(workers.back().get());
+  }
+  // Port 0: the first bind picks the port, the others reuse it.
+  std::uint16_t data_port = static_cast<std::uint16_t>(config.port);
+  for (auto& w : workers)
+    data_port = w->Listen(config.bind, data_port);
+
+  Lifecycle lifecycle;
+  admin::AdminService admin(context, context.workers, token, [&] { lifecycle.RequestDrain(); });
+  common::AdminHttpServerOptions admin_options;
+  admin_options.bind_address = config.admin_bind;
+  admin_options.port = static_cast<std::uint16_t>(config.admin_port);
+  common::AdminHttpServer admin_server(admin_options, admin.routes());
+  admin_server.Start();
+
+  for (auto& w : workers)
+    w->Start();
+  admin.SetListening();
+  if (!config.port_file.empty()) WritePortFile(config.port_file, data_port, admin_server.port());
+  std::fprintf(stderr,
+               "trove-server: %u workers; data http://%s:%u (poll /v1/boxes/{id}, ws /v1/ws, "
+               "ingest /v1/ingest); admin http://%s:%u/help\n",
+               workers_wanted, config.bind.c_str(), data_port, config.admin_bind.c_str(),
+               admin_server.port());
+
+  common::ShutdownSignalWatcher signals([&](int) { lifecycle.RequestExit(); });
+  lifecycle.WaitForDrain();
+
+  // Drain: readyz turns 503, listeners close, idle keep-alives close,
+  // in-flight requests finish, WebSockets get 1001 — within the deadline.
+  context.draining.store(true);
+  for (auto& w : workers)
+    w->Drain();
+  const auto deadline = Clock::now() + std::chrono::milliseconds(config.drain_timeout_ms);
+  auto open = [&] {
+    std::uint64_t n = 0;
+    for (auto& w : workers)
+      n += w->open_sessions();
+    return n;
+  };
+  while (open() > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const std::uint64_t left = open();
+  for (auto& w : workers)
+    w->Stop();
+  for (auto& w : workers)
+    w->Join();
+  std::fprintf(stderr, "trove-server: drained (%llu connections cut at the deadline)\n",
+               static_cast<unsigned long long>(left));
+  // A drain asked over the admin API keeps the process (and /metrics,
+  // /readyz = 503) up until the pod's SIGTERM.
+  lifecycle.WaitForExit();
+  admin_server.Stop();
+  workers.clear();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Before any thread: every thread inherits the blocked SIGTERM/SIGINT and
+  // the watcher thread alone takes them.
+  trove::common::BlockShutdownSignals();
+  try {
+    auto loaded =
+        trove::config::LoadConfig(argc, argv, [](const char* n) { return std::getenv(n); });
+    if (loaded.help) {
+      std::cout << *loaded.help;
+      return 0;
+    }
+    if (loaded.print_config) {
+      std::cout << trove::config::ToYaml(loaded.config);
+      return 0;
+    }
+    return Run(loaded.config);
+  } catch (const trove::config::ConfigError& e) {
+    std::fprintf(stderr, "trove-server: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "trove-server: %s\n", e.what());
+    return 1;
+  }
+}

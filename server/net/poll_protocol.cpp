@@ -1,0 +1,219 @@
+#include "net/poll_protocol.hpp"
+
+#include <rapidjson/allocators.h>
+#include <rapidjson/document.h>
+
+#include <charconv>
+
+#include "trove/common/json.hpp"
+
+namespace trove::net {
+
+std::optional<std::uint64_t> ParseBoxId(std::string_view text) noexcept {
+  if (text.empty() || text.size() > 20 || (text.size() > 1 && text[0] == '0')) return std::nullopt;
+  std::uint64_t id = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || id == 0) return std::nullopt;
+  return id;
+}
+
+bool IfNoneMatchHits(std::string_view header, std::uint64_t version) noexcept {
+  while (!header.empty()) {
+    auto comma = header.find(',');
+    std::string_view tag = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t'))
+      tag.remove_prefix(1);
+    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t'))
+      tag.remove_suffix(1);
+    if (tag == "*") return true;
+    if (tag.size() >= 2 && tag[0] == 'W' && tag[1] == '/') tag.remove_prefix(2);
+    if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') {
+      tag = tag.substr(1, tag.size() - 2);
+    }
+    std::uint64_t value = 0;
+    auto [ptr, ec] = std::from_chars(tag.data(), tag.data() + tag.size(), value);
+    if (ec == std::errc{} && ptr == tag.data() + tag.size() && !tag.empty() && value == version) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string_view ReasonPhrase(int status) noexcept {
+  switch (status) {
+    case 101:
+      return "Switching Protocols";
+    case 200:
+      return "OK";
+    case 202:
+      return "Accepted";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Content Too Large";
+    case 426:
+      return "Upgrade Required";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Unknown";
+  }
+}
+
+namespace {
+void AppendUint(std::string& out, std::uint64_t v) {
+  char buf[24];
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, ptr);
+}
+}  // namespace
+
+void AppendResponseHead(std::string& out, int status, std::string_view content_type,
+                        std::uint64_t version, std::size_t content_length, bool keep_alive) {
+  out += "HTTP/1.1 ";
+  AppendUint(out, static_cast<std::uint64_t>(status));
+  out += ' ';
+  out += ReasonPhrase(status);
+  out += "\r\nServer: trove\r\n";
+  if (!content_type.empty()) {
+    out += "Content-Type: ";
+    out += content_type;
+    out += "\r\n";
+  }
+  if (version != 0) {
+    out += "ETag: \"";
+    AppendUint(out, version);
+    out += "\"\r\n";
+  }
+  out += "Content-Length: ";
+  AppendUint(out, content_length);
+  out += keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
+}
+
+void AppendIngestAck(std::string& out, std::uint64_t seq, const ingest::BatchResult& result) {
+  out += "{\"seq\":";
+  AppendUint(out, seq);
+  out += ",\"accepted\":";
+  AppendUint(out, result.accepted);
+  out += ",\"rejected\":[";
+  bool first = true;
+  for (const ingest::Rejection& r : result.rejections) {
+    if (!first) out += ',';
+    first = false;
+    out += "{\"index\":";
+    AppendUint(out, r.index);
+    out += ",\"error\":";
+    common::AppendJsonString(out, r.reason);
+    out += ",\"code\":";
+    common::AppendJsonString(out, ingest::to_string(r.code));
+    if (!r.field.empty()) {
+      out += ",\"field\":";
+      common::AppendJsonString(out, r.field);
+    }
+    out += '}';
+  }
+  out += ']';
+  if (result.rejections_truncated) {
+    out += ",\"rejectedTotal\":";
+    AppendUint(out, result.rejected);
+  }
+  out += '}';
+}
+
+namespace {
+
+bool ReadBoxes(const rapidjson::Value& v, std::vector<std::uint64_t>& out, std::string& error) {
+  if (!v.IsArray()) {
+    error = "\"boxes\" must be an array of box ids";
+    return false;
+  }
+  if (v.Size() == 0 || v.Size() > kMaxBoxesPerOp) {
+    error = "\"boxes\" must hold 1 .. " + std::to_string(kMaxBoxesPerOp) + " ids";
+    return false;
+  }
+  out.reserve(v.Size());
+  for (const auto& id : v.GetArray()) {
+    if (!id.IsUint64() || id.GetUint64() == 0) {
+      error = "box ids are integers 1 .. 2^64-1";
+      return false;
+    }
+    out.push_back(id.GetUint64());
+  }
+  return true;
+}
+
+bool ReadHunt(const rapidjson::Value& v, std::string& out, std::string& error) {
+  if (!v.IsString() || v.GetStringLength() == 0 || v.GetStringLength() > 64) {
+    error = "\"hunt\" must be a string of 1 .. 64 bytes";
+    return false;
+  }
+  out.assign(v.GetString(), v.GetStringLength());
+  return true;
+}
+
+}  // namespace
+
+WsOp ParseWsOp(std::string_view text) {
+  WsOp op;
+  // Small ops parse with no heap allocation: the DOM lives in a stack buffer.
+  char pool[2048];
+  rapidjson::MemoryPoolAllocator<> allocator(pool, sizeof pool);
+  rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>> doc(&allocator);
+  doc.Parse<rapidjson::kParseStopWhenDoneFlag>(text.data(), text.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    op.error = "expected a JSON object with \"op\"";
+    return op;
+  }
+  auto opv = doc.FindMember("op");
+  if (opv == doc.MemberEnd() || !opv->value.IsString()) {
+    op.error = "missing \"op\"";
+    return op;
+  }
+  std::string_view name(opv->value.GetString(), opv->value.GetStringLength());
+  auto box = doc.FindMember("box");
+  auto boxes = doc.FindMember("boxes");
+  auto hunt = doc.FindMember("hunt");
+  if (name == "get") {
+    if (box == doc.MemberEnd() || !box->value.IsUint64() || box->value.GetUint64() == 0) {
+      op.error = "\"get\" needs \"box\": an integer 1 .. 2^64-1";
+      return op;
+    }
+    op.kind = WsOp::Kind::kGet;
+    op.box = box->value.GetUint64();
+    return op;
+  }
+  const bool subscribe = name == "subscribe";
+  if (!subscribe && name != "unsubscribe") {
+    op.error = "unknown op (get | subscribe | unsubscribe)";
+    return op;
+  }
+  if (boxes != doc.MemberEnd() && hunt != doc.MemberEnd()) {
+    op.error = "give either \"boxes\" or \"hunt\", not both";
+    return op;
+  }
+  if (boxes != doc.MemberEnd()) {
+    if (!ReadBoxes(boxes->value, op.boxes, op.error)) return op;
+    op.kind = subscribe ? WsOp::Kind::kSubscribeBoxes : WsOp::Kind::kUnsubscribeBoxes;
+  } else if (hunt != doc.MemberEnd()) {
+    if (!ReadHunt(hunt->value, op.hunt, op.error)) return op;
+    op.kind = subscribe ? WsOp::Kind::kSubscribeHunt : WsOp::Kind::kUnsubscribeHunt;
+  } else if (!subscribe) {
+    op.kind = WsOp::Kind::kUnsubscribeAll;
+  } else {
+    op.error = "\"subscribe\" needs \"boxes\" or \"hunt\"";
+  }
+  return op;
+}
+
+}  // namespace trove::net

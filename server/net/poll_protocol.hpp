@@ -1,0 +1,55 @@
+// The data plane's pure pieces, testable without sockets: box ids,
+// If-None-Match, response heads, ingest acks and WebSocket client ops.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ingest/ingest_pipeline.hpp"
+
+namespace trove::net {
+
+// "/v1/boxes/<id>": the decimal id 1 … 2^64-1; nullopt for anything else
+// (empty, signs, leading zeros beyond "0", overflow, trailing bytes).
+std::optional<std::uint64_t> ParseBoxId(std::string_view text) noexcept;
+
+// True when an If-None-Match value matches the entity tag of `version`:
+// a comma list of "N", W/"N", N, or "*".
+bool IfNoneMatchHits(std::string_view header, std::uint64_t version) noexcept;
+
+// Appends a complete HTTP/1.1 response head (status line, Content-Type when
+// given, ETag when version != 0, Content-Length, Connection: close when
+// !keep_alive) followed by the blank line.
+void AppendResponseHead(std::string& out, int status, std::string_view content_type,
+                        std::uint64_t version, std::size_t content_length, bool keep_alive);
+std::string_view ReasonPhrase(int status) noexcept;
+
+// {"seq":S,"accepted":A,"rejected":[{"index":i,"error":"reason","code":"c"[,"field":"f"]}…]
+//  [,"rejectedTotal":R]}  — rejectedTotal only when the list was truncated.
+void AppendIngestAck(std::string& out, std::uint64_t seq, const ingest::BatchResult& result);
+
+// A WebSocket client op on /v1/ws.
+struct WsOp {
+  enum class Kind {
+    kGet,
+    kSubscribeBoxes,
+    kSubscribeHunt,
+    kUnsubscribeBoxes,
+    kUnsubscribeHunt,
+    kUnsubscribeAll,
+    kInvalid
+  };
+  Kind kind = Kind::kInvalid;
+  std::uint64_t box = 0;             // kGet
+  std::string hunt;                  // k*Hunt
+  std::vector<std::uint64_t> boxes;  // k*Boxes
+  std::string error;                 // kInvalid: why
+};
+// Bounds one op: at most this many boxes per subscribe.
+inline constexpr std::size_t kMaxBoxesPerOp = 4096;
+WsOp ParseWsOp(std::string_view text);
+
+}  // namespace trove::net

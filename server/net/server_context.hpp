@@ -1,0 +1,37 @@
+// What every worker shares: configuration, the box store, the live tuning,
+// the process-wide connection count, and the list of workers for fan-out.
+// Everything else is per worker (shared-nothing; STYLE.md, Seastar).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "config/server_config.hpp"
+#include "memory/allocator_strategy.hpp"
+#include "net/tuning_state.hpp"
+#include "store/box_store.hpp"
+
+namespace trove::net {
+
+class Worker;
+class PurgeScheduler;
+
+struct ServerContext {
+  ServerContext(const config::ServerConfig& c, store::BoxStore& s, TuningState& t,
+                PurgeScheduler& p, memory::AllocatorStrategy a)
+      : config(c), store(s), tuning(t), purge(p), strategy(a) {}
+
+  const config::ServerConfig& config;
+  store::BoxStore& store;
+  TuningState& tuning;
+  PurgeScheduler& purge;
+  memory::AllocatorStrategy strategy;
+
+  std::atomic<bool> draining{false};
+  std::atomic<std::uint64_t> open_connections{0};  // data plane, all workers
+  // Every worker, fixed before any starts; fan-out posts to their io_contexts.
+  std::vector<Worker*> workers;
+};
+
+}  // namespace trove::net

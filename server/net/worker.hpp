@@ -1,0 +1,135 @@
+// A worker: one thread, its own io_context, its own SO_REUSEPORT listener,
+// its own epoch arena and ingest pipeline, its sessions and its subscriber
+// lists (DESIGN.md, Data flow 1). Other threads talk to it only by posting to
+// its io_context.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "ingest/ingest_pipeline.hpp"
+#include "memory/epoch_arena.hpp"
+#include "net/server_context.hpp"
+#include "net/worker_metrics.hpp"
+
+namespace trove::net {
+
+class WsSession;
+
+// What the worker needs from every session: drain and deadline sweeps.
+class Session {
+ public:
+  virtual ~Session() = default;
+  // Drain: stop taking requests, finish what is in flight, close.
+  virtual void Drain() = 0;
+  // Called by the sweeper past the session's deadline.
+  virtual void OnDeadline() = 0;
+  // Zero = no deadline. Set by the session, read by the sweeper (one thread).
+  std::chrono::steady_clock::time_point deadline{};
+};
+
+class Worker {
+ public:
+  Worker(unsigned index, ServerContext& context);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Opens this worker's listener (SO_REUSEPORT); returns the bound port.
+  // Throws std::system_error.
+  std::uint16_t Listen(const std::string& address, std::uint16_t port);
+  void Start();  // starts the thread
+  // Thread-safe: stop accepting, drain every session.
+  void Drain();
+  // Thread-safe: stop the event loop (after a drain or at the deadline).
+  void Stop();
+  void Join();
+  [[nodiscard]] std::uint64_t open_sessions() const noexcept {
+    return open_sessions_.load(std::memory_order_acquire);
+  }
+
+  // ---- worker thread only (sessions) ----
+  boost::asio::io_context& ioc() noexcept { return ioc_; }
+  ServerContext& context() noexcept { return context_; }
+  ingest::IngestPipeline& pipeline() noexcept { return *pipeline_; }
+  WorkerMetrics& metrics() noexcept { return metrics_; }
+  void Register(Session* s);
+  void Unregister(Session* s);
+  [[nodiscard]] bool draining() const noexcept { return draining_; }
+
+  // Subscriptions of this worker's WebSocket sessions.
+  void SubscribeBox(WsSession* s, std::uint64_t box);
+  void UnsubscribeBox(WsSession* s, std::uint64_t box);
+  void SubscribeHunt(WsSession* s, const std::string& hunt);
+  void UnsubscribeHunt(WsSession* s, const std::string& hunt);
+  // After an ingest batch: hands the boxes it stored to every worker that has
+  // subscribers (posted, coalesced per push tick on the receiving side).
+  void PublishStored();
+
+  // ---- any thread (scrape) ----
+  [[nodiscard]] unsigned index() const noexcept { return index_; }
+  [[nodiscard]] const WorkerMetrics& metrics_view() const noexcept { return metrics_; }
+  [[nodiscard]] memory::EpochArenaStats arena_stats() const { return arena_->stats(); }
+  [[nodiscard]] const ingest::IngestCounters& ingest_counters() const noexcept {
+    return pipeline_->counters();
+  }
+  [[nodiscard]] std::uint64_t connections(Protocol p) const noexcept {
+    const auto i = static_cast<std::size_t>(p);
+    return metrics_.connections_opened[i].Get() - metrics_.connections_closed[i].Get();
+  }
+
+ private:
+  void Run();
+  void DoAccept();
+  void ArmEpochTimer();
+  void OnEpochTick();
+  void ArmSweepTimer();
+  void MergeDirty(const std::vector<std::uint64_t>& ids);
+  void OnPushTick();
+
+  unsigned index_;
+  ServerContext& context_;
+  boost::asio::io_context ioc_{1};
+  boost::asio::ip::tcp::acceptor acceptor_{ioc_};
+  std::unique_ptr<memory::EpochArena> arena_;
+  std::unique_ptr<ingest::IngestPipeline> pipeline_;
+  WorkerMetrics metrics_;
+  std::thread thread_;
+  std::atomic<std::uint64_t> open_sessions_{0};
+  bool draining_ = false;
+
+  // Epoch timer: reset at each boundary; tuning applied here.
+  boost::asio::steady_timer epoch_timer_{ioc_};
+  std::chrono::steady_clock::time_point next_epoch_{};
+  std::uint64_t epoch_millis_;
+  std::uint64_t tuning_changes_seen_ = 0;
+
+  // Deadline sweeper (idle, handshake, close timeouts) instead of a timer
+  // per operation: one timer per worker keeps the hot path timer-free.
+  boost::asio::steady_timer sweep_timer_{ioc_};
+  std::unordered_set<Session*> sessions_;
+
+  // Fan-out. stored_: boxes this worker stored since the last publish;
+  // dirty_: boxes to push to this worker's subscribers at the next tick.
+  std::vector<std::uint64_t> stored_;
+  std::unordered_set<std::uint64_t> dirty_;
+  boost::asio::steady_timer push_timer_{ioc_};
+  bool push_armed_ = false;
+  std::unordered_map<std::uint64_t, std::vector<WsSession*>> box_subscribers_;
+  std::unordered_map<std::string, std::vector<WsSession*>> hunt_subscribers_;
+  // Other workers read this to skip posting to a worker with no subscribers.
+  std::atomic<std::uint64_t> subscriptions_{0};
+  std::string push_message_;  // built once per box per tick, copied per subscriber
+};
+
+}  // namespace trove::net

@@ -1,0 +1,346 @@
+// WebSocket sessions: /v1/ingest (NDJSON per text frame, an ack per frame)
+// and /v1/ws (get, subscribe, unsubscribe; pushes). Every outgoing message
+// goes through one bounded queue per connection: a client that falls behind
+// by more than send_queue_max messages is closed with 1008 (DESIGN.md, Slow
+// consumers), so no client can make the server hold memory without bound.
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+
+#include "net/poll_protocol.hpp"
+#include "net/sessions.hpp"
+#include "net/worker.hpp"
+#include "net/ws_upgrade.hpp"
+#include "trove/common/json.hpp"
+
+namespace trove::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+// After sending a close frame, how long the peer gets to answer before the
+// socket is closed under it (a slow consumer may never read the close).
+constexpr auto kCloseGrace = std::chrono::milliseconds(1000);
+// Spare message buffers kept for reuse; beyond this they are freed.
+constexpr std::size_t kSpareBuffers = 16;
+}  // namespace
+
+class WsSession final : public Session, public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(tcp::socket socket, Worker& worker, WsMode mode)
+      : ws_(std::move(socket)), worker_(worker), config_(worker.context().config), mode_(mode) {}
+
+  ~WsSession() override {
+    for (std::uint64_t box : boxes_)
+      worker_.UnsubscribeBox(this, box);
+    for (const std::string& hunt : hunts_)
+      worker_.UnsubscribeHunt(this, hunt);
+    worker_.metrics().connections_closed[static_cast<std::size_t>(Protocol::kWs)].Add();
+    worker_.Unregister(this);
+  }
+
+  void Start(http::request<http::string_body> upgrade) {
+    worker_.Register(this);
+    worker_.metrics().connections_opened[static_cast<std::size_t>(Protocol::kWs)].Add();
+    ws_.read_message_max(config_.max_ws_message_bytes);
+    ws_.auto_fragment(false);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "trove"); }));
+    // Pings from the client count as activity.
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) { Touch(); });
+    deadline = Clock::now() + std::chrono::milliseconds(config_.handshake_timeout_ms);
+    handshaking_ = true;
+    ws_.async_accept(upgrade,
+                     [self = shared_from_this()](beast::error_code ec) { self->OnAccept(ec); });
+  }
+
+  void Drain() override { CloseWith(websocket::close_code::going_away); }
+
+  void OnDeadline() override {
+    if (closing_) return HardClose();  // the peer never answered our close
+    worker_.metrics().CountLimit(handshaking_ ? Limit::kHandshakeTimeout : Limit::kIdleTimeout);
+    if (handshaking_) return HardClose();
+    CloseWith(websocket::close_code::going_away);
+  }
+
+  void QueuePush(std::string_view message) {
+    if (closing_) return;
+    Enqueue(message);
+  }
+
+ private:
+  void Touch() {
+    if (!closing_ && !handshaking_) {
+      deadline = Clock::now() + std::chrono::milliseconds(config_.idle_timeout_ms);
+    }
+  }
+
+  void OnAccept(beast::error_code ec) {
+    handshaking_ = false;
+    // Happens when the upgrade request is not a valid handshake or the
+    // sweeper closed a slow handshake.
+    if (ec) return HardClose();
+    if (worker_.draining()) return CloseWith(websocket::close_code::going_away);
+    Touch();
+    DoRead();
+  }
+
+  void DoRead() {
+    ws_.async_read(
+        in_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    // Happens when the peer closed (normally or not) or we closed the socket.
+    if (ec == websocket::error::closed || ec == asio::error::operation_aborted) return;
+    if (ec == websocket::error::message_too_big) {
+      // Beast has already sent close 1009 (message too big).
+      worker_.metrics().CountLimit(Limit::kFrameSize);
+      closing_ = true;
+      deadline = Clock::now() + kCloseGrace;
+      return;
+    }
+    if (ec) return HardClose();
+    Touch();
+    const auto started = Clock::now();
+    const std::string_view text(static_cast<const char*>(in_.data().data()), in_.size());
+    if (closing_) {
+      // Draining: ignore what arrives and keep reading for the close reply.
+    } else if (mode_ == WsMode::kIngest) {
+      HandleIngest(text);
+      worker_.metrics().ingest_latency[1].Observe(NanosSince(started));
+    } else {
+      HandleOp(text);
+    }
+    in_.consume(in_.size());
+    DoRead();
+  }
+
+  static std::uint64_t NanosSince(Clock::time_point t0) {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
+  }
+
+  void HandleIngest(std::string_view ndjson) {
+    const ingest::BatchResult result = worker_.pipeline().ingest(ndjson);
+    worker_.PublishStored();
+    scratch_.clear();
+    AppendIngestAck(scratch_, ++seq_, result);
+    Enqueue(scratch_);
+  }
+
+  void HandleOp(std::string_view text) {
+    const auto started = Clock::now();
+    WsOp op = ParseWsOp(text);
+    scratch_.clear();
+    switch (op.kind) {
+      case WsOp::Kind::kGet: {
+        auto& store = worker_.context().store;
+        char payload[store::kPayloadMaxLimit];
+        const std::size_t max = store.payload_max();
+        const store::ReadResult r = store.read(op.box, std::span<char>(payload, max));
+        scratch_ += "{\"op\":\"get\",\"box\":";
+        scratch_ += std::to_string(op.box);
+        if (r.found) {
+          scratch_ += ",\"seq\":";
+          scratch_ += std::to_string(r.version);
+          scratch_ += ",\"payload\":";
+          scratch_.append(payload, std::min(r.payload_size, max));
+          scratch_ += '}';
+        } else {
+          scratch_ += ",\"error\":\"no such box\",\"code\":404}";
+        }
+        Enqueue(scratch_);
+        worker_.metrics().CountPoll(Protocol::kWs, r.found ? 200 : 404);
+        worker_.metrics().poll_latency[1].Observe(NanosSince(started));
+        return;
+      }
+      case WsOp::Kind::kSubscribeBoxes:
+        for (std::uint64_t box : op.boxes) {
+          if (std::find(boxes_.begin(), boxes_.end(), box) != boxes_.end()) continue;
+          if (!AllowSubscription()) return;
+          boxes_.push_back(box);
+          worker_.SubscribeBox(this, box);
+        }
+        scratch_ = "{\"op\":\"subscribed\",\"boxes\":" + std::to_string(op.boxes.size()) + "}";
+        Enqueue(scratch_);
+        SendCurrent(op.boxes);
+        return;
+      case WsOp::Kind::kSubscribeHunt:
+        if (std::find(hunts_.begin(), hunts_.end(), op.hunt) == hunts_.end()) {
+          if (!AllowSubscription()) return;
+          hunts_.push_back(op.hunt);
+          worker_.SubscribeHunt(this, op.hunt);
+        }
+        scratch_ = "{\"op\":\"subscribed\",\"hunt\":";
+        common::AppendJsonString(scratch_, op.hunt);
+        scratch_ += '}';
+        Enqueue(scratch_);
+        return;
+      case WsOp::Kind::kUnsubscribeBoxes:
+        for (std::uint64_t box : op.boxes) {
+          auto it = std::find(boxes_.begin(), boxes_.end(), box);
+          if (it == boxes_.end()) continue;
+          boxes_.erase(it);
+          worker_.UnsubscribeBox(this, box);
+        }
+        Enqueue("{\"op\":\"unsubscribed\"}");
+        return;
+      case WsOp::Kind::kUnsubscribeHunt: {
+        auto it = std::find(hunts_.begin(), hunts_.end(), op.hunt);
+        if (it != hunts_.end()) {
+          hunts_.erase(it);
+          worker_.UnsubscribeHunt(this, op.hunt);
+        }
+        Enqueue("{\"op\":\"unsubscribed\"}");
+        return;
+      }
+      case WsOp::Kind::kUnsubscribeAll:
+        for (std::uint64_t box : boxes_)
+          worker_.UnsubscribeBox(this, box);
+        for (const std::string& hunt : hunts_)
+          worker_.UnsubscribeHunt(this, hunt);
+        boxes_.clear();
+        hunts_.clear();
+        Enqueue("{\"op\":\"unsubscribed\"}");
+        return;
+      case WsOp::Kind::kInvalid:
+        scratch_ = "{\"op\":\"error\",\"error\":";
+        common::AppendJsonString(scratch_, op.error);
+        scratch_ += '}';
+        Enqueue(scratch_);
+        worker_.metrics().CountPoll(Protocol::kWs, 400);
+        return;
+    }
+  }
+
+  // A subscriber's lists are bounded like its queue: at most kMaxBoxesPerOp
+  // boxes and 64 hunts per connection.
+  bool AllowSubscription() {
+    if (boxes_.size() + hunts_.size() < kMaxBoxesPerOp) return true;
+    Enqueue(R"({"op":"error","error":"too many subscriptions on this connection"})");
+    return false;
+  }
+
+  // A new subscriber gets the current payload of each box that exists.
+  void SendCurrent(const std::vector<std::uint64_t>& boxes) {
+    auto& store = worker_.context().store;
+    char payload[store::kPayloadMaxLimit];
+    const std::size_t max = store.payload_max();
+    for (std::uint64_t box : boxes) {
+      const store::ReadResult r = store.read(box, std::span<char>(payload, max));
+      if (!r.found) continue;
+      scratch_ = "{\"op\":\"push\",\"box\":" + std::to_string(box) +
+                 ",\"seq\":" + std::to_string(r.version) + ",\"payload\":";
+      scratch_.append(payload, std::min(r.payload_size, max));
+      scratch_ += '}';
+      if (!Enqueue(scratch_)) return;
+    }
+  }
+
+  // Copies `message` into a buffer this connection owns. Returns false when
+  // the queue bound was hit (the session is then closing with 1008).
+  bool Enqueue(std::string_view message) {
+    if (closing_) return false;
+    if (queue_.size() >= config_.send_queue_max) {
+      worker_.metrics().CountLimit(Limit::kSendQueue);
+      CloseWith(websocket::close_code::policy_error);
+      return false;
+    }
+    std::string buffer;
+    if (!spare_.empty()) {
+      buffer = std::move(spare_.back());
+      spare_.pop_back();
+    }
+    buffer.assign(message);
+    queue_.push_back(std::move(buffer));
+    if (!writing_) DoWrite();
+    return true;
+  }
+
+  void DoWrite() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(
+        asio::buffer(queue_.front()),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnWrite(ec); });
+  }
+
+  void OnWrite(beast::error_code ec) {
+    writing_ = false;
+    // Happens when the peer went away or the socket was closed under us.
+    if (ec) return HardClose();
+    if (spare_.size() < kSpareBuffers) spare_.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+    if (closing_) {
+      queue_.clear();
+      return StartClose();
+    }
+    Touch();
+    if (!queue_.empty()) DoWrite();
+  }
+
+  void CloseWith(websocket::close_code code) {
+    if (closing_) return;
+    closing_ = true;
+    close_code_ = code;
+    deadline = Clock::now() + kCloseGrace;
+    // A write in flight finishes first (one write at a time); OnWrite then
+    // starts the close. A slow consumer whose write never completes is cut
+    // by the sweeper after kCloseGrace.
+    if (!writing_) StartClose();
+  }
+
+  void StartClose() {
+    if (close_started_ || handshaking_) {
+      if (handshaking_) HardClose();
+      return;
+    }
+    close_started_ = true;
+    ws_.async_close(close_code_, [self = shared_from_this()](beast::error_code) {
+      // The close handshake completed (or failed); the read loop ends too.
+    });
+  }
+
+  void HardClose() {
+    deadline = {};
+    closing_ = true;
+    boost::system::error_code ignored;
+    auto& socket = beast::get_lowest_layer(ws_);
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+  }
+
+  websocket::stream<tcp::socket> ws_;
+  Worker& worker_;
+  const config::ServerConfig& config_;
+  WsMode mode_;
+  beast::flat_buffer in_;
+  std::deque<std::string> queue_;
+  std::vector<std::string> spare_;
+  std::string scratch_;
+  std::vector<std::uint64_t> boxes_;
+  std::vector<std::string> hunts_;
+  std::uint64_t seq_ = 0;
+  websocket::close_code close_code_ = websocket::close_code::normal;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool close_started_ = false;
+  bool handshaking_ = false;
+};
+
+void StartWsSession(tcp::socket socket, Worker& worker, http::request<http::string_body> upgrade,
+                    WsMode mode) {
+  std::make_shared<WsSession>(std::move(socket), worker, mode)->Start(std::move(upgrade));
+}
+
+void QueueWsPush(WsSession& session, std::string_view message) {
+  session.QueuePush(message);
+}
+
+}  // namespace trove::net

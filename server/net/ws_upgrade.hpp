@@ -1,0 +1,21 @@
+// Hand-off from the HTTP session to a WebSocket session (ws_session.cpp).
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+namespace trove::net {
+
+class Worker;
+
+enum class WsMode {
+  kClient,  // /v1/ws: get, subscribe, unsubscribe; pushes
+  kIngest,  // /v1/ingest: NDJSON per text frame, one ack per frame
+};
+
+void StartWsSession(boost::asio::ip::tcp::socket socket, Worker& worker,
+                    boost::beast::http::request<boost::beast::http::string_body> upgrade,
+                    WsMode mode);
+
+}  // namespace trove::net
