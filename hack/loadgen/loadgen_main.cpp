@@ -138,7 +138,8 @@ int run(int argc, char** argv) {
   app.add_option("--label", label, "name of the run in the JSON");
   app.add_option("--json", json_path, "also append the JSON object to this file");
   app.add_option("--server-cpu", server_cpu, "server's CPU: report its busy time per request");
-  app.add_flag("--check", check, "exit 2 if any role saw errors or completed nothing");
+  app.add_flag("--check", check,
+               "exit 2 if any role saw errors, rejected messages or completed nothing");
   app.add_option("--http-conns", c.http_conns, "HTTP keep-alive pollers");
   app.add_option("--http-period-ms", c.http_period_ms,
                  "poll period per connection; 0 = closed loop")
@@ -243,9 +244,10 @@ int run(int argc, char** argv) {
   }
   if (check) {
     for (const auto& r : report.roles) {
-      if (r.error_total() > 0 || r.completed == 0) {
+      if (r.error_total() > 0 || r.completed == 0 || r.messages_rejected > 0) {
         std::cerr << "trove-loadgen: check failed for role " << r.role << " (completed "
-                  << r.completed << ", errors " << r.error_total() << ")\n";
+                  << r.completed << ", errors " << r.error_total() << ", rejected messages "
+                  << r.messages_rejected << ")\n";
         return 2;
       }
     }
