@@ -218,7 +218,7 @@ std::unique_ptr<WatchStream> Client::watch(const ResourceType& type, std::string
     limiter_.acquire();
     const std::string token = config_.server.tls ? tokens_.token() : std::string();
     ++requests_;
-    Transport::Streamed s = transport_.open_stream(req, token);
+    Transport::Streamed s = transport_.open_stream(req, token, o.idle_timeout);
     if (s.body) return std::make_unique<WatchStream>(std::move(s.body), o.idle_timeout);
     if (s.head.status == 401 && !reauthenticated && config_.server.tls) {
       tokens_.invalidate();

@@ -52,7 +52,8 @@ class Connection {
  public:
   virtual ~Connection() = default;
   virtual HttpResponse exchange(const HttpRequest& req, std::string_view bearer) = 0;
-  virtual HttpResponse start_stream(const HttpRequest& req, std::string_view bearer) = 0;
+  virtual HttpResponse start_stream(const HttpRequest& req, std::string_view bearer,
+                                    std::chrono::milliseconds header_timeout) = 0;
   virtual std::size_t read_body(char* data, std::size_t size, std::chrono::milliseconds idle) = 0;
   virtual void cancel() = 0;
   virtual bool reusable() const = 0;
@@ -81,8 +82,9 @@ class ConnectionImpl final : public Connection {
     return to_response(res, std::move(res.body()));
   }
 
-  HttpResponse start_stream(const HttpRequest& req, std::string_view bearer) override {
-    lowest().expires_after(options_.request_timeout);
+  HttpResponse start_stream(const HttpRequest& req, std::string_view bearer,
+                            std::chrono::milliseconds header_timeout) override {
+    lowest().expires_after(std::min(options_.request_timeout, header_timeout));
     write_request(req, bearer);
     stream_parser_.emplace();
     stream_parser_->header_limit(kHeaderLimit);
@@ -343,10 +345,11 @@ HttpResponse Transport::send(const HttpRequest& request, std::string_view bearer
   return res;
 }
 
-Transport::Streamed Transport::open_stream(const HttpRequest& request, std::string_view bearer) {
+Transport::Streamed Transport::open_stream(const HttpRequest& request, std::string_view bearer,
+                                           std::chrono::milliseconds header_timeout) {
   auto conn = impl_->open();
   Streamed out;
-  out.head = conn->start_stream(request, bearer);
+  out.head = conn->start_stream(request, bearer, header_timeout);
   if (out.head.status >= 200 && out.head.status <= 299)
     out.body = std::make_unique<StreamBody>(std::move(conn));
   return out;

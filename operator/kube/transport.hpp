@@ -77,7 +77,10 @@ class Transport {
     HttpResponse head;                 // status and headers; full body when not 2xx
     std::unique_ptr<BodyStream> body;  // set only for a 2xx answer
   };
-  Streamed open_stream(const HttpRequest& request, std::string_view bearer);
+  // `header_timeout` bounds the wait for the response header: a server that
+  // went silent must not hold a new watch for the whole request timeout.
+  Streamed open_stream(const HttpRequest& request, std::string_view bearer,
+                       std::chrono::milliseconds header_timeout);
 
   const TransportOptions& options() const;
   // Connections opened so far (tests check that keep-alive reuses them).
