@@ -72,11 +72,15 @@ bool fail_parse(DecodeError& error, simdjson::error_code code, bool unterminated
   }
 }
 
+// NaN and Infinity in the spellings JSON producers emit (JavaScript, Python).
 bool looks_non_finite(std::string_view token) {
   if (!token.empty() && (token.front() == '-' || token.front() == '+')) token.remove_prefix(1);
-  if (token.empty()) return false;
-  const char c = token.front();
-  return c == 'N' || c == 'n' || c == 'I' || c == 'i';
+  if (token.size() < 3) return false;
+  const auto lower = [](char c) { return static_cast<char>(c | 0x20); };
+  const char a = lower(token[0]);
+  const char b = lower(token[1]);
+  const char c = lower(token[2]);
+  return (a == 'n' && b == 'a' && c == 'n') || (a == 'i' && b == 'n' && c == 'f');
 }
 
 bool is_integer_token(std::string_view token) {

@@ -49,16 +49,21 @@ std::size_t round_up(std::size_t n, std::size_t to) {
   return (n + to - 1) / to * to;
 }
 
-// Copies n bytes of words (relaxed atomics) into plain memory.
+// The seqlock's data words use acquire loads and release stores instead of
+// fences (which TSan does not model): a reader that sees any word of a newer
+// write is then ordered after that write's odd sequence, so its second
+// sequence load cannot match. On x86 both are plain moves.
+//
+// Copies n bytes of words into plain memory.
 inline void load_words(const std::atomic<std::uint64_t>* words, std::size_t bytes,
                        char* out) noexcept {
   std::size_t i = 0;
   for (; i + kWord <= bytes; i += kWord) {
-    const std::uint64_t w = words[i / kWord].load(std::memory_order_relaxed);
+    const std::uint64_t w = words[i / kWord].load(std::memory_order_acquire);
     std::memcpy(out + i, &w, kWord);
   }
   if (i < bytes) {
-    const std::uint64_t w = words[i / kWord].load(std::memory_order_relaxed);
+    const std::uint64_t w = words[i / kWord].load(std::memory_order_acquire);
     std::memcpy(out + i, &w, bytes - i);
   }
 }
@@ -69,12 +74,12 @@ inline void store_words(std::atomic<std::uint64_t>* words, const char* in,
   for (; i + kWord <= bytes; i += kWord) {
     std::uint64_t w;
     std::memcpy(&w, in + i, kWord);
-    words[i / kWord].store(w, std::memory_order_relaxed);
+    words[i / kWord].store(w, std::memory_order_release);
   }
   if (i < bytes) {
     std::uint64_t w = 0;
     std::memcpy(&w, in + i, bytes - i);
-    words[i / kWord].store(w, std::memory_order_relaxed);
+    words[i / kWord].store(w, std::memory_order_release);
   }
 }
 
@@ -255,9 +260,6 @@ WriteResult BoxStore::write(std::uint64_t id, std::span<const char> payload,
       break;
     }
   }
-  // Order the odd sequence before the data stores (classic seqlock writer).
-  std::atomic_thread_fence(std::memory_order_release);
-
   const std::uint64_t sizes = header->sizes.load(std::memory_order_relaxed);
   std::size_t hunt_size = static_cast<std::size_t>(sizes >> 32);
   if (hunt) {
@@ -265,7 +267,7 @@ WriteResult BoxStore::write(std::uint64_t id, std::span<const char> payload,
     store_words(words, hunt->data(), hunt_size);
   }
   store_words(words + kHuntWords, payload.data(), payload.size());
-  header->sizes.store(payload.size() | (std::uint64_t{hunt_size} << 32), std::memory_order_relaxed);
+  header->sizes.store(payload.size() | (std::uint64_t{hunt_size} << 32), std::memory_order_release);
   // The hunt as it stands after this write, for the caller's fan-out.
   load_words(words, hunt_size, result.hunt);
   result.hunt_size = hunt_size;
@@ -291,7 +293,7 @@ ReadResult BoxStore::read(std::uint64_t id, std::span<char> payload_out,
       continue;
     }
     if (before == 0) return result;  // claimed, first write not finished yet
-    const std::uint64_t sizes = header->sizes.load(std::memory_order_relaxed);
+    const std::uint64_t sizes = header->sizes.load(std::memory_order_acquire);
     const std::size_t payload_size = static_cast<std::size_t>(sizes & 0xffffffffU);
     const std::size_t hunt_size = static_cast<std::size_t>(sizes >> 32);
     // Sizes from a torn read may be garbage: clamp before copying.
@@ -299,8 +301,6 @@ ReadResult BoxStore::read(std::uint64_t id, std::span<char> payload_out,
     load_words(words + kHuntWords, copy, payload_out.data());
     const std::size_t hunt_copy = std::min({hunt_size, hunt_out.size(), kMaxHuntBytes});
     if (!hunt_out.empty()) load_words(words, hunt_copy, hunt_out.data());
-    // Order the data loads before re-reading the sequence.
-    std::atomic_thread_fence(std::memory_order_acquire);
     if (header->sequence.load(std::memory_order_relaxed) == before) {
       result.found = true;
       result.version = before / 2;

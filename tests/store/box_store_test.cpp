@@ -190,6 +190,9 @@ TEST(BoxStoreConcurrency, ReadersNeverSeeATornPayloadWhileTwoWritersRace) {
   std::atomic<std::uint64_t> went_back{0};
 
   auto writer = [&](std::uint64_t id) {
+    // Start only once both readers are reading, so the race really happens.
+    while (reads.load() < 2)
+      std::this_thread::yield();
     for (std::uint64_t n = 1; n <= kWritesPerWriter; ++n) {
       const std::string p = payload_for(id, n);
       ASSERT_EQ(store.write(kBox, bytes(p)).status, WriteStatus::stored);
