@@ -1,0 +1,140 @@
+"""Admin port: probes, /help, metrics (promtool), tuning, stats."""
+import json
+import subprocess
+import time
+import unittest
+
+from harness import SLOW, ServerTestCase
+
+TOKEN = "s3cret-token"
+
+
+class Admin(ServerTestCase):
+    token = TOKEN
+
+    def test_probes_and_help(self):
+        self.assertEqual(self.server.admin_request("GET", "/healthz"), (200, "ok\n"))
+        self.assertEqual(self.server.admin_request("GET", "/readyz")[0], 200)
+        status, text = self.server.admin_request("GET", "/help")
+        self.assertEqual(status, 200)
+        for route in ["GET /healthz", "GET /readyz", "GET /metrics", "GET /admin/v1/tuning [token]",
+                      "PUT /admin/v1/tuning [mutates] [token]", "GET /admin/v1/stats",
+                      "POST /admin/v1/drain [mutates]"]:
+            self.assertIn(route, text)
+        self.assertEqual(self.server.admin_request("GET", "/admin/v1/drain")[0], 405)
+
+    def test_metrics_pass_promtool_and_name_every_contract_metric(self):
+        self.server.ingest(['{"box":1,"state":"open"}', "garbage"])
+        text = self.server.metrics()
+        check = subprocess.run(["promtool", "check", "metrics"], input=text.encode(),
+                               capture_output=True)
+        self.assertEqual(check.returncode, 0, check.stdout.decode() + check.stderr.decode())
+        for name in ["trove_ingest_messages_total", "trove_ingest_bytes_total",
+                     "trove_poll_requests_total", "trove_request_duration_seconds",
+                     "trove_connections", "trove_connections_rejected_total",
+                     "trove_limit_exceeded_total", "trove_ws_pushes_total",
+                     "trove_epoch_resets_total", "trove_epoch_reset_duration_seconds",
+                     "trove_epoch_purge_duration_seconds", "trove_arena_capacity_bytes",
+                     "trove_arena_resident_bytes", "trove_arena_high_water_bytes",
+                     "trove_arena_overflows_total", "trove_process_resident_memory_bytes",
+                     "trove_tuning_generation", "trove_tuning_arena_bytes",
+                     "trove_tuning_epoch_seconds", "trove_store_boxes", "trove_store_capacity",
+                     "trove_draining"]:
+            self.assertIn("# HELP %s " % name, text, name)
+        self.assertEqual(self.server.metric("trove_store_boxes"), 1)
+        self.assertEqual(self.server.metric("trove_store_capacity"), 65536)
+        self.assertGreater(self.server.metric("trove_epoch_resets_total", worker="1"), 0)
+        self.assertGreater(self.server.metric("trove_process_resident_memory_bytes"), 1 << 20)
+        self.assertEqual(
+            self.server.metric("trove_request_duration_seconds_count", protocol="http",
+                               route="ingest"), 1)
+
+    def test_tuning_put_is_applied_everywhere(self):
+        self.assertEqual(self.server.admin_request("GET", "/admin/v1/tuning", token=TOKEN),
+                         (200, '{"arenaBytes":4194304,"epochMillis":16,"generation":0}'))
+        body = '{"arenaBytes":8388608,"epochMillis":25,"generation":3}'
+        status, text = self.server.admin_request("PUT", "/admin/v1/tuning", body, token=TOKEN)
+        self.assertEqual(status, 200, text)
+        self.assertEqual(json.loads(text), json.loads(body))
+        self.assertEqual(json.loads(self.server.admin_request(
+            "GET", "/admin/v1/tuning", token=TOKEN)[1]), json.loads(body))
+        stats = json.loads(self.server.admin_request("GET", "/admin/v1/stats")[1])
+        self.assertEqual(stats["tuning"], json.loads(body))
+        self.assertEqual(self.server.metric("trove_tuning_generation"), 3)
+        self.assertEqual(self.server.metric("trove_tuning_arena_bytes"), 8388608)
+        self.assertEqual(self.server.metric("trove_tuning_epoch_seconds"), 0.025)
+        # Each worker applies the capacity at its next epoch boundary.
+        deadline = time.time() + 5 * SLOW
+        while time.time() < deadline:
+            if (self.server.metric("trove_arena_capacity_bytes", worker="0") == 8388608 and
+                    self.server.metric("trove_arena_capacity_bytes", worker="1") == 8388608):
+                break
+            time.sleep(0.05)
+        self.assertEqual(self.server.metric("trove_arena_capacity_bytes"), 2 * 8388608)
+        # Same generation, same values: idempotent 200.
+        self.assertEqual(self.server.admin_request("PUT", "/admin/v1/tuning", body, token=TOKEN)[0], 200)
+        # Stale generation: 409.
+        status, text = self.server.admin_request(
+            "PUT", "/admin/v1/tuning", '{"arenaBytes":2097152,"epochMillis":25,"generation":2}',
+            token=TOKEN)
+        self.assertEqual(status, 409, text)
+        self.assertEqual(self.server.metric("trove_tuning_generation"), 3)
+
+    def test_tuning_errors_name_the_field(self):
+        cases = [
+            ('{"arenaBytes":1024,"epochMillis":16,"generation":1}', "arenaBytes"),
+            ('{"arenaBytes":68719476737,"generation":1}', "arenaBytes"),
+            ('{"epochMillis":0,"generation":1}', "epochMillis"),
+            ('{"epochMillis":10001,"generation":1}', "epochMillis"),
+            ('{"epochMillis":"16","generation":1}', "epochMillis"),
+            ('{"epochMillis":16}', "generation"),
+            ('{"epochMillis":16,"generation":-1}', "generation"),
+            ('{"epochMilis":16,"generation":1}', "epochMilis"),
+        ]
+        for body, field in cases:
+            status, text = self.server.admin_request("PUT", "/admin/v1/tuning", body, token=TOKEN)
+            self.assertEqual(status, 400, body)
+            self.assertEqual(json.loads(text)["field"], field, body)
+        for body in ["", "{", "[1]", '{"generation":1' + " " * 70000 + "}"]:
+            status, _ = self.server.admin_request("PUT", "/admin/v1/tuning", body, token=TOKEN)
+            self.assertIn(status, (400, 413), body)
+        self.assertEqual(self.server.metric("trove_tuning_generation"), 0)
+
+    def test_tuning_needs_the_token(self):
+        body = '{"epochMillis":20,"generation":1}'
+        self.assertEqual(self.server.admin_request("PUT", "/admin/v1/tuning", body)[0], 401)
+        self.assertEqual(self.server.admin_request("PUT", "/admin/v1/tuning", body, token="nope")[0], 401)
+        self.assertEqual(self.server.admin_request("PUT", "/admin/v1/tuning", body,
+                                                   token=TOKEN + "x")[0], 401)
+        self.assertEqual(self.server.admin_request("GET", "/admin/v1/tuning")[0], 401)
+        # Stats: token accepted, not required.
+        self.assertEqual(self.server.admin_request("GET", "/admin/v1/stats")[0], 200)
+        self.assertEqual(self.server.admin_request("GET", "/admin/v1/stats", token=TOKEN)[0], 200)
+        self.assertEqual(self.server.metric("trove_tuning_generation"), 0)
+
+    def test_stats_shape(self):
+        self.server.ingest(['{"box":1}', '{"box":2}', "bad"])
+        time.sleep(0.1)
+        stats = json.loads(self.server.admin_request("GET", "/admin/v1/stats")[1])
+        self.assertEqual(set(stats), {"tuning", "workers", "epoch", "ingest", "rssBytes", "jemalloc"})
+        self.assertEqual(stats["workers"], 2)
+        self.assertEqual(set(stats["epoch"]), {"windowEpochs", "highWaterBytes", "resetMicros",
+                                               "purgeMicros", "overflows"})
+        self.assertEqual(set(stats["epoch"]["highWaterBytes"]), {"p50", "p90", "p99", "max"})
+        self.assertEqual(set(stats["epoch"]["resetMicros"]), {"p50", "p99", "max"})
+        self.assertGreater(stats["epoch"]["windowEpochs"], 0)
+        self.assertEqual((stats["ingest"]["accepted"], stats["ingest"]["rejected"]), (2, 1))
+        self.assertGreater(stats["rssBytes"], 1 << 20)
+        self.assertEqual(set(stats["jemalloc"]), {"allocated", "active", "resident", "mapped",
+                                                  "retained", "metadata"})
+
+
+class AdminWithoutToken(ServerTestCase):
+    def test_tuning_writes_are_403_reads_open(self):
+        self.assertEqual(self.server.admin_request(
+            "PUT", "/admin/v1/tuning", '{"epochMillis":20,"generation":1}')[0], 403)
+        self.assertEqual(self.server.admin_request("GET", "/admin/v1/tuning")[0], 200)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,80 @@
+"""HTTP data plane: poll and ingest, driven with curl (an independent client)."""
+import json
+import unittest
+
+from harness import RawHttp, ServerTestCase, curl
+
+
+def msg(box, **fields):
+    d = {"box": box}
+    d.update(fields)
+    return json.dumps(d)
+
+
+class Poll(ServerTestCase):
+    def test_poll_200_304_404_400(self):
+        ack = self.server.ingest([msg(42, hunt="spring", state="open", x=1.5, y=2, ts=7)])
+        self.assertEqual(ack["accepted"], 1, ack)
+        status, headers, body = curl(self.server.url("/v1/boxes/42"))
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-type"], "application/json")
+        payload = json.loads(body)
+        self.assertEqual(payload["box"], 42)
+        self.assertEqual(payload["state"], "open")
+        etag = headers["etag"]
+        self.assertEqual(etag, '"1"')
+        status, headers, body = curl("-H", "If-None-Match: " + etag, self.server.url("/v1/boxes/42"))
+        self.assertEqual(status, 304)
+        self.assertEqual(body, "")
+        # A newer write changes the tag: the old one no longer matches.
+        self.server.ingest([msg(42, state="claimed")])
+        status, headers, body = curl("-H", "If-None-Match: " + etag, self.server.url("/v1/boxes/42"))
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["etag"], '"2"')
+        self.assertEqual(json.loads(body)["state"], "claimed")
+        self.assertEqual(curl(self.server.url("/v1/boxes/43"))[0], 404)
+        for bad in ["abc", "0", "-1", "042", "18446744073709551616", "1x", "1/2", ""]:
+            self.assertEqual(curl(self.server.url("/v1/boxes/" + bad))[0], 400, bad)
+        self.assertEqual(curl("-X", "DELETE", self.server.url("/v1/boxes/42"))[0], 405)
+        self.assertEqual(curl(self.server.url("/nope"))[0], 404)
+        self.assertEqual(self.server.metric("trove_poll_requests_total", protocol="http", code="304"), 1)
+        self.assertGreaterEqual(
+            self.server.metric("trove_poll_requests_total", protocol="http", code="400"), 8)
+
+    def test_keep_alive_pipelined_polls_on_one_connection(self):
+        self.server.ingest([msg(7, state="open")])
+        c = RawHttp(self.server.data)
+        c.send("GET /v1/boxes/7 HTTP/1.1\r\nHost: x\r\n\r\n" * 3 +
+               "GET /v1/boxes/7 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        out = c.read_all()
+        self.assertEqual(out.count("HTTP/1.1 200 OK"), 4, out)
+
+
+class Ingest(ServerTestCase):
+    def test_ack_lists_rejected_indexes_and_reasons(self):
+        status, _, body = curl("-X", "POST", "--data-binary",
+                               msg(1, state="open") + "\n{not json}\n" + msg(0) + "\n" +
+                               msg(2, state="bogus") + "\n" + msg(3) + "\n",
+                               self.server.url("/v1/ingest"))
+        self.assertEqual(status, 200)
+        ack = json.loads(body)
+        self.assertEqual(ack["accepted"], 2, ack)
+        self.assertEqual([r["index"] for r in ack["rejected"]], [1, 2, 3], ack)
+        for r in ack["rejected"]:
+            self.assertTrue(r["error"], r)
+        self.assertEqual(ack["rejected"][1]["field"], "box")
+        self.assertEqual(ack["rejected"][2]["code"], "unknown_state")
+        # An ack means stored: both accepted boxes are readable right away.
+        self.assertEqual(curl(self.server.url("/v1/boxes/1"))[0], 200)
+        self.assertEqual(curl(self.server.url("/v1/boxes/3"))[0], 200)
+        self.assertEqual(self.server.metric("trove_ingest_messages_total", result="accepted"), 2)
+        self.assertEqual(self.server.metric("trove_ingest_messages_total", result="rejected"), 3)
+        # Seq counts requests on the connection: curl opens a new one each time.
+        self.assertEqual(ack["seq"], 1)
+
+    def test_ingest_needs_post(self):
+        self.assertEqual(curl(self.server.url("/v1/ingest"))[0], 405)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,99 @@
+"""WebSocket data plane with Debian's python3-websockets (an independent client)."""
+import asyncio
+import json
+import unittest
+
+import websockets
+
+from harness import SLOW, ServerTestCase
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 20 * SLOW))
+
+
+class WebSocket(ServerTestCase):
+    def test_ws_ingest_acks_every_frame(self):
+        async def go():
+            async with websockets.connect(self.server.ws_url("/v1/ingest")) as ws:
+                await ws.send('{"box":5,"state":"open"}\n{"box":"x"}\n')
+                ack1 = json.loads(await ws.recv())
+                await ws.send('{"box":6}')
+                ack2 = json.loads(await ws.recv())
+                return ack1, ack2
+        ack1, ack2 = run(go())
+        self.assertEqual((ack1["seq"], ack1["accepted"]), (1, 1), ack1)
+        self.assertEqual(ack1["rejected"][0]["index"], 1, ack1)
+        self.assertEqual((ack2["seq"], ack2["accepted"], ack2["rejected"]), (2, 1, []), ack2)
+
+    def test_ws_get(self):
+        self.server.ingest(['{"box":9,"state":"open","player":"p"}'])
+        async def go():
+            async with websockets.connect(self.server.ws_url("/v1/ws")) as ws:
+                await ws.send('{"op":"get","box":9}')
+                found = json.loads(await ws.recv())
+                await ws.send('{"op":"get","box":10}')
+                missing = json.loads(await ws.recv())
+                await ws.send('{"op":"get","box":"nine"}')
+                bad = json.loads(await ws.recv())
+                await ws.send('{"op":"teleport"}')
+                unknown = json.loads(await ws.recv())
+                return found, missing, bad, unknown
+        found, missing, bad, unknown = run(go())
+        self.assertEqual(found["seq"], 1, found)
+        self.assertEqual(found["payload"]["player"], "p", found)
+        self.assertEqual(missing["code"], 404, missing)
+        self.assertEqual(bad["op"], "error", bad)
+        self.assertIn("unknown op", unknown["error"])
+        self.assertEqual(self.server.metric("trove_poll_requests_total", protocol="ws", code="200"), 1)
+
+    def test_subscribe_receives_pushes_from_ingest_on_another_connection(self):
+        async def go():
+            async with websockets.connect(self.server.ws_url("/v1/ws")) as sub, \
+                    websockets.connect(self.server.ws_url("/v1/ingest")) as ing:
+                await sub.send('{"op":"subscribe","boxes":[100,101]}')
+                self.assertEqual(json.loads(await sub.recv())["op"], "subscribed")
+                await sub.send('{"op":"subscribe","hunt":"autumn"}')
+                self.assertEqual(json.loads(await sub.recv())["op"], "subscribed")
+                # Many updates of box 100 in one frame: coalesced, the push
+                # carries the newest payload.
+                lines = ['{"box":100,"state":"open","ts":%d}' % i for i in range(50)]
+                lines.append('{"box":200,"hunt":"autumn","state":"empty"}')
+                lines.append('{"box":300,"state":"open"}')  # nobody subscribed
+                await ing.send("\n".join(lines))
+                json.loads(await ing.recv())
+                pushes = {}
+                while set(pushes) != {100, 200}:
+                    m = json.loads(await sub.recv())
+                    self.assertEqual(m["op"], "push", m)
+                    pushes.setdefault(m["box"], []).append(m)
+                await sub.send('{"op":"unsubscribe"}')
+                self.assertEqual(json.loads(await sub.recv())["op"], "unsubscribed")
+                await ing.send('{"box":100,"state":"claimed"}')
+                await ing.recv()
+                try:
+                    extra = await asyncio.wait_for(sub.recv(), 0.3 * SLOW)
+                except asyncio.TimeoutError:
+                    extra = None
+                return pushes, extra
+        pushes, extra = run(go())
+        self.assertLessEqual(len(pushes[100]), 3, pushes[100])  # coalesced, not 50
+        self.assertEqual(pushes[100][-1]["payload"]["ts"], 49)
+        self.assertEqual(pushes[100][-1]["seq"], 50)
+        self.assertEqual(pushes[200][0]["payload"]["state"], "empty")
+        self.assertIsNone(extra, "push after unsubscribe")
+        self.assertGreaterEqual(self.server.metric("trove_ws_pushes_total"), 2)
+
+    def test_subscribe_sends_current_state(self):
+        self.server.ingest(['{"box":77,"state":"open"}'])
+        async def go():
+            async with websockets.connect(self.server.ws_url("/v1/ws")) as ws:
+                await ws.send('{"op":"subscribe","boxes":[77]}')
+                return json.loads(await ws.recv()), json.loads(await ws.recv())
+        ack, push = run(go())
+        self.assertEqual(ack["op"], "subscribed")
+        self.assertEqual((push["op"], push["box"], push["seq"]), ("push", 77, 1))
+
+
+if __name__ == "__main__":
+    unittest.main()
