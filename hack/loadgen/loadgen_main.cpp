@@ -111,6 +111,12 @@ void build_sessions(const LoadConfig& c, const Timeline& t,
   }
 }
 
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
 void sleep_until(std::int64_t t) {
   const std::int64_t wait = t - monotonic_nanos();
   if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
@@ -125,6 +131,8 @@ int run(int argc, char** argv) {
                                subscribe_boxes = "1-200", ingest_boxes = "1-2000";
   int server_cpu = -1;
   bool check = false;
+  // A later flag overrides an earlier one, so scripts can append overrides.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("--host", c.host, "server IPv4 address");
   app.add_option("--port", c.port, "server data port");
   app.add_option("--port-file", port_file, "read the port from trove-server's --port-file JSON");
@@ -202,8 +210,12 @@ int run(int argc, char** argv) {
   std::optional<CpuTimes> cpu_before, cpu_after;
   sleep_until(t.measure);
   if (server_cpu >= 0) cpu_before = read_cpu_times(server_cpu);
+  const double client_before = process_cpu_seconds();
+  const std::int64_t client_t0 = monotonic_nanos();
   sleep_until(t.end);
   if (server_cpu >= 0) cpu_after = read_cpu_times(server_cpu);
+  const double client_busy = process_cpu_seconds() - client_before;
+  const double client_window = static_cast<double>(monotonic_nanos() - client_t0) / 1e9;
   for (auto& th : threads)
     th.join();
 
@@ -235,6 +247,7 @@ int run(int argc, char** argv) {
         static_cast<double>(cpu_after->total - cpu_before->total) * seconds_per_jiffy();
     report.server_cpu = sc;
   }
+  report.client_cpu = ClientCpu{client_busy, client_window};
   const std::string json = to_json(report);
   std::cout << json << std::endl;
   std::cerr << to_summary(report);

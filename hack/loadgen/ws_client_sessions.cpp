@@ -69,7 +69,13 @@ void WsSubscribeSession::on_message(std::string_view text) {
   if (!ts) {
     // Subscription confirmations carry no ts; errors are counted as such.
     if (is_error_message(text)) stats_.count_error("ws_error_reply");
-    ++stats_.messages_without_ts;
+    ++stats_.messages_untimed;
+    return;
+  }
+  if (*ts < subscribed_at_us_) {
+    // The server greets a new subscriber with each box's current state:
+    // a snapshot, not a push caused by an ingest we timed.
+    ++stats_.messages_untimed;
     return;
   }
   ++stats_.completed;

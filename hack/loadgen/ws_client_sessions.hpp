@@ -43,6 +43,7 @@ class WsSubscribeSession final : public WsSession {
   void on_disconnected() override {}
 
   std::string subscribe_;
+  std::int64_t subscribed_at_us_ = 0;  // realtime µs when the subscribe was sent
 };
 
 }  // namespace trove::loadgen

@@ -13,7 +13,7 @@ void RoleStats::merge(const RoleStats& other) {
   completed += other.completed;
   messages_accepted += other.messages_accepted;
   messages_rejected += other.messages_rejected;
-  messages_without_ts += other.messages_without_ts;
+  messages_untimed += other.messages_untimed;
   for (std::size_t i = 0; i < status.size(); ++i)
     status[i] += other.status[i];
   for (const auto& [k, v] : other.errors)
@@ -94,8 +94,8 @@ std::string to_json(const RunReport& report) {
       w.Double(rate.messages_per_second);
     }
     if (r.role == "push") {
-      w.Key("messages_without_ts");
-      w.Uint64(r.messages_without_ts);
+      w.Key("messages_untimed");
+      w.Uint64(r.messages_untimed);
     }
     w.Key("latency_us");
     w.StartObject();
@@ -148,6 +148,16 @@ std::string to_json(const RunReport& report) {
     w.Double(requests ? c.busy_seconds * 1e6 / static_cast<double>(requests) : 0);
     w.Key("us_per_message");
     w.Double(messages ? c.busy_seconds * 1e6 / static_cast<double>(messages) : 0);
+    w.EndObject();
+  }
+  if (report.client_cpu) {
+    const auto& c = *report.client_cpu;
+    w.Key("client_cpu");
+    w.StartObject();
+    w.Key("busy_s");
+    w.Double(c.busy_seconds);
+    w.Key("utilization");
+    w.Double(c.window_seconds > 0 ? c.busy_seconds / c.window_seconds : 0);
     w.EndObject();
   }
   w.EndObject();
@@ -205,6 +215,12 @@ std::string to_summary(const RunReport& report) {
       out += line;
     }
     out += "\n";
+  }
+  if (report.client_cpu && report.client_cpu->window_seconds > 0) {
+    std::snprintf(line, sizeof line, "  load generator cpu %.2f s (%.0f %% of one core)\n",
+                  report.client_cpu->busy_seconds,
+                  100.0 * report.client_cpu->busy_seconds / report.client_cpu->window_seconds);
+    out += line;
   }
   return out;
 }

@@ -22,7 +22,7 @@ struct RoleStats {
   std::uint64_t completed = 0;              // responses, acks or pushes received in the window
   std::uint64_t messages_accepted = 0;      // ingest: acked as stored
   std::uint64_t messages_rejected = 0;      // ingest: rejected by the server
-  std::uint64_t messages_without_ts = 0;    // push: data messages with no `ts`
+  std::uint64_t messages_untimed = 0;       // push: data messages with no `ts`
   std::array<std::uint64_t, 600> status{};  // HTTP status codes seen
   std::map<std::string, std::uint64_t> errors;
 
@@ -37,6 +37,13 @@ struct ServerCpu {
   double window_seconds = 0;
 };
 
+// The load generator's own CPU time over the window (all its threads): shows
+// whether the client, rather than the server, was the bottleneck.
+struct ClientCpu {
+  double busy_seconds = 0;
+  double window_seconds = 0;
+};
+
 struct RunReport {
   std::string label;
   double duration_s = 0;
@@ -45,6 +52,7 @@ struct RunReport {
   bool spin = false;
   std::vector<RoleStats> roles;
   std::optional<ServerCpu> server_cpu;
+  std::optional<ClientCpu> client_cpu;
 };
 
 std::string to_json(const RunReport& report);

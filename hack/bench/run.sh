@@ -1,0 +1,313 @@
+#!/usr/bin/env bash
+# trove's benchmark suite (issue 4): `make bench` = `run.sh quick`,
+# `make bench-soak` = `run.sh soak`. Builds the release preset, runs the
+# micro-benchmarks and the scenarios with trove-server and the references
+# (nginx, trove-floor) taking turns, server and load pinned to different
+# cores, then regenerates docs/benchmarks.md and docs/plots/*.png.
+#
+# Every knob is an environment variable (defaults in brackets); for a quick
+# dev run: REPS=1 S1_SECONDS=5 S1_INGEST_SECONDS=5 S2_SECONDS=3 S3_SECONDS=3 \
+#   S4_SECONDS=3 WS_SECONDS=3 MICROBENCH=0 bash hack/bench/run.sh quick
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+mode=${1:-quick}
+[[ $mode == quick || $mode == soak ]] || { echo "usage: run.sh quick|soak" >&2; exit 2; }
+
+REPS=${REPS:-3}                         # repetitions of every scenario (median, min-max)
+WARMUP=${WARMUP:-3}                     # s of load before each measured window
+S1_SECONDS=${S1_SECONDS:-20}            # S1 without ingest, per run
+S1_INGEST_SECONDS=${S1_INGEST_SECONDS:-60}
+S1_CLIENTS=${S1_CLIENTS:-2000}
+S1_PERIOD_MS=${S1_PERIOD_MS:-250}
+S1_INGEST_RATE=${S1_INGEST_RATE:-500000}
+INGEST_BOXES=${INGEST_BOXES:-1-100000}  # producer box range in S1/S3
+WS_SECONDS=${WS_SECONDS:-20}            # WebSocket get, 2,000 x 4 Hz
+S2_SECONDS=${S2_SECONDS:-10}
+S2_CONNS=${S2_CONNS:-64}
+S3_SECONDS=${S3_SECONDS:-20}
+S3_BATCH=${S3_BATCH:-64}
+S4_SECONDS=${S4_SECONDS:-20}
+S4_SUBSCRIBERS=${S4_SUBSCRIBERS:-2000}
+S4_BOXES=${S4_BOXES:-200}
+S4_RATE=${S4_RATE:-20000}               # msg/s into the subscribed boxes
+SOAK_SECONDS=${SOAK_SECONDS:-600}       # per allocator
+SOAK_ALLOCATORS=${SOAK_ALLOCATORS:-epoch jemalloc system}
+SERVER_CPU=${SERVER_CPU:-1}
+LOAD_CPU=${LOAD_CPU:-0}
+MICROBENCH=${MICROBENCH:-1}
+MICROBENCH_TIMEOUT=${MICROBENCH_TIMEOUT:-420}
+SKIP_BUILD=${SKIP_BUILD:-0}
+BUILD_DIR=${BUILD_DIR:-build/release}
+export LC_ALL=C
+
+if (($(nproc) < 2)); then
+  echo "bench: only one core: server and load share it; numbers will say so" >&2
+  SERVER_CPU=0 LOAD_CPU=0
+fi
+
+out=docs/bench-results
+mkdir -p "$out" docs/plots
+results=$out/loadgen-$mode.jsonl
+commands=$out/commands-$mode.txt
+meta=$out/meta-$mode.json
+work=$(mktemp -d /tmp/trove-bench.XXXXXX)
+: >"$results"
+: >"$commands"
+server_pid=
+sampler_pid=
+cleanup() {
+  stop_sampler
+  stop_server
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+note_command() { printf '%s\n' "$*" >>"$commands"; }
+
+# --- build ---------------------------------------------------------------
+if [[ $SKIP_BUILD != 1 ]]; then
+  log "building the release preset"
+  cmake --preset release >/dev/null
+  targets=(trove-server trove-loadgen trove-floor)
+  if cmake --build "$BUILD_DIR" --target help | grep -q '^trove-microbench:'; then
+    targets+=(trove-microbench)
+  fi
+  cmake --build "$BUILD_DIR" -j "$(nproc)" --target "${targets[@]}"
+fi
+server_bin=$BUILD_DIR/server/app/trove-server
+loadgen_bin=$BUILD_DIR/hack/loadgen/trove-loadgen
+floor_bin=$BUILD_DIR/hack/loadgen/trove-floor
+microbench_bin=$BUILD_DIR/server/bench/trove-microbench
+for b in "$server_bin" "$loadgen_bin" "$floor_bin"; do
+  [[ -x $b ]] || { echo "bench: $b missing" >&2; exit 1; }
+done
+
+# --- machine and run description -----------------------------------------
+cpu_busy() {  # cpu_busy N -> "busy total" jiffies of cpuN
+  awk -v c="cpu$1" '$1 == c { print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat
+}
+loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+# --- servers -----------------------------------------------------------------
+wait_port_file() {
+  local file=$1
+  for _ in $(seq 300); do
+    grep -q '}' "$file" 2>/dev/null && return 0
+    kill -0 "$server_pid" 2>/dev/null || { echo "bench: server died" >&2; cat "$work/server.log" >&2; exit 1; }
+    sleep 0.05
+  done
+  echo "bench: no port file $file" >&2
+  exit 1
+}
+
+json_field() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+start_trove() {  # start_trove [extra server flags]
+  rm -f "$work/port.json"
+  local cmd=(taskset -c "$SERVER_CPU" "$server_bin" --workers 1 --port 0 --admin-port 0
+    --port-file "$work/port.json" "$@")
+  note_command "${cmd[*]}"
+  "${cmd[@]}" >"$work/server.log" 2>&1 &
+  server_pid=$!
+  wait_port_file "$work/port.json"
+  data_port=$(json_field "$work/port.json" data)
+  admin_port=$(json_field "$work/port.json" admin)
+}
+
+start_floor() {
+  rm -f "$work/port.json"
+  local cmd=(taskset -c "$SERVER_CPU" "$floor_bin" --port 0 --port-file "$work/port.json")
+  note_command "${cmd[*]}"
+  "${cmd[@]}" >"$work/server.log" 2>&1 &
+  server_pid=$!
+  wait_port_file "$work/port.json"
+  data_port=$(json_field "$work/port.json" data)
+  admin_port=
+}
+
+start_nginx() {
+  local prefix=$work/nginx body
+  rm -rf "$prefix"
+  mkdir -p "$prefix/tmp"
+  data_port=$(free_port)
+  admin_port=
+  body='{"box":123456,"state":"open","x":12.5,"y":-3.2500}'
+  sed -e "s|@PREFIX@|$prefix|g" -e "s|@PORT@|$data_port|g" -e "s|@BODY@|$body|g" \
+    -e "s|@USER@|$(id -un)|g" -e "s|@GROUP@|$(id -gn)|g" \
+    hack/bench/nginx.conf.template >"$prefix/nginx.conf"
+  local cmd=(taskset -c "$SERVER_CPU" nginx -p "$prefix" -c "$prefix/nginx.conf" -e "$prefix/error.log")
+  note_command "${cmd[*]}   # config: hack/bench/nginx.conf.template"
+  "${cmd[@]}" >"$work/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$data_port") 2>/dev/null && return 0
+    kill -0 "$server_pid" 2>/dev/null || { cat "$prefix/error.log" >&2; exit 1; }
+    sleep 0.05
+  done
+  echo "bench: nginx did not listen" >&2
+  exit 1
+}
+
+stop_server() {
+  [[ -n ${server_pid:-} ]] || return 0
+  kill -TERM "$server_pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=
+}
+
+start_subject() {  # trove | nginx | floor
+  case $1 in
+    trove) start_trove ;;
+    nginx) start_nginx ;;
+    floor) start_floor ;;
+  esac
+}
+
+# --- load ----------------------------------------------------------------------
+loadgen() {  # loadgen LABEL [flags]: one measured run, appended to $results
+  local label=$1
+  shift
+  local cmd=(taskset -c "$LOAD_CPU" "$loadgen_bin" --port "$data_port" --cpu "$LOAD_CPU"
+    --server-cpu "$SERVER_CPU" --warmup "$WARMUP" --label "$label" "$@")
+  note_command "${cmd[*]}"
+  log "$label"
+  if ! "${cmd[@]}" >>"$results" 2>"$work/loadgen.err"; then
+    cat "$work/loadgen.err" >&2
+    echo "bench: loadgen failed for $label" >&2
+    exit 1
+  fi
+  sed 's/^/    /' "$work/loadgen.err" >&2
+}
+
+prefill() {  # store boxes 1..N (polls of unknown boxes would be 404s)
+  "$loadgen_bin" --port "$data_port" --cpu "$LOAD_CPU" --label prefill --ingest-conns 1 --batch 64 \
+    --ingest-boxes "1-$1" --duration 1 --warmup 0 --check >/dev/null 2>"$work/prefill.err" ||
+    { cat "$work/prefill.err" >&2; exit 1; }
+}
+
+wrk_run() {  # wrk_run LABEL: closed loop with wrk, same connections and duration as S2
+  local label=$1 s0 s1 l0 l1 t0 t1 rps
+  local cmd=(taskset -c "$LOAD_CPU" wrk -t1 -c"$S2_CONNS" -d"${S2_SECONDS}s" --latency
+    "http://127.0.0.1:$data_port/v1/boxes/1")
+  note_command "${cmd[*]}"
+  log "$label"
+  s0=$(cpu_busy "$SERVER_CPU")
+  l0=$(cpu_busy "$LOAD_CPU")
+  t0=$(date +%s.%N)
+  "${cmd[@]}" >"$work/wrk.out"
+  t1=$(date +%s.%N)
+  s1=$(cpu_busy "$SERVER_CPU")
+  l1=$(cpu_busy "$LOAD_CPU")
+  sed 's/^/    /' "$work/wrk.out" >&2
+  /usr/bin/python3 hack/bench/wrk_to_json.py "$label" "$work/wrk.out" "$t0" "$t1" "$s0" "$s1" "$l0" "$l1" \
+    "$(getconf CLK_TCK)" "$S2_SECONDS" >>"$results"
+}
+
+start_sampler() {  # sample /admin/v1/stats every second into $1
+  local file=$1
+  : >"$file"
+  (
+    while :; do
+      local s
+      s=$(curl -s --max-time 0.5 "http://127.0.0.1:$admin_port/admin/v1/stats" || true)
+      [[ $s == \{* ]] && printf '{"t":%s,"stats":%s}\n' "$(date +%s.%N)" "$s" >>"$file"
+      sleep 1
+    done
+  ) &
+  sampler_pid=$!
+}
+
+stop_sampler() {
+  [[ -n ${sampler_pid:-} ]] || return 0
+  kill "$sampler_pid" 2>/dev/null || true
+  wait "$sampler_pid" 2>/dev/null || true
+  sampler_pid=
+}
+
+poll_flags=(--http-conns "$S1_CLIENTS" --http-period-ms "$S1_PERIOD_MS" --poll-boxes "1-$S1_CLIENTS" --spin)
+ingest_flags=(--ingest-conns 1 --batch 64 --ingest-rate "$S1_INGEST_RATE" --ingest-boxes "$INGEST_BOXES")
+
+run_quick() {
+  if [[ $MICROBENCH == 1 && -x $microbench_bin ]]; then
+    log "micro-benchmarks (server core $SERVER_CPU)"
+    note_command "taskset -c $SERVER_CPU $microbench_bin --benchmark_out=$out/microbench.json --benchmark_out_format=json"
+    timeout "$MICROBENCH_TIMEOUT" taskset -c "$SERVER_CPU" "$microbench_bin" \
+      --benchmark_out="$out/microbench.json" --benchmark_out_format=json >&2 ||
+      log "micro-benchmarks failed or timed out (${MICROBENCH_TIMEOUT}s); continuing"
+  else
+    log "micro-benchmarks skipped ($microbench_bin absent or MICROBENCH=0)"
+  fi
+  for rep in $(seq "$REPS"); do
+    # S1 without ingest and S2: trove and the references take turns.
+    for subject in trove nginx floor; do
+      start_subject "$subject"
+      [[ $subject == trove ]] && prefill "$S1_CLIENTS"
+      loadgen "S1/$subject/$rep" "${poll_flags[@]}" --duration "$S1_SECONDS"
+      loadgen "S2/$subject/$rep" --http-conns "$S2_CONNS" --http-period-ms 0 --poll-boxes "1-$S2_CONNS" \
+        --duration "$S2_SECONDS"
+      [[ $subject != floor ]] && wrk_run "S2-wrk/$subject/$rep"
+      stop_server
+    done
+    # trove alone: ingest under polls, WebSocket, max ingest, push latency.
+    start_trove
+    prefill "$S1_CLIENTS"
+    loadgen "S1-ingest/trove/$rep" "${poll_flags[@]}" "${ingest_flags[@]}" --duration "$S1_INGEST_SECONDS"
+    loadgen "WS-get/trove/$rep" --ws-get-conns "$S1_CLIENTS" --ws-get-period-ms "$S1_PERIOD_MS" \
+      --poll-boxes "1-$S1_CLIENTS" --spin --duration "$WS_SECONDS"
+    loadgen "WS-get-closed/trove/$rep" --ws-get-conns "$S2_CONNS" --ws-get-period-ms 0 \
+      --poll-boxes "1-$S2_CONNS" --duration "$S2_SECONDS"
+    stop_server
+    start_trove
+    start_sampler "$out/s3-stats-$rep.jsonl"
+    loadgen "S3-1conn/trove/$rep" --ingest-conns 1 --batch "$S3_BATCH" --ingest-boxes "$INGEST_BOXES" \
+      --duration "$S3_SECONDS"
+    loadgen "S3-4conn/trove/$rep" --ingest-conns 4 --batch "$S3_BATCH" --ingest-boxes "$INGEST_BOXES" \
+      --duration "$S3_SECONDS"
+    loadgen "S3-http/trove/$rep" --ingest-conns 1 --ingest-protocol http --batch "$S3_BATCH" \
+      --ingest-boxes "$INGEST_BOXES" --duration "$S3_SECONDS"
+    stop_sampler
+    stop_server
+    start_trove
+    prefill "$S4_BOXES"
+    loadgen "S4/trove/$rep" --ws-subscribers "$S4_SUBSCRIBERS" --subscribe-boxes "1-$S4_BOXES" \
+      --ingest-conns 1 --batch 16 --ingest-rate "$S4_RATE" --ingest-boxes "1-$S4_BOXES" --spin \
+      --duration "$S4_SECONDS"
+    stop_server
+  done
+}
+
+run_soak() {
+  for allocator in $SOAK_ALLOCATORS; do
+    start_trove --allocator "$allocator"
+    prefill "$S1_CLIENTS"
+    start_sampler "$out/soak-$allocator.jsonl"
+    loadgen "S5/$allocator/1" "${poll_flags[@]}" "${ingest_flags[@]}" --duration "$SOAK_SECONDS" --timeout-ms 5000
+    stop_sampler
+    stop_server
+  done
+}
+
+log "mode $mode: server on cpu $SERVER_CPU, load on cpu $LOAD_CPU, $REPS repetition(s)"
+"run_$mode"
+
+finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)
+{
+  printf '{"mode":"%s","started":"%s","finished":"%s",' "$mode" "$started" "$finished"
+  printf '"loadavg_start":"%s","loadavg_end":"%s",' "$loadavg_start" "$loadavg_end"
+  printf '"commit":"%s","server_cpu":%s,"load_cpu":%s,"reps":%s,' \
+    "$(git rev-parse --short HEAD)" "$SERVER_CPU" "$LOAD_CPU" "$REPS"
+  printf '"env":"%s"}\n' "REPS=$REPS WARMUP=$WARMUP S1_SECONDS=$S1_SECONDS S1_INGEST_SECONDS=$S1_INGEST_SECONDS S2_SECONDS=$S2_SECONDS S3_SECONDS=$S3_SECONDS S4_SECONDS=$S4_SECONDS WS_SECONDS=$WS_SECONDS SOAK_SECONDS=$SOAK_SECONDS S1_INGEST_RATE=$S1_INGEST_RATE S4_RATE=$S4_RATE"
+} >"$meta"
+log "writing docs/benchmarks.md and docs/plots"
+/usr/bin/python3 hack/bench/report.py --results "$out" --doc docs/benchmarks.md --plots docs/plots
+log "done"
