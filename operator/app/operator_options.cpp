@@ -1,0 +1,107 @@
+#include "operator_options.hpp"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "controller/duration.hpp"
+
+namespace trove::op {
+
+namespace {
+
+std::string env_name(const std::string& flag) {
+  std::string e = "TROVE_OPERATOR_";
+  for (char c : flag)
+    e += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return e;
+}
+
+// A CLI11 validator-free duration option: kept as text, parsed after.
+struct DurationFlag {
+  const char* name;
+  std::chrono::milliseconds* out;
+  std::string text;
+};
+
+}  // namespace
+
+OperatorOptions parse_operator_options(int argc, char** argv, bool& exit_now, int& exit_code) {
+  OperatorOptions o;
+  exit_now = false;
+  exit_code = 0;
+  CLI::App app{"trove-operator: tunes trove sidecars' epoch arenas from TreasureHunt resources"};
+  std::string namespaces;
+  app.add_option("--kubeconfig", o.kubeconfig,
+                 "kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
+      ->envname(env_name("kubeconfig"));
+  app.add_option("--namespaces", namespaces, "comma-separated namespaces to watch (empty: all)")
+      ->envname(env_name("namespaces"));
+  app.add_option("--metrics-bind", o.metrics_bind,
+                 "address:port serving /metrics, /healthz, /readyz")
+      ->envname(env_name("metrics-bind"));
+  app.add_flag("--leader-elect", o.leader_elect, "campaign for a Lease; only the leader reconciles")
+      ->envname(env_name("leader-elect"));
+  app.add_option("--lease-namespace", o.lease_namespace, "namespace of the leader Lease")
+      ->envname(env_name("lease-namespace"));
+  app.add_option("--lease-name", o.lease_name, "name of the leader Lease")
+      ->envname(env_name("lease-name"));
+  app.add_option("--identity", o.identity, "this replica's holder identity (default: host-pid)")
+      ->envname(env_name("identity"));
+  app.add_option("--push-concurrency", o.push_concurrency,
+                 "sidecar admin calls in flight per reconcile")
+      ->envname(env_name("push-concurrency"))
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--workers", o.workers, "hunts reconciled concurrently")
+      ->envname(env_name("workers"))
+      ->check(CLI::Range(1, 64));
+  std::vector<DurationFlag> durations{
+      {"autotune-interval", &o.autotune_interval, ""}, {"push-timeout", &o.push_timeout, ""},
+      {"lease-duration", &o.lease_duration, ""},       {"renew-deadline", &o.renew_deadline, ""},
+      {"retry-period", &o.retry_period, ""},           {"error-retry", &o.error_retry, ""}};
+  for (auto& d : durations) {
+    app.add_option(std::string("--") + d.name, d.text, "duration, e.g. 15s or 500ms")
+        ->envname(env_name(d.name));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    exit_now = true;
+    exit_code = app.exit(e);
+    return o;
+  }
+  for (auto& d : durations) {
+    if (d.text.empty()) continue;
+    auto v = controller::parse_duration(d.text);
+    if (!v || *v <= std::chrono::milliseconds(0)) {
+      std::cerr << "--" << d.name << ": not a positive duration: " << d.text << "\n";
+      exit_now = true;
+      exit_code = 2;
+      return o;
+    }
+    *d.out = *v;
+  }
+  std::size_t start = 0;
+  while (start <= namespaces.size() && !namespaces.empty()) {
+    const std::size_t comma = namespaces.find(',', start);
+    std::string ns = namespaces.substr(start, comma - start);
+    if (!ns.empty()) o.namespaces.push_back(ns);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (o.identity.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    o.identity = std::string(host) + "-" + std::to_string(getpid());
+  }
+  if (o.leader_elect &&
+      !(o.lease_duration > o.renew_deadline && o.renew_deadline > o.retry_period)) {
+    std::cerr << "leader election needs --lease-duration > --renew-deadline > --retry-period\n";
+    exit_now = true;
+    exit_code = 2;
+  }
+  return o;
+}
+
+}  // namespace trove::op

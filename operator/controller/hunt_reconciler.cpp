@@ -1,0 +1,368 @@
+#include "controller/hunt_reconciler.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "controller/desired_tuning.hpp"
+#include "controller/pod_ownership.hpp"
+#include "controller/sidecar_stats.hpp"
+#include "kube/config.hpp"
+#include "kube/errors.hpp"
+#include "kube/resource.hpp"
+
+namespace trove::controller {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kStatsPath = "/admin/v1/stats";
+constexpr const char* kTuningPath = "/admin/v1/tuning";
+
+kube::ResourceType secrets_type() {
+  return {"", "v1", "secrets", true};
+}
+
+std::pair<std::string, std::string> split_key(const std::string& key) {
+  auto slash = key.find('/');
+  if (slash == std::string::npos) return {"", key};
+  return {key.substr(0, slash), key.substr(slash + 1)};
+}
+
+// Sorts an answer into the pod's error kind; true when it is a 2xx.
+bool classify(const AdminCall& call, const AdminResult& r, PodOutcome& o) {
+  if (r.status == 0) {
+    o.error_kind = PodErrorKind::kUnreachable;
+    o.error = r.error;
+    return false;
+  }
+  if (r.status >= 200 && r.status < 300) return true;
+  const std::string what =
+      call.method + " " + call.target + " answered " + std::to_string(r.status);
+  if (r.status == 401 || r.status == 403) {
+    o.error_kind = PodErrorKind::kUnauthorized;
+    o.error = what + " (check spec.tokenSecretRef)";
+  } else if (r.status == 400 || r.status == 409) {
+    o.error_kind = PodErrorKind::kRejected;
+    o.error = what + ": " + r.body.substr(0, 200);
+  } else {
+    o.error_kind = PodErrorKind::kBadAnswer;
+    o.error = what;
+  }
+  return false;
+}
+
+std::string describe(const Tuning& t) {
+  return std::to_string(t.arena_bytes / kBytesPerMiB) + " MiB, epoch " +
+         std::to_string(t.epoch_millis) + " ms, generation " + std::to_string(t.generation);
+}
+
+const char* error_reason(PodErrorKind k) {
+  switch (k) {
+    case PodErrorKind::kUnreachable:
+      return "SidecarUnreachable";
+    case PodErrorKind::kUnauthorized:
+      return "SidecarUnauthorized";
+    case PodErrorKind::kRejected:
+      return "TuningRejected";
+    case PodErrorKind::kBadAnswer:
+    case PodErrorKind::kNone:
+      break;
+  }
+  return "SidecarError";
+}
+
+}  // namespace
+
+const char* ReconcileResult::label() const {
+  switch (kind) {
+    case Kind::kSuccess:
+      return "success";
+    case Kind::kRequeue:
+      return "requeue";
+    case Kind::kRequeueAfter:
+      return "requeue_after";
+    case Kind::kError:
+      return "error";
+  }
+  return "error";
+}
+
+HuntReconciler::HuntReconciler(kube::Client& client, StoreSet hunts, StoreSet pods,
+                               EventSink events, OperatorMetrics* metrics,
+                               ReconcilerOptions options)
+    : client_(client),
+      hunts_(std::move(hunts)),
+      pods_(std::move(pods)),
+      events_(std::move(events)),
+      metrics_(metrics),
+      options_(options) {}
+
+std::vector<std::string> HuntReconciler::hunts_selecting(const PodView& pod) const {
+  std::vector<std::string> keys;
+  for (const auto& h : hunts_.list()) {
+    if (h->namespace_() != pod.ns) continue;
+    ParseResult parsed = parse_hunt(h->json());
+    if (!parsed.ok || parsed.hunt.spec.selector.matches(pod.labels)) keys.push_back(h->key());
+  }
+  return keys;
+}
+
+std::vector<std::string> HuntReconciler::hunts_in_namespace(const std::string& ns) const {
+  std::vector<std::string> keys;
+  for (const auto& h : hunts_.list()) {
+    if (h->namespace_() == ns) keys.push_back(h->key());
+  }
+  return keys;
+}
+
+HuntReconciler::Selection HuntReconciler::select_pods(const Hunt& hunt) const {
+  // Ownership is decided over every valid hunt of the namespace, each time,
+  // from the caches: all replicas and reconciles reach the same answer.
+  std::vector<Hunt> others;
+  for (const auto& h : hunts_.list()) {
+    if (h->namespace_() != hunt.ns) continue;
+    ParseResult parsed = parse_hunt(h->json());
+    if (parsed.ok) others.push_back(std::move(parsed.hunt));
+  }
+  std::vector<HuntClaim> claims;
+  claims.reserve(others.size() + 1);
+  bool self_cached = false;
+  for (const auto& h : others) {
+    claims.push_back({h.ns, h.name, h.creation_timestamp, &h.spec.selector});
+    self_cached = self_cached || h.name == hunt.name;
+  }
+  if (!self_cached)
+    claims.push_back({hunt.ns, hunt.name, hunt.creation_timestamp, &hunt.spec.selector});
+
+  Selection sel;
+  for (const auto& obj : pods_.list()) {
+    PodView pod = read_pod(obj->json());
+    if (pod.ns != hunt.ns || !hunt.spec.selector.matches(pod.labels)) continue;
+    const std::string owner = owning_hunt(claims, hunt.ns, pod.labels);
+    if (owner != hunt.name) {
+      sel.conflicts.push_back({pod.name, owner});
+    } else if (pod.eligible()) {
+      sel.pods.push_back(std::move(pod));
+    }
+  }
+  std::sort(sel.pods.begin(), sel.pods.end(),
+            [](const PodView& a, const PodView& b) { return a.name < b.name; });
+  std::sort(sel.conflicts.begin(), sel.conflicts.end(),
+            [](const Conflict& a, const Conflict& b) { return a.pod < b.pod; });
+  return sel;
+}
+
+std::string HuntReconciler::read_token(const Hunt& hunt, std::string& error) {
+  if (!hunt.spec.token_secret_ref) return "";
+  const auto& ref = *hunt.spec.token_secret_ref;
+  const std::string where = "token secret " + hunt.ns + "/" + ref.name;
+  try {
+    kube::KubeObject secret = client_.get(secrets_type(), hunt.ns, ref.name);
+    const rapidjson::Value* data = secret.at("/data");
+    if (data == nullptr || !data->IsObject() || !data->HasMember(ref.key.c_str()) ||
+        !(*data)[ref.key.c_str()].IsString()) {
+      error = where + " has no data key " + ref.key;
+      return "";
+    }
+    std::string token = kube::base64_decode((*data)[ref.key.c_str()].GetString());
+    // A token file written with `echo` ends in a newline; the sidecar strips it too.
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
+      token.pop_back();
+    }
+    if (token.empty()) error = where + " key " + ref.key + " is empty";
+    return token;
+  } catch (const std::exception& e) {
+    error = where + ": " + e.what();
+    return "";
+  }
+}
+
+HuntReconciler::HuntMemory& HuntReconciler::memory_for(const std::string& key,
+                                                       const std::string& uid) {
+  std::lock_guard lock(memory_mutex_);
+  HuntMemory& m = memory_[key];
+  if (m.uid != uid) m = HuntMemory{uid, {}};  // a new object under an old name
+  return m;
+}
+
+ReconcileResult HuntReconciler::reconcile(const std::string& key) {
+  kube::ObjectPtr object = hunts_.get(key);
+  if (!object) {
+    std::lock_guard lock(memory_mutex_);
+    memory_.erase(key);
+    auto [ns, name] = split_key(key);
+    if (metrics_ != nullptr) metrics_->forget_hunt(ns, name);
+    return {};
+  }
+  ParseResult parsed = parse_hunt(object->json());
+  StatusInput in;
+  in.generation = parsed.hunt.generation;
+  in.now = rfc3339_now();
+  if (!parsed.ok) {
+    in.spec_error = parsed.error;
+    const rapidjson::Value* prev = object->at("/status");
+    const rapidjson::Value* old = prev != nullptr ? find_condition(*prev, "Degraded") : nullptr;
+    if (old == nullptr || !old->HasMember("message") || !(*old)["message"].IsString() ||
+        parsed.error != (*old)["message"].GetString()) {
+      events_(*object, "Warning", "InvalidSpec", parsed.error);
+    }
+    return write_status(*object, in);
+  }
+  const Hunt& hunt = parsed.hunt;
+  HuntMemory& memory = memory_for(key, hunt.uid);
+  Selection sel = select_pods(hunt);
+  in.conflicts = sel.conflicts;
+
+  std::string token_error;
+  const std::string token = read_token(hunt, token_error);
+  std::vector<AdminCall> gets;
+  for (const auto& pod : sel.pods) {
+    gets.push_back({pod.ip, static_cast<std::uint16_t>(pod.port_or(hunt.spec.admin_port)), "GET",
+                    kStatsPath, "", token});
+  }
+  std::vector<AdminResult> stats_results;
+  if (token_error.empty()) stats_results = run_admin_calls(gets, options_.admin);
+
+  const auto now = Clock::now();
+  std::vector<PodOutcome> outcomes(sel.pods.size());
+  std::vector<AdminCall> puts;
+  std::vector<std::size_t> put_pod;
+  for (std::size_t i = 0; i < sel.pods.size(); ++i) {
+    const PodView& pod = sel.pods[i];
+    PodOutcome& o = outcomes[i];
+    PodMemory& pm = memory.pods[pod.name];
+    o.name = pod.name;
+    if (!hunt.spec.autotune.enabled) {
+      pm.window.clear();
+      pm.decision.reset();
+    }
+    if (!token_error.empty()) {
+      o.error_kind = PodErrorKind::kUnauthorized;
+      o.error = token_error;
+    } else if (classify(gets[i], stats_results[i], o)) {
+      std::string parse_error;
+      if (auto stats = parse_sidecar_stats(stats_results[i].body, parse_error)) {
+        o.running = stats->tuning;
+        if (hunt.spec.autotune.enabled &&
+            (!pm.decision || now - pm.last_sample >= options_.autotune_interval)) {
+          if (auto s = sample_from_stats(*stats); s.valid) {
+            push_sample(pm.window, s.sample, hunt.spec.autotune.window_samples);
+          }
+          pm.decision =
+              decide(hunt.spec.autotune, hunt.spec.arena.epoch_millis, stats->tuning, pm.window);
+          pm.last_sample = now;
+        }
+      } else {
+        o.error_kind = PodErrorKind::kBadAnswer;
+        o.error = "GET " + std::string(kStatsPath) + ": " + parse_error;
+      }
+    }
+    const AutotuneDecision* decision =
+        hunt.spec.autotune.enabled && pm.decision ? &*pm.decision : nullptr;
+    o.desired = desired_tuning(hunt, pod.name, decision);
+    if (o.running && !o.running->same_values(o.desired.tuning)) {
+      puts.push_back(
+          {pod.ip, gets[i].port, "PUT", kTuningPath, render_tuning(o.desired.tuning), token});
+      put_pod.push_back(i);
+    }
+  }
+
+  std::vector<AdminResult> put_results = run_admin_calls(puts, options_.admin);
+  std::vector<std::string> tuned_notes;
+  std::vector<std::string> tuned_names;
+  for (std::size_t j = 0; j < puts.size(); ++j) {
+    PodOutcome& o = outcomes[put_pod[j]];
+    const AdminResult& r = put_results[j];
+    if (!classify(puts[j], r, o)) {
+      if (metrics_ != nullptr) {
+        metrics_->pushed(o.error_kind == PodErrorKind::kUnauthorized ? "unauthorized" : "error");
+      }
+      continue;
+    }
+    std::string parse_error;
+    auto applied = parse_tuning(r.body, parse_error);
+    o.running = applied.value_or(o.desired.tuning);
+    if (metrics_ != nullptr) metrics_->pushed("success");
+    tuned_notes.push_back("pod " + o.name + ": " + describe(*o.running) + " (" +
+                          to_string(o.desired.source) + "): " + o.desired.decision);
+    tuned_names.push_back(o.name);
+  }
+  if (tuned_notes.size() <= options_.max_events_per_reconcile) {
+    for (const auto& note : tuned_notes)
+      events_(*object, "Normal", "Tuned", note);
+  } else {
+    std::string names;
+    for (std::size_t k = 0; k < 5; ++k)
+      names += (k ? ", " : "") + tuned_names[k];
+    events_(*object, "Normal", "Tuned",
+            "tuned " + std::to_string(tuned_notes.size()) + " pods (" + names +
+                ", ...); first: " + tuned_notes.front());
+  }
+
+  // Warnings only when a pod's error changes, so a pod that stays down does
+  // not produce an Event per retry.
+  std::set<std::string> selected;
+  for (const auto& o : outcomes) {
+    selected.insert(o.name);
+    PodMemory& pm = memory.pods[o.name];
+    if (o.error != pm.last_error) {
+      if (!o.error.empty()) {
+        events_(*object, "Warning", error_reason(o.error_kind), "pod " + o.name + ": " + o.error);
+      } else {
+        events_(*object, "Normal", "SidecarRecovered", "pod " + o.name + " answers again");
+      }
+      pm.last_error = o.error;
+    }
+  }
+  std::erase_if(memory.pods, [&](const auto& kv) { return !selected.contains(kv.first); });
+
+  std::size_t tuned = 0;
+  bool errors = false;
+  for (const auto& o : outcomes) {
+    tuned += o.tuned() ? 1 : 0;
+    errors = errors || o.error_kind != PodErrorKind::kNone;
+  }
+  if (metrics_ != nullptr) {
+    metrics_->hunt_pods(hunt.ns, hunt.name, static_cast<double>(outcomes.size()),
+                        static_cast<double>(tuned));
+  }
+  in.pods = std::move(outcomes);
+  ReconcileResult written = write_status(*object, in);
+  if (written.kind != ReconcileResult::Kind::kSuccess) return written;
+  if (errors || tuned < in.pods.size()) {
+    return {ReconcileResult::Kind::kRequeueAfter,
+            std::min(options_.error_retry, options_.autotune_interval), ""};
+  }
+  if (hunt.spec.autotune.enabled) {
+    return {ReconcileResult::Kind::kRequeueAfter, options_.autotune_interval, ""};
+  }
+  return {};
+}
+
+ReconcileResult HuntReconciler::write_status(const kube::KubeObject& object,
+                                             const StatusInput& input) {
+  const rapidjson::Value* previous = object.at("/status");
+  rapidjson::Document status = build_status(input, previous);
+  if (same_status(status, previous)) return {};  // no-op: no write, no event
+  rapidjson::Document body(rapidjson::kObjectType);
+  body.AddMember("status", status, body.GetAllocator());
+  kube::WriteOptions options;
+  options.subresource = "status";
+  try {
+    // A merge patch without resourceVersion: no read-modify-write race;
+    // lists (conditions, pods) are replaced whole, which is what we want.
+    client_.patch(kube::treasure_hunts_type(), object.namespace_(), object.name(),
+                  kube::PatchType::kMerge, kube::to_json(body), options);
+    return {};
+  } catch (const kube::ApiError& e) {
+    if (e.kind() == kube::ErrorKind::kNotFound) return {};  // deleted meanwhile
+    if (e.kind() == kube::ErrorKind::kConflict) {
+      return {ReconcileResult::Kind::kRequeue, std::chrono::milliseconds{0}, e.what()};
+    }
+    return {ReconcileResult::Kind::kError, std::chrono::milliseconds{0},
+            std::string("status write: ") + e.what()};
+  }
+}
+
+}  // namespace trove::controller

@@ -1,0 +1,102 @@
+// Reconciles one TreasureHunt: selects its Running, Ready sidecar pods from
+// the pod cache, reads each sidecar's stats, computes each pod's tuning
+// (override > autotune > static), pushes it where it differs, and writes
+// .status through the status subresource when it changed. Events record
+// tuning changes and new failures. Reconciles of different hunts may run
+// concurrently; the work queue never runs one key twice at once.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "controller/autotuner.hpp"
+#include "controller/hunt_spec.hpp"
+#include "controller/hunt_status.hpp"
+#include "controller/operator_metrics.hpp"
+#include "controller/pod_view.hpp"
+#include "controller/sidecar_admin_client.hpp"
+#include "controller/store_set.hpp"
+#include "kube/client.hpp"
+#include "kube/store.hpp"
+
+namespace trove::controller {
+
+struct ReconcilerOptions {
+  AdminClientOptions admin;
+  // How often each pod's stats feed the autotuner (and autotuned hunts are
+  // requeued). Also the retry interval for pods in error, capped below.
+  std::chrono::milliseconds autotune_interval{15'000};
+  // A sidecar that failed is retried at least this often, so recovery shows
+  // without any pod event.
+  std::chrono::milliseconds error_retry{5'000};
+  // More successful pushes than this in one reconcile make one summary
+  // Event instead of one per pod (a rollout to 100 pods is one story).
+  std::size_t max_events_per_reconcile = 5;
+};
+
+struct ReconcileResult {
+  enum class Kind { kSuccess, kRequeue, kRequeueAfter, kError };
+  Kind kind = Kind::kSuccess;
+  std::chrono::milliseconds after{0};
+  std::string error;
+  // The controller_runtime_reconcile_total result label.
+  const char* label() const;
+};
+
+// Emits a Kubernetes Event about `hunt` (type "Normal" or "Warning").
+using EventSink = std::function<void(const kube::KubeObject& hunt, const std::string& type,
+                                     const std::string& reason, const std::string& message)>;
+
+class HuntReconciler {
+ public:
+  HuntReconciler(kube::Client& client, StoreSet hunts, StoreSet pods, EventSink events,
+                 OperatorMetrics* metrics, ReconcilerOptions options);
+
+  // key: "namespace/name" of a TreasureHunt.
+  ReconcileResult reconcile(const std::string& key);
+
+  // Hunt keys a pod change concerns: every cached hunt in the pod's
+  // namespace whose selector matches its labels (old or new).
+  std::vector<std::string> hunts_selecting(const PodView& pod) const;
+  // Every cached hunt key in a namespace (ownership changes when one is
+  // created, deleted or re-selected).
+  std::vector<std::string> hunts_in_namespace(const std::string& ns) const;
+
+ private:
+  struct PodMemory {
+    std::deque<AutotuneSample> window;
+    std::chrono::steady_clock::time_point last_sample{};
+    std::optional<AutotuneDecision> decision;
+    std::string last_error;  // for Events on new failures only
+  };
+  struct HuntMemory {
+    std::string uid;
+    std::map<std::string, PodMemory> pods;
+  };
+
+  struct Selection {
+    std::vector<PodView> pods;  // eligible, owned by this hunt, sorted by name
+    std::vector<Conflict> conflicts;
+  };
+  Selection select_pods(const Hunt& hunt) const;
+  std::string read_token(const Hunt& hunt, std::string& error);
+  ReconcileResult write_status(const kube::KubeObject& object, const StatusInput& input);
+  HuntMemory& memory_for(const std::string& key, const std::string& uid);
+
+  kube::Client& client_;
+  StoreSet hunts_;
+  StoreSet pods_;
+  EventSink events_;
+  OperatorMetrics* metrics_;
+  ReconcilerOptions options_;
+  std::mutex memory_mutex_;  // guards the map; each entry is one key's, used by one worker
+  std::map<std::string, HuntMemory> memory_;
+};
+
+}  // namespace trove::controller

@@ -1,0 +1,61 @@
+// The operator's own metrics (docs/contracts.md, trove-operator table) in a
+// prometheus-cpp registry. Work-queue and reconcile-loop metrics use the
+// controller-runtime names so existing dashboards and alerts transfer.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+
+namespace trove::controller {
+
+class OperatorMetrics {
+ public:
+  explicit OperatorMetrics(std::string controller = "treasurehunt");
+
+  prometheus::Registry& registry() { return *registry_; }
+  std::shared_ptr<prometheus::Registry> shared_registry() { return registry_; }
+  const std::string& controller() const { return controller_; }
+
+  // result = success | error | requeue | requeue_after
+  void reconciled(const std::string& result, double seconds);
+  // result = success | error | unauthorized
+  void pushed(const std::string& result);
+  void hunt_pods(const std::string& ns, const std::string& hunt, double selected, double tuned);
+  void forget_hunt(const std::string& ns, const std::string& hunt);
+  void watch_restarted(const std::string& resource);
+  void relisted(const std::string& resource);
+  void set_leader(bool leader);
+
+  // Work-queue hooks (name = the queue's name).
+  void queue_depth(const std::string& name, double depth);
+  void queue_added(const std::string& name);
+  void queue_retried(const std::string& name);
+  void queue_waited(const std::string& name, double seconds);
+  void queue_worked(const std::string& name, double seconds);
+
+ private:
+  std::string controller_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& reconcile_total_;
+  prometheus::Family<prometheus::Counter>& reconcile_errors_;
+  prometheus::Family<prometheus::Histogram>& reconcile_time_;
+  prometheus::Family<prometheus::Gauge>& queue_depth_;
+  prometheus::Family<prometheus::Counter>& queue_adds_;
+  prometheus::Family<prometheus::Counter>& queue_retries_;
+  prometheus::Family<prometheus::Histogram>& queue_duration_;
+  prometheus::Family<prometheus::Histogram>& work_duration_;
+  prometheus::Family<prometheus::Counter>& pushes_;
+  prometheus::Family<prometheus::Gauge>& pods_tuned_;
+  prometheus::Family<prometheus::Gauge>& pods_selected_;
+  prometheus::Family<prometheus::Counter>& watch_restarts_;
+  prometheus::Family<prometheus::Counter>& relists_;
+  prometheus::Gauge& leader_;
+};
+
+}  // namespace trove::controller
