@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "net/poll_protocol.hpp"
+#include "net/request_arena.hpp"
 #include "net/sessions.hpp"
 #include "net/worker.hpp"
 #include "net/ws_upgrade.hpp"
@@ -28,6 +29,11 @@ constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kText = "text/plain; charset=utf-8";
 // Room for the head plus a payload: reserved once per connection.
 constexpr std::size_t kInitialResponseBytes = 512;
+
+using FieldsAllocator = RequestArenaAllocator<char>;
+using Fields = http::basic_fields<FieldsAllocator>;
+using Request = http::request<http::string_body, Fields>;
+using RequestParser = http::request_parser<http::string_body, FieldsAllocator>;
 
 class HttpSession final : public Session, public std::enable_shared_from_this<HttpSession> {
  public:
@@ -71,7 +77,12 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   }
 
   void DoRead() {
-    parser_.emplace();
+    // The previous request's fields die with its parser; only then is the
+    // arena rewound for the next one.
+    parser_.reset();
+    arena_->Reset();
+    parser_.emplace(std::piecewise_construct, std::make_tuple(),
+                    std::make_tuple(FieldsAllocator(*arena_)));
     parser_->header_limit(static_cast<std::uint32_t>(config_.max_header_bytes));
     parser_->body_limit(config_.max_body_bytes);
     // Slowloris: the whole request must arrive within the timeout, however
@@ -125,7 +136,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     DoWrite();
   }
 
-  void HandlePoll(const http::request<http::string_body>& req, std::string_view id_text) {
+  void HandlePoll(const Request& req, std::string_view id_text) {
     if (req.method() != http::verb::get && req.method() != http::verb::head) {
       return Respond(405, kText, 0, "use GET\n");
     }
@@ -149,7 +160,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
             body.size());
   }
 
-  void HandleIngest(http::request<http::string_body>& req) {
+  void HandleIngest(Request& req) {
     if (req.method() != http::verb::post) return Respond(405, kText, 0, "use POST\n");
     if (worker_.draining()) return Respond(503, kText, 0, "draining\n");
     const ingest::BatchResult result = worker_.pipeline().ingest(req.body());
@@ -221,7 +232,12 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
       Respond(503, kText, 0, "draining\n");
       return DoWrite();
     }
-    StartWsSession(std::move(socket_), worker_, parser_->release(), mode);
+    // Upgrades are rare: copy the request out of the arena for the handshake.
+    const Request& req = parser_->get();
+    http::request<http::string_body> upgrade(req.method(), req.target(), req.version());
+    for (const auto& field : req)
+      upgrade.insert(field.name_string(), field.value());
+    StartWsSession(std::move(socket_), worker_, std::move(upgrade), mode);
     // This session ends here; the socket belongs to the WebSocket session.
   }
 
@@ -231,7 +247,9 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   Worker& worker_;
   const config::ServerConfig& config_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  // Heap-held so the session object stays small; allocated once per connection.
+  std::unique_ptr<RequestArena> arena_ = std::make_unique<RequestArena>();
+  std::optional<RequestParser> parser_;
   std::string out_;
   std::string ack_;
   Clock::time_point started_{};

@@ -170,7 +170,8 @@ WsOp ParseWsOp(std::string_view text) {
   char pool[2048];
   rapidjson::MemoryPoolAllocator<> allocator(pool, sizeof pool);
   rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>> doc(&allocator);
-  doc.Parse<rapidjson::kParseStopWhenDoneFlag>(text.data(), text.size());
+  // Iterative: a hostile frame of nested brackets cannot exhaust the stack.
+  doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     op.error = "expected a JSON object with \"op\"";
     return op;

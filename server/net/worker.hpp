@@ -99,13 +99,23 @@ class Worker {
 
   unsigned index_;
   ServerContext& context_;
-  boost::asio::io_context ioc_{1};
-  boost::asio::ip::tcp::acceptor acceptor_{ioc_};
+
+  // State that session destructors touch (Unregister, Unsubscribe*, metrics)
+  // is declared before the io_context, so it outlives it: destroying the
+  // io_context destroys pending handlers, and with them the last sessions.
+  WorkerMetrics metrics_;
+  std::atomic<std::uint64_t> open_sessions_{0};
+  std::unordered_set<Session*> sessions_;
+  std::unordered_map<std::uint64_t, std::vector<WsSession*>> box_subscribers_;
+  std::unordered_map<std::string, std::vector<WsSession*>> hunt_subscribers_;
+  // Other workers read this to skip posting to a worker with no subscribers.
+  std::atomic<std::uint64_t> subscriptions_{0};
   std::unique_ptr<memory::EpochArena> arena_;
   std::unique_ptr<ingest::IngestPipeline> pipeline_;
-  WorkerMetrics metrics_;
+
+  boost::asio::io_context ioc_{1};
+  boost::asio::ip::tcp::acceptor acceptor_{ioc_};
   std::thread thread_;
-  std::atomic<std::uint64_t> open_sessions_{0};
   bool draining_ = false;
 
   // Epoch timer: reset at each boundary; tuning applied here.
@@ -117,7 +127,6 @@ class Worker {
   // Deadline sweeper (idle, handshake, close timeouts) instead of a timer
   // per operation: one timer per worker keeps the hot path timer-free.
   boost::asio::steady_timer sweep_timer_{ioc_};
-  std::unordered_set<Session*> sessions_;
 
   // Fan-out. stored_: boxes this worker stored since the last publish;
   // dirty_: boxes to push to this worker's subscribers at the next tick.
@@ -125,10 +134,6 @@ class Worker {
   std::unordered_set<std::uint64_t> dirty_;
   boost::asio::steady_timer push_timer_{ioc_};
   bool push_armed_ = false;
-  std::unordered_map<std::uint64_t, std::vector<WsSession*>> box_subscribers_;
-  std::unordered_map<std::string, std::vector<WsSession*>> hunt_subscribers_;
-  // Other workers read this to skip posting to a worker with no subscribers.
-  std::atomic<std::uint64_t> subscriptions_{0};
   std::string push_message_;  // built once per box per tick, copied per subscriber
 };
 

@@ -85,8 +85,9 @@ enum class Limit : std::size_t {
 inline constexpr std::array<const char*, 6> kLimitNames = {
     "header_size", "body_size", "frame_size", "idle_timeout", "handshake_timeout", "send_queue"};
 
-enum class RejectReason : std::size_t { kMaxConnections, kDraining, kCount };
-inline constexpr std::array<const char*, 2> kRejectReasonNames = {"max_connections", "draining"};
+// While draining the listeners are closed, so the kernel refuses instead.
+enum class RejectReason : std::size_t { kMaxConnections, kCount };
+inline constexpr std::array<const char*, 1> kRejectReasonNames = {"max_connections"};
 
 struct WorkerMetrics {
   std::array<std::array<LocalCounter, kStatusCodes.size()>, kProtocols> poll_requests;

@@ -6,7 +6,8 @@ namespace trove::common {
 
 std::optional<std::string> ParseJson(std::string_view text, rapidjson::Document& doc,
                                      bool require_object) {
-  doc.Parse(text.data(), text.size());
+  // Iterative: deeply nested hostile input cannot exhaust the stack.
+  doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (doc.HasParseError()) {
     return "offset " + std::to_string(doc.GetErrorOffset()) + ": " +
            rapidjson::GetParseError_En(doc.GetParseError());

@@ -51,6 +51,8 @@ TEST(Json, ParseReportsOffsetAndRequiresObject) {
   EXPECT_NE(err->find("offset"), std::string::npos);
   EXPECT_TRUE(ParseJson("[1]", doc).has_value());
   EXPECT_FALSE(ParseJson("[1]", doc, false).has_value());
+  // Hostile nesting is parsed without recursion (no stack overflow).
+  EXPECT_FALSE(ParseJson(std::string(1000000, '[') + std::string(1000000, ']'), doc, false));
 }
 
 TEST(Json, GetUint64MemberDistinguishesMissingAndWrongType) {

@@ -1,0 +1,115 @@
+#include "net/poll_protocol.hpp"
+
+#include <gtest/gtest.h>
+
+namespace trove::net {
+namespace {
+
+TEST(ParseBoxId, AcceptsDecimalIdsOnly) {
+  EXPECT_EQ(ParseBoxId("1"), 1u);
+  EXPECT_EQ(ParseBoxId("18446744073709551615"), UINT64_MAX);
+  for (const char* bad : {"", "0", "00", "01", "-1", "+1", "1x", " 1", "1 ", "0x10",
+                          "18446744073709551616", "99999999999999999999999", "1/2", "1?a"}) {
+    EXPECT_FALSE(ParseBoxId(bad).has_value()) << bad;
+  }
+}
+
+TEST(IfNoneMatch, MatchesQuotedWeakBareListsAndStar) {
+  EXPECT_TRUE(IfNoneMatchHits("\"5\"", 5));
+  EXPECT_TRUE(IfNoneMatchHits("W/\"5\"", 5));
+  EXPECT_TRUE(IfNoneMatchHits("5", 5));
+  EXPECT_TRUE(IfNoneMatchHits("\"3\", \"5\"", 5));
+  EXPECT_TRUE(IfNoneMatchHits("*", 5));
+  EXPECT_FALSE(IfNoneMatchHits("\"4\"", 5));
+  EXPECT_FALSE(IfNoneMatchHits("\"55\"", 5));
+  EXPECT_FALSE(IfNoneMatchHits("\"\"", 5));
+  EXPECT_FALSE(IfNoneMatchHits("", 5));
+  EXPECT_FALSE(IfNoneMatchHits(",,,", 5));
+  EXPECT_FALSE(IfNoneMatchHits("\"5", 5));
+}
+
+TEST(ResponseHead, CarriesStatusTypeTagLengthAndClose) {
+  std::string out;
+  AppendResponseHead(out, 200, "application/json", 7, 12, true);
+  EXPECT_EQ(out,
+            "HTTP/1.1 200 OK\r\nServer: trove\r\nContent-Type: application/json\r\n"
+            "ETag: \"7\"\r\nContent-Length: 12\r\n\r\n");
+  out.clear();
+  AppendResponseHead(out, 404, "", 0, 0, false);
+  EXPECT_EQ(out,
+            "HTTP/1.1 404 Not Found\r\nServer: trove\r\nContent-Length: 0\r\nConnection: "
+            "close\r\n\r\n");
+}
+
+TEST(IngestAck, ListsRejectionsWithIndexReasonCodeField) {
+  const ingest::Rejection rejections[] = {
+      {1, ingest::RejectCode::malformed_json, "", "not \"JSON\""},
+      {3, ingest::RejectCode::out_of_range, "box", "too big"}};
+  ingest::BatchResult r;
+  r.accepted = 2;
+  r.rejected = 5;
+  r.rejections = rejections;
+  r.rejections_truncated = true;
+  std::string out;
+  AppendIngestAck(out, 9, r);
+  EXPECT_EQ(out,
+            "{\"seq\":9,\"accepted\":2,\"rejected\":["
+            "{\"index\":1,\"error\":\"not \\\"JSON\\\"\",\"code\":\"malformed_json\"},"
+            "{\"index\":3,\"error\":\"too big\",\"code\":\"out_of_range\",\"field\":\"box\"}],"
+            "\"rejectedTotal\":5}");
+}
+
+TEST(WsOp, ParsesEveryOp) {
+  WsOp get = ParseWsOp(R"({"op":"get","box":42})");
+  EXPECT_EQ(get.kind, WsOp::Kind::kGet);
+  EXPECT_EQ(get.box, 42u);
+  WsOp sub = ParseWsOp(R"({"op":"subscribe","boxes":[1,2,3]})");
+  EXPECT_EQ(sub.kind, WsOp::Kind::kSubscribeBoxes);
+  EXPECT_EQ(sub.boxes, (std::vector<std::uint64_t>{1, 2, 3}));
+  WsOp hunt = ParseWsOp(R"({"op":"subscribe","hunt":"spring"})");
+  EXPECT_EQ(hunt.kind, WsOp::Kind::kSubscribeHunt);
+  EXPECT_EQ(hunt.hunt, "spring");
+  EXPECT_EQ(ParseWsOp(R"({"op":"unsubscribe","boxes":[1]})").kind, WsOp::Kind::kUnsubscribeBoxes);
+  EXPECT_EQ(ParseWsOp(R"({"op":"unsubscribe","hunt":"x"})").kind, WsOp::Kind::kUnsubscribeHunt);
+  EXPECT_EQ(ParseWsOp(R"({"op":"unsubscribe"})").kind, WsOp::Kind::kUnsubscribeAll);
+}
+
+TEST(WsOp, RejectsHostileAndMalformedOps) {
+  const std::string too_many = [] {
+    std::string s = R"({"op":"subscribe","boxes":[)";
+    for (std::size_t i = 1; i <= kMaxBoxesPerOp + 1; ++i)
+      s += std::to_string(i) + ",";
+    s.back() = ']';
+    return s + "}";
+  }();
+  for (const std::string& bad :
+       {std::string(""),
+        std::string("{"),
+        std::string("[]"),
+        std::string("\"get\""),
+        std::string(R"({"box":1})"),
+        std::string(R"({"op":1})"),
+        std::string(R"({"op":"fly"})"),
+        std::string(R"({"op":"get"})"),
+        std::string(R"({"op":"get","box":0})"),
+        std::string(R"({"op":"get","box":-1})"),
+        std::string(R"({"op":"get","box":"1"})"),
+        std::string(R"({"op":"get","box":1.5})"),
+        std::string(R"({"op":"subscribe"})"),
+        std::string(R"({"op":"subscribe","boxes":[]})"),
+        std::string(R"({"op":"subscribe","boxes":[0]})"),
+        std::string(R"({"op":"subscribe","boxes":"1"})"),
+        std::string(R"({"op":"subscribe","hunt":""})"),
+        std::string(R"({"op":"subscribe","hunt":7})"),
+        std::string(R"({"op":"subscribe","hunt":")") + std::string(65, 'h') + "\"}",
+        std::string(R"({"op":"subscribe","hunt":"a","boxes":[1]})"),
+        too_many,
+        std::string(1000000, '[')}) {
+    WsOp op = ParseWsOp(bad);
+    EXPECT_EQ(op.kind, WsOp::Kind::kInvalid) << bad.substr(0, 80);
+    EXPECT_FALSE(op.error.empty()) << bad.substr(0, 80);
+  }
+}
+
+}  // namespace
+}  // namespace trove::net
