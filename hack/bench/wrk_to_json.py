@@ -2,7 +2,9 @@
 by run.sh) into a JSON line shaped like trove-loadgen's, so the report treats
 both clients alike.
 usage: wrk_to_json.py LABEL WRK_OUT T0 T1 "S0busy S0total" "S1busy S1total"
-                      "L0busy L0total" "L1busy L1total" CLK_TCK DURATION
+                      "WRK_USER WRK_SYS" P0 P1 CLK_TCK DURATION
+  S*: server core jiffies from /proc/stat; WRK_*: wrk's own CPU seconds
+  (bash `time`); P*: utime+stime jiffies of the server processes.
 """
 import json
 import re
@@ -10,7 +12,7 @@ import sys
 
 
 def main():
-    label, path, t0, t1, s0, s1, l0, l1, hz, duration = sys.argv[1:11]
+    label, path, t0, t1, s0, s1, wrk_cpu, p0, p1, hz, duration = sys.argv[1:12]
     text = open(path).read()
     hz = float(hz)
     m = re.search(r"Requests/sec:\s+([0-9.]+)", text)
@@ -34,11 +36,11 @@ def main():
         errors["non_2xx_3xx"] = int(m.group(1))
     sb0, st0 = map(float, s0.split())
     sb1, st1 = map(float, s1.split())
-    lb0, lt0 = map(float, l0.split())
-    lb1, lt1 = map(float, l1.split())
     server_busy = (sb1 - sb0) / hz
     window = (st1 - st0) / hz
-    client_busy = (lb1 - lb0) / hz
+    process_busy = (float(p1) - float(p0)) / hz
+    client_busy = sum(float(x) for x in wrk_cpu.split())
+    elapsed = float(t1) - float(t0)
     out = {
         "label": label,
         "tool": "wrk",
@@ -48,9 +50,11 @@ def main():
                            "error_total": sum(errors.values())}},
         "server_cpu": {"busy_s": server_busy,
                        "utilization": server_busy / window if window else 0,
-                       "us_per_request": server_busy * 1e6 / requests if requests else 0},
+                       "us_per_request": server_busy * 1e6 / requests if requests else 0,
+                       "process_busy_s": process_busy,
+                       "process_us_per_request": process_busy * 1e6 / requests if requests else 0},
         "client_cpu": {"busy_s": client_busy,
-                       "utilization": client_busy / ((lt1 - lt0) / hz) if lt1 > lt0 else 0},
+                       "utilization": client_busy / elapsed if elapsed > 0 else 0},
     }
     print(json.dumps(out))
 

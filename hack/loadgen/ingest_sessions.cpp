@@ -38,7 +38,11 @@ void record_ingest_ack(Worker& worker, RoleStats& stats, IngestPacer& pacer, std
     return;
   }
   *ok = true;
-  if (!worker.timeline().in_window(intended)) return;
+  // Throughput counts acks received in the window. A producer that cannot
+  // keep its target rate falls behind its schedule; counting by intended time
+  // would then report nothing at all, while the acks (and their growing
+  // latency from the intended send time) are the truth worth reporting.
+  if (!worker.timeline().in_window(worker.now())) return;
   ++stats.completed;
   stats.messages_accepted += ack->accepted;
   stats.messages_rejected += ack->rejected;
@@ -58,7 +62,7 @@ void WsIngestSession::send_due() {
     }
     pacer_.build(body_);
     pacer_.sent(intended, worker_.now());
-    if (worker_.timeline().in_window(intended)) ++stats_.sent;
+    if (worker_.timeline().in_window(worker_.now())) ++stats_.sent;
     send_text(body_);
     worker_.refresh_now();  // building a batch takes microseconds
   }
@@ -88,7 +92,7 @@ void HttpIngestSession::send_due() {
       "\r\n\r\n";
   request_ += body_;
   pacer_.sent(intended, worker_.now());
-  if (worker_.timeline().in_window(intended)) ++stats_.sent;
+  if (worker_.timeline().in_window(worker_.now())) ++stats_.sent;
   send(request_);
 }
 

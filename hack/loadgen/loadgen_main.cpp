@@ -130,6 +130,8 @@ int run(int argc, char** argv) {
   std::string port_file, cpus, label = "run", json_path, poll_boxes = "1-2000",
                                subscribe_boxes = "1-200", ingest_boxes = "1-2000";
   int server_cpu = -1;
+  std::string server_pids_text;
+  std::vector<int> server_pids;
   bool check = false;
   // A later flag overrides an earlier one, so scripts can append overrides.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -146,6 +148,8 @@ int run(int argc, char** argv) {
   app.add_option("--label", label, "name of the run in the JSON");
   app.add_option("--json", json_path, "also append the JSON object to this file");
   app.add_option("--server-cpu", server_cpu, "server's CPU: report its busy time per request");
+  app.add_option("--server-pid", server_pids_text,
+                 "comma list of server pids: also report their own CPU time per request");
   app.add_flag("--check", check,
                "exit 2 if any role saw errors, rejected messages or completed nothing");
   app.add_option("--http-conns", c.http_conns, "HTTP keep-alive pollers");
@@ -177,6 +181,9 @@ int run(int argc, char** argv) {
     std::stringstream ss(cpus);
     for (std::string item; std::getline(ss, item, ',');)
       if (!item.empty()) c.cpus.push_back(std::stoi(item));
+    std::stringstream pids(server_pids_text);
+    for (std::string item; std::getline(pids, item, ',');)
+      if (!item.empty()) server_pids.push_back(std::stoi(item));
   } catch (const std::exception& e) {
     std::cerr << "trove-loadgen: " << e.what() << "\n";
     return 1;
@@ -210,10 +217,14 @@ int run(int argc, char** argv) {
   std::optional<CpuTimes> cpu_before, cpu_after;
   sleep_until(t.measure);
   if (server_cpu >= 0) cpu_before = read_cpu_times(server_cpu);
+  std::optional<std::uint64_t> process_before;
+  if (!server_pids.empty()) process_before = read_process_jiffies(server_pids);
   const double client_before = process_cpu_seconds();
   const std::int64_t client_t0 = monotonic_nanos();
   sleep_until(t.end);
   if (server_cpu >= 0) cpu_after = read_cpu_times(server_cpu);
+  std::optional<std::uint64_t> process_after;
+  if (!server_pids.empty()) process_after = read_process_jiffies(server_pids);
   const double client_busy = process_cpu_seconds() - client_before;
   const double client_window = static_cast<double>(monotonic_nanos() - client_t0) / 1e9;
   for (auto& th : threads)
@@ -245,6 +256,9 @@ int run(int argc, char** argv) {
     sc.busy_seconds = static_cast<double>(cpu_after->busy - cpu_before->busy) * seconds_per_jiffy();
     sc.window_seconds =
         static_cast<double>(cpu_after->total - cpu_before->total) * seconds_per_jiffy();
+    if (process_before && process_after)
+      sc.process_seconds =
+          static_cast<double>(*process_after - *process_before) * seconds_per_jiffy();
     report.server_cpu = sc;
   }
   report.client_cpu = ClientCpu{client_busy, client_window};

@@ -1,6 +1,7 @@
 #include "cpu_stat.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace trove::loadgen {
 namespace {
@@ -42,6 +43,21 @@ TEST(CpuStat, ReadsThisMachine) {
   ASSERT_TRUE(t) << "/proc/stat has no cpu0 line";
   EXPECT_GE(t->total, t->busy);
   EXPECT_GT(seconds_per_jiffy(), 0.0);
+}
+
+TEST(PidStat, SumsUserAndSystemTimeEvenWithHostileCommandNames) {
+  // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+  EXPECT_EQ(parse_pid_stat("42 (trove-server) S 1 42 42 0 -1 4194560 100 0 0 0 250 70 0 0 20 0"),
+            320u);
+  EXPECT_EQ(parse_pid_stat("7 (a) b (c) R 1 7 7 0 -1 0 0 0 0 0 11 22 0 0"), 33u);
+  EXPECT_FALSE(parse_pid_stat("no parenthesis 1 2 3"));
+  EXPECT_FALSE(parse_pid_stat("1 (x) S 1 2"));  // truncated before utime
+  EXPECT_FALSE(parse_pid_stat("1 (x) S 1 1 1 0 -1 0 0 0 0 0 ab 2 0"));
+}
+
+TEST(PidStat, ReadsThisProcessAndRefusesAMissingOne) {
+  EXPECT_TRUE(read_process_jiffies({static_cast<int>(::getpid())}));
+  EXPECT_FALSE(read_process_jiffies({static_cast<int>(::getpid()), 0x3fffffff}));
 }
 
 }  // namespace

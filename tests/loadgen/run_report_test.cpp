@@ -26,7 +26,7 @@ RunReport sample() {
   ingest.messages_accepted = 640;
   ingest.messages_rejected = 3;
   r.roles = {poll, ingest};
-  r.server_cpu = ServerCpu{1, 0.5, 10};
+  r.server_cpu = ServerCpu{1, 0.5, 10, 0.25};
   return r;
 }
 
@@ -51,6 +51,7 @@ TEST(RunReport, JsonCarriesPercentilesRatesErrorsAndCpu) {
   EXPECT_DOUBLE_EQ(d["server_cpu"]["us_per_request"].GetDouble(), 500.0);
   EXPECT_DOUBLE_EQ(d["server_cpu"]["us_per_message"].GetDouble(), 0.5e6 / 640);
   EXPECT_DOUBLE_EQ(d["server_cpu"]["utilization"].GetDouble(), 0.05);
+  EXPECT_DOUBLE_EQ(d["server_cpu"]["process_us_per_request"].GetDouble(), 250.0);
 }
 
 TEST(RunReport, LabelIsEscaped) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace trove::loadgen {
 
@@ -20,6 +21,14 @@ std::optional<CpuTimes> parse_proc_stat(std::string_view text, int cpu);
 
 // Reads /proc/stat now.
 std::optional<CpuTimes> read_cpu_times(int cpu);
+
+// utime + stime (jiffies, all threads) from a /proc/PID/stat text; nullopt
+// if malformed. The command name may hold spaces and parentheses, so fields
+// are counted from the last ')'.
+std::optional<std::uint64_t> parse_pid_stat(std::string_view text);
+
+// Sum of utime + stime of these processes now; nullopt if any is gone.
+std::optional<std::uint64_t> read_process_jiffies(const std::vector<int>& pids);
 
 // Seconds per jiffy (sysconf(_SC_CLK_TCK)).
 double seconds_per_jiffy();

@@ -148,6 +148,15 @@ std::string to_json(const RunReport& report) {
     w.Double(requests ? c.busy_seconds * 1e6 / static_cast<double>(requests) : 0);
     w.Key("us_per_message");
     w.Double(messages ? c.busy_seconds * 1e6 / static_cast<double>(messages) : 0);
+    if (c.process_seconds) {
+      const double p = *c.process_seconds;
+      w.Key("process_busy_s");
+      w.Double(p);
+      w.Key("process_us_per_request");
+      w.Double(requests ? p * 1e6 / static_cast<double>(requests) : 0);
+      w.Key("process_us_per_message");
+      w.Double(messages ? p * 1e6 / static_cast<double>(messages) : 0);
+    }
     w.EndObject();
   }
   if (report.client_cpu) {
@@ -215,6 +224,21 @@ std::string to_summary(const RunReport& report) {
       out += line;
     }
     out += "\n";
+    if (c.process_seconds) {
+      std::snprintf(line, sizeof line, "  server processes cpu %.2f s", *c.process_seconds);
+      out += line;
+      if (requests) {
+        std::snprintf(line, sizeof line, ", %.2f us/request",
+                      *c.process_seconds * 1e6 / static_cast<double>(requests));
+        out += line;
+      }
+      if (messages) {
+        std::snprintf(line, sizeof line, ", %.3f us/message",
+                      *c.process_seconds * 1e6 / static_cast<double>(messages));
+        out += line;
+      }
+      out += "\n";
+    }
   }
   if (report.client_cpu && report.client_cpu->window_seconds > 0) {
     std::snprintf(line, sizeof line, "  load generator cpu %.2f s (%.0f %% of one core)\n",

@@ -31,10 +31,15 @@ struct RoleStats {
   std::uint64_t error_total() const;
 };
 
+// The server's cost. `busy_seconds` is the whole core (the measure:
+// softirq included, but so is any other process on that core);
+// `process_seconds`, when the server's pids are given, is its own user+system
+// time, which a noisy neighbour does not inflate.
 struct ServerCpu {
   int cpu = -1;
   double busy_seconds = 0;
   double window_seconds = 0;
+  std::optional<double> process_seconds;
 };
 
 // The load generator's own CPU time over the window (all its threads): shows
