@@ -200,25 +200,17 @@ BatchResult IngestPipeline::ingest(std::string_view ndjson) {
       blob->cell_y = cell_of(blob->y);
     }
 
-    // Render the compact payload, then store it.
-    char* payload = static_cast<char*>(s.memory.allocate(payload_capacity, kAlignment));
-    const std::size_t payload_size =
-        payload == nullptr ? 0 : s.writer.render(*blob, payload, payload_capacity);
-    if (payload_size == 0) {
-      s.memory.release(payload, payload_capacity, kAlignment);
+    // Render the compact payload, then store it (the store copies it).
+    const std::string_view payload = s.writer.render(*blob);
+    if (payload.empty() || payload.size() > payload_capacity) {
       s.memory.release(blob_block, blob_bytes, kAlignment);
-      if (payload == nullptr) {
-        reject(index, length, RejectCode::out_of_memory, "", "no memory for the payload");
-      } else {
-        reject(index, length, RejectCode::payload_too_large, "",
-               "rendered payload larger than the store's payload_max");
-      }
+      reject(index, length, RejectCode::payload_too_large, "",
+             "rendered payload larger than the store's payload_max");
       continue;
     }
     const store::WriteResult written =
-        s.store.write(blob->box, {payload, payload_size},
+        s.store.write(blob->box, {payload.data(), payload.size()},
                       blob->has_hunt ? std::optional<std::string_view>(blob->hunt) : std::nullopt);
-    s.memory.release(payload, payload_capacity, kAlignment);
     s.memory.release(blob_block, blob_bytes, kAlignment);
     if (written.status != store::WriteStatus::stored) {
       reject(index, length,

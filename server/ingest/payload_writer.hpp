@@ -1,11 +1,13 @@
 #pragma once
 // PayloadWriter: renders the compact client payload of a hydrated message
-// with RapidJSON's Writer into a caller's fixed buffer (internal to
-// trove_ingest). The Writer and its small level stack are built once and
-// reused, so rendering never allocates. Format: docs/api.md.
+// with RapidJSON's Writer (internal to trove_ingest). The Writer, its level
+// stack and the fixed output buffer are built once and reused, so rendering
+// never allocates.
+// Format: docs/api.md.
 
 #include <cstddef>
 #include <memory>
+#include <string_view>
 
 #include "ingest/message.hpp"
 
@@ -18,9 +20,9 @@ class PayloadWriter {
   PayloadWriter(const PayloadWriter&) = delete;
   PayloadWriter& operator=(const PayloadWriter&) = delete;
 
-  // Writes the payload of `message` into out[0, capacity). Returns its size,
-  // or 0 if it does not fit.
-  std::size_t render(const BoxMessage& message, char* out, std::size_t capacity);
+  // The payload of `message`; valid until the next render(). Empty only if
+  // it would not fit the internal buffer (impossible within the schema).
+  std::string_view render(const BoxMessage& message);
 
  private:
   struct State;
