@@ -77,7 +77,12 @@ def main():
             failures += check("trove-server", text, contract_metrics(a.repo, "trove-server"), a.promtool)
             if a.operator:
                 import operator_rig
-                op_port = operator_rig.start(procs, tmp, a, admin_port, token_file)
+                op_port, rig = operator_rig.start(procs, tmp, a, admin_port, token_file)
+                # prometheus-cpp prints a labelled family with its first series:
+                # make a watch restart, a relist and a retry happen once.
+                rig.stir()
+                rig.stir()
+                time.sleep(3)
                 status, text = ol.http_get(f"http://127.0.0.1:{op_port}/metrics")
                 if status != 200:
                     failures.append(f"trove-operator /metrics answered {status}")

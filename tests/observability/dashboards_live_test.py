@@ -91,7 +91,9 @@ def main():
                 load = "built-in HTTP ingest/poll loop + 7 MB ingest bursts every 3 s"
             if a.operator:
                 import operator_rig
-                op_port = operator_rig.start(procs, tmp, a, admin_port, token_file)
+                op_port, rig = operator_rig.start(procs, tmp, a, admin_port, token_file)
+                threading.Thread(target=rig.stir_until, args=(stop,), daemon=True).start()
+                load += "; operator: a hunt change, a 500 on its status write, watches ended every 3 s, 410 every 6 s"
                 targets.append(("trove-operator", f"127.0.0.1:{op_port}"))
             prom = ol.Prometheus(procs, a.prometheus, tmp, targets, [os.path.abspath(a.rules)])
             print(f"trove-server admin :{admin_port}, load: {load}, Prometheus {prom.url} scraping every 1 s: "

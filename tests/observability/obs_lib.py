@@ -22,9 +22,9 @@ def free_port():
     return port
 
 
-def http_get(url, timeout=5):
+def http_get(url, timeout=5, headers=None):
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=timeout) as r:
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
@@ -81,7 +81,7 @@ def start_trove_server(procs, binary, tmp, name="trove-server", extra=()):
     port_file = os.path.join(tmp, f"{name}.ports.json")
     token_file = os.path.join(tmp, f"{name}.token")
     with open(token_file, "w") as f:
-        f.write("observability-test-token\n")
+        f.write("observability-test-token")  # no newline: the same bytes go into the Secret
     procs.start(name, [binary, "--bind", "127.0.0.1", "--port", "0", "--admin-bind", "127.0.0.1", "--admin-port", "0",
                        "--workers", "2", "--arena-mib", "16", "--max-boxes", "65536", "--admin-token-file", token_file,
                        "--port-file", port_file, *extra])
