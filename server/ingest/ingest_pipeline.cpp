@@ -211,7 +211,8 @@ BatchResult IngestPipeline::ingest(std::string_view ndjson) {
     const store::WriteResult written =
         s.store.write(blob->box, {payload.data(), payload.size()},
                       blob->has_hunt ? std::optional<std::string_view>(blob->hunt) : std::nullopt);
-    s.memory.release(blob_block, blob_bytes, kAlignment);
+    const std::uint64_t box = blob->box;
+    s.memory.release(blob_block, blob_bytes, kAlignment);  // `blob` is dead from here
     if (written.status != store::WriteStatus::stored) {
       reject(index, length,
              written.status == store::WriteStatus::store_full ? RejectCode::store_full
@@ -221,7 +222,7 @@ BatchResult IngestPipeline::ingest(std::string_view ndjson) {
     }
     ++result.accepted;
     accepted_bytes += length;
-    if (observer_) observer_(blob->box, written.hunt_view(), written.version);
+    if (observer_) observer_(box, written.hunt_view(), written.version);
   }
 
   s.memory.release(batch, batch_bytes, kAlignment);

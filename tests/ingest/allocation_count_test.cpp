@@ -21,7 +21,11 @@
 #if TROVE_HAVE_JEMALLOC
 #include <jemalloc/jemalloc.h>
 #elif TROVE_ASAN || TROVE_TSAN
-#include <sanitizer/allocator_interface.h>
+// From the sanitizer runtime (LLVM's sanitizer/allocator_interface.h, which
+// GCC does not ship).
+extern "C" int __sanitizer_install_malloc_and_free_hooks(  // NOLINT(bugprone-reserved-identifier)
+    void (*malloc_hook)(const volatile void*, std::size_t),
+    void (*free_hook)(const volatile void*));
 #endif
 
 namespace trove::ingest {
