@@ -158,6 +158,15 @@ def check_switches(c, r):
     for flag in ("--autotune-interval=30s", "--push-concurrency=8", "--push-timeout=2s"):
         c.true(flag in op["args"], f"{flag} passed")
     c.eq(op["image"], "registry.example.com/trove/trove-operator:1.2.3", "image with registry and tag")
+    objs = r.render("placement", ["--set", "operator.tolerations[0].key=dedicated",
+                                  "--set", "operator.tolerations[0].operator=Exists",
+                                  "--set", "operator.tolerations[0].effect=NoSchedule",
+                                  "--set", "operator.nodeSelector.pool=system"])
+    spec = r.one(objs, "Deployment", "trove-operator")["spec"]["template"]["spec"]
+    c.eq(spec["tolerations"], [{"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}], "tolerations")
+    c.eq(spec["nodeSelector"], {"pool": "system"}, "nodeSelector")
+    c.eq(spec["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0]["podAffinityTerm"]
+         ["topologyKey"], "kubernetes.io/hostname", "default anti-affinity spreads the replicas over nodes")
 
     c.section("monitoring APIs present")
     objs = r.render("monitoring", api_flags())
@@ -257,6 +266,8 @@ SCHEMA_VIOLATIONS = [
     (["--set", "operator.extraArgs={leader-elect}"], "at '/operator/extraArgs/0'"),
     (["--set", "operator.pushTimeout=soon"], "at '/operator/pushTimeout'"),
     (["--set", "sidecar.resources.requests.memry=1Gi"], "additional properties 'memry' not allowed"),
+    (["--set", "operator.tolerations[0].operatr=Exists"], "at '/operator/tolerations/0': additional properties 'operatr' not allowed"),
+    (["--set", "operator.affinity.nodeAfinity.x=1"], "at '/operator/affinity': additional properties 'nodeAfinity' not allowed"),
 ]
 # Errors the templates raise for combinations a schema cannot express well.
 TEMPLATE_FAILURES = [
