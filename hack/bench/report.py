@@ -435,7 +435,7 @@ def main():
             meta_s.get("started"), meta_s.get("finished"), meta_s.get("commit"), secs,
             " (**SHORTENED**: the full soak is 600 s per allocator)" if shortened else "",
             meta_s.get("loadavg_start"), meta_s.get("loadavg_end")))
-        w("| allocator | RSS after 60 s MiB | RSS at end MiB | RSS growth MiB/hour (extrapolated, least squares after 60 s) | jemalloc resident growth MiB/hour | poll p50 µs | poll p99 µs | ingest msg/s |")
+        w("| allocator | RSS after warm-up MiB | RSS at end MiB | RSS growth MiB/hour (extrapolated, least squares after the first minute) | jemalloc resident growth MiB/hour | poll p50 µs | poll p99 µs | ingest msg/s |")
         w("|---|---|---|---|---|---|---|---|")
         gs = group(soak)
         names = []
@@ -480,6 +480,12 @@ def main():
     else:
         w("No soak results yet: run `make bench-soak` (30 minutes; `SOAK_SECONDS=120 make bench-soak` "
           "for a shortened one).\n")
+
+    for mode in ("quick", "soak"):
+        path = os.path.join(a.results, "server-exits-%s.txt" % mode)
+        if os.path.exists(path) and open(path).read().strip():
+            w("**Servers that did not exit cleanly on SIGTERM (`%s` run):**\n" % mode)
+            w("```\n%s\n```\n" % open(path).read().strip())
 
     # ---- micro-benchmarks
     mb = load_json(os.path.join(a.results, "microbench.json"))

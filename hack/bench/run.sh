@@ -69,7 +69,10 @@ meta=$out/meta-$mode.json
 work=$(mktemp -d /tmp/trove-bench.XXXXXX)
 : >"$results"
 : >"$commands"
+rm -f "$out/server-exits-$mode.txt"
 server_pid=
+server_name=
+last_label=
 sampler_pid=
 cleanup() {
   stop_sampler
@@ -131,6 +134,7 @@ start_trove() {  # start_trove [extra server flags]
   note_command "${cmd[*]}"
   "${cmd[@]}" >"$work/server.log" 2>&1 &
   server_pid=$!
+  server_name=trove-server
   wait_port_file "$work/port.json"
   data_port=$(json_field "$work/port.json" data)
   admin_port=$(json_field "$work/port.json" admin)
@@ -142,6 +146,7 @@ start_floor() {
   note_command "${cmd[*]}"
   "${cmd[@]}" >"$work/server.log" 2>&1 &
   server_pid=$!
+  server_name=trove-floor
   wait_port_file "$work/port.json"
   data_port=$(json_field "$work/port.json" data)
   admin_port=
@@ -161,6 +166,7 @@ start_nginx() {
   note_command "${cmd[*]}   # config: hack/bench/nginx.conf.template"
   "${cmd[@]}" >"$work/server.log" 2>&1 &
   server_pid=$!
+  server_name=nginx
   for _ in $(seq 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$data_port") 2>/dev/null && return 0
     kill -0 "$server_pid" 2>/dev/null || { cat "$prefix/error.log" >&2; exit 1; }
@@ -182,12 +188,18 @@ process_jiffies() {  # utime + stime of the server processes
   echo "$total"
 }
 
-stop_server() {
+stop_server() {  # SIGTERM; a server that does not exit 0 within 10 s is recorded
   [[ -n ${server_pid:-} ]] || return 0
+  local status=0
   kill -TERM "$server_pid" 2>/dev/null || true
   for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || status=$?
+  if ((status != 0)); then
+    printf '%s: %s exited with status %d after SIGTERM%s\n' "$last_label" "$server_name" "$status" \
+      "$( ((status > 128)) && echo " (signal $((status - 128)))")" >>"$out/server-exits-$mode.txt"
+    log "server $server_name exited with status $status"
+  fi
   server_pid=
 }
 
@@ -207,6 +219,7 @@ loadgen() {  # loadgen LABEL [flags]: one measured run, appended to $results
     --server-cpu "$SERVER_CPU" --server-pid "$(server_pids)" --warmup "$WARMUP" --label "$label" "$@")
   note_command "${cmd[*]}"
   log "$label"
+  last_label=$label
   if ! "${cmd[@]}" >>"$results" 2>"$work/loadgen.err"; then
     cat "$work/loadgen.err" >&2
     echo "bench: loadgen failed for $label" >&2
@@ -325,7 +338,7 @@ run_soak() {
   done
 }
 
-log "mode $mode: server on cpu $SERVER_CPU, load on cpu $LOAD_CPU, $REPS repetition(s)"
+log "mode $mode: server on cpu $SERVER_CPU, load on cpu $LOAD_CPU"
 "run_$mode"
 
 finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)

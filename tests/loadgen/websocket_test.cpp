@@ -117,10 +117,13 @@ TEST(WebSocket, DecodesServerFramesOfEveryLengthForm) {
 }
 
 TEST(WebSocket, FragmentsAndControlFramesDecode) {
-  const auto first = decode_server_frame(server_frame(0x01, "ab"), 100);
+  const std::string first_bytes = server_frame(0x01, "ab");  // payload views point into it
+  const auto first = decode_server_frame(first_bytes, 100);
   ASSERT_EQ(first.state, State::kComplete);
   EXPECT_FALSE(first.fin);
-  const auto ping = decode_server_frame(server_frame(0x89, "hi"), 100);
+  EXPECT_EQ(first.payload, "ab");
+  const std::string ping_bytes = server_frame(0x89, "hi");
+  const auto ping = decode_server_frame(ping_bytes, 100);
   ASSERT_EQ(ping.state, State::kComplete);
   EXPECT_EQ(ping.opcode, WsOpcode::kPing);
   EXPECT_EQ(ping.payload, "hi");
