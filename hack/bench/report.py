@@ -226,6 +226,71 @@ def slope_per_hour(points):
     return slope * 3600 / (1 << 20)
 
 
+def targets_section(g, results_dir):
+    """Issue 3's 'Must show' figures, each compared in the same run."""
+    def med(key, rolename, *path):
+        m = metric(g.get(key, []), rolename, *path)
+        return m[0] if m else None
+
+    rows = []
+
+    def row(what, value, target, ok):
+        verdict = "–" if ok is None else ("met" if ok else "**not met**")
+        rows.append("| %s | %s | %s | %s |" % (what, value, target, verdict))
+
+    t99, n99 = med(("S1", "trove"), "poll", "latency_us", "p99"), med(("S1", "nginx"), "poll", "latency_us", "p99")
+    t50, f50 = med(("S1", "trove"), "poll", "latency_us", "p50"), med(("S1", "floor"), "poll", "latency_us", "p50")
+    if t99 is not None and n99:
+        row("S1 no ingest: trove poll p99", "%.1f µs (nginx %.1f µs)" % (t99, n99), "≤ nginx p99", t99 <= n99)
+    if t50 is not None and f50:
+        row("S1 no ingest: trove poll p50", "%.1f µs (floor %.1f µs, %.2f×)" % (t50, f50, t50 / f50),
+            "≤ 1.1 × floor p50", t50 <= 1.1 * f50)
+    i99 = med(("S1-ingest", "trove"), "poll", "latency_us", "p99")
+    irate = med(("S1-ingest", "trove"), "ingest", "messages_per_s")
+    if i99 is not None:
+        row("S1 + ingest: trove poll p99", "%.1f µs at %s msg/s acked" % (i99, "{:,.0f}".format(irate or 0)),
+            "≤ 100 µs at 500 k msg/s", i99 <= 100 and (irate or 0) >= 0.97 * 500000)
+    ct, cn = med(("S2", "trove"), None, "server_cpu", "us_per_request"), med(("S2", "nginx"), None, "server_cpu", "us_per_request")
+    pt, pn = (med(("S2", "trove"), None, "server_cpu", "process_us_per_request"),
+              med(("S2", "nginx"), None, "server_cpu", "process_us_per_request"))
+    if ct is not None and cn:
+        row("S2: server CPU per request (core busy)", "trove %.2f µs, nginx %.2f µs" % (ct, cn), "≤ nginx", ct <= cn)
+    if pt is not None and pn:
+        row("S2: server CPU per request (server process only)", "trove %.2f µs, nginx %.2f µs" % (pt, pn),
+            "≤ nginx (supporting)", pt <= pn)
+    w99 = med(("WS-get", "trove"), "ws_get", "latency_us", "p99")
+    if w99 is not None:
+        row("WebSocket get 2,000 × 4 Hz: p99", "%.1f µs" % w99, "≤ 66 µs", w99 <= 66)
+    wc = med(("WS-get-closed", "trove"), None, "server_cpu", "us_per_request")
+    if wc is not None:
+        row("WebSocket get: server CPU per message (closed loop, core busy)", "%.2f µs" % wc, "≤ 6.0 µs", wc <= 6.0)
+    s3 = med(("S3-1conn", "trove"), "ingest", "messages_per_s")
+    if s3 is not None:
+        row("S3: ingest, 1 WebSocket connection, 64-message frames", "{:,.0f} msg/s".format(s3),
+            "≥ 2,000,000 msg/s", s3 >= 2e6)
+    growth = []
+    for name in sorted(os.listdir(results_dir)) if os.path.isdir(results_dir) else []:
+        if re.match(r"s3-stats-\d+\.jsonl$", name):
+            pts = [p for p in rss_series(os.path.join(results_dir, name)) if p[0] >= 5]
+            if len(pts) > 2:
+                growth.append((pts[-1][1] - pts[0][1]) / 2**20)
+    if growth:
+        row("S3: RSS growth after 5 s warm-up (per repetition, all S3 runs)",
+            ", ".join("%+.2f MiB" % x for x in growth), "< 1 MiB", max(growth) < 1)
+    for subject in ("nginx", "trove"):
+        lg, wk = med(("S2", subject), "poll", "rate_per_s"), med(("S2-wrk", subject), "poll", "rate_per_s")
+        if lg and wk:
+            row("wrk cross-check against %s (closed loop, 64 connections)" % subject,
+                "loadgen %s vs wrk %s req/s (%.2f×)" % ("{:,.0f}".format(lg), "{:,.0f}".format(wk), lg / wk),
+                "within 20 %", abs(lg / wk - 1) <= 0.2)
+    if not rows:
+        return ""
+    return ("## Summary against the targets (issue 3's 'Must show'; medians of this run)\n\n"
+            "| measure | measured | target | verdict |\n|---|---|---|---|\n" + "\n".join(rows) +
+            "\n\nVerdicts are mechanical comparisons of medians from this run; read them with the "
+            "noise note above. Details and ranges below.\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--results", required=True)
@@ -265,6 +330,8 @@ def main():
           "the robust figures, the absolute numbers are not.\n" %
           (meta_q["loadavg_start"], meta_q["loadavg_end"], note))
 
+    w(targets_section(g, a.results))
+
     w("## Machine\n")
     w("| | |\n|---|---|")
     for k, v in machine():
@@ -294,6 +361,37 @@ def main():
   body, access log off, config `hack/bench/nginx.conf.template`) and `trove-floor` (a bare
   epoll server answering every request with a precomputed response with the same 50-byte
   body: the machine's limit). trove answers polls with the stored payload of the box.
+""")
+
+    w("""## Running it
+
+```sh
+make bench                      # build release, micro-benchmarks, S1-S4 x 3, this page (~20-25 min)
+make bench-soak                 # S5: 10 min x 3 allocators (~31 min)
+SOAK_SECONDS=120 make bench-soak                       # a shortened soak (labelled as such)
+REPS=1 S1_SECONDS=5 S1_INGEST_SECONDS=5 S2_SECONDS=3 S3_SECONDS=3 S4_SECONDS=3 WS_SECONDS=3 \\
+  MICROBENCH=0 bash hack/bench/run.sh quick            # a one-minute dev run
+```
+
+Knobs (environment, defaults in `hack/bench/run.sh`): `REPS`, `WARMUP`, `S1_SECONDS`,
+`S1_INGEST_SECONDS`, `S1_CLIENTS`, `S1_PERIOD_MS`, `S1_INGEST_RATE`, `WS_SECONDS`, `S2_SECONDS`,
+`S2_CONNS`, `S3_SECONDS`, `S3_BATCH`, `S4_SECONDS`, `S4_SUBSCRIBERS`, `S4_BOXES`, `S4_RATE`,
+`SOAK_SECONDS`, `SOAK_ALLOCATORS`, `SERVER_CPU`, `LOAD_CPU`, `MICROBENCH`, `BENCH_NICE`,
+`SKIP_BUILD`/`BUILD_DIR` (reuse an existing build), `BENCH_NOTE` (a sentence for this page).
+
+The load generator on its own (`build/release/hack/loadgen/trove-loadgen --help`), e.g. 2,000
+pollers at 4 Hz plus a 500 k msg/s producer against a server that wrote `--port-file`:
+
+```sh
+trove-loadgen --port-file port.json --cpu 0 --spin --server-cpu 1 --duration 60 \\
+  --http-conns 2000 --http-period-ms 250 --poll-boxes 1-2000 \\
+  --ingest-conns 1 --batch 64 --ingest-rate 500000 --ingest-boxes 1-100000
+```
+
+It prints one JSON object per run on stdout (`--json FILE` appends it to a file) and a
+summary on stderr; every error is counted by kind (`connect_refused`, `timeout`,
+`closed_by_server`, `http_bad_content_length`, `ws_masked_by_server`, `http_status_404`, …)
+and `--check` turns any error into exit status 2.
 """)
 
     # ---- S1
