@@ -69,7 +69,7 @@ std::uint64_t allocator_calls() {
 }
 constexpr bool kHaveCounter = true;
 // Sanitizers run ~10x slower; the bound per message is the same.
-constexpr std::size_t kMessages = 200'000;
+constexpr std::size_t kMessages = 128'000;
 constexpr auto kAllocatingStrategy = memory::AllocatorStrategy::system;
 #else
 constexpr bool kHaveCounter = false;
