@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 
 from report_data import (errors_of, fmt, group, load_json, load_jsonl, machine, metric,
-                         normalise_commands, ratio, rss_series, slope_per_hour, stat)
+                         normalise_commands, ratio, role, rss_series, slope_per_hour, stat)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PCTS = [("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("p99_9", "p99.9"), ("max", "max")]
@@ -277,8 +277,8 @@ and `--check` turns any error into exit status 2.
 
     # ---- S2
     w("\n## S2 — maximum poll throughput, closed loop, 64 connections\n")
-    w("| server | client | requests/s | server core µs/request | server processes µs/request | server core busy | client CPU (own) | p50 µs | p99 µs | errors |")
-    w("|---|---|---|---|---|---|---|---|---|---|")
+    w("| server | client | requests/s | server core µs/request | server processes µs/request | server core busy | client CPU (own) | client µs/request | p50 µs | p99 µs | errors |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
     s2 = {}
     for subject in ("trove", "nginx", "floor"):
         for scen, client in (("S2", "trove-loadgen"), ("S2-wrk", "wrk")):
@@ -286,12 +286,14 @@ and `--check` turns any error into exit status 2.
             if not runs:
                 continue
             s2[(scen, subject)] = runs
-            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 subject, client, fmt(metric(runs, "poll", "rate_per_s"), 0),
                 fmt(metric(runs, None, "server_cpu", "us_per_request"), 2),
                 fmt(metric(runs, None, "server_cpu", "process_us_per_request"), 2),
                 fmt(stat([100 * r.get("server_cpu", {}).get("utilization", 0) for r in runs]), 0, " %"),
                 fmt(stat([100 * r.get("client_cpu", {}).get("utilization", 0) for r in runs]), 0, " %"),
+                fmt(stat([1e6 * r.get("client_cpu", {}).get("busy_s", 0) / role(r, "poll")["completed"]
+                          for r in runs if role(r, "poll").get("completed")]), 2),
                 fmt(metric(runs, "poll", "latency_us", "p50"), 1),
                 fmt(metric(runs, "poll", "latency_us", "p99"), 1),
                 errors_of(runs, "poll")))
@@ -313,8 +315,9 @@ and `--check` turns any error into exit status 2.
             agree.append((subject, lg[0] / wk[0]))
             w("\n**wrk cross-check (%s):** trove-loadgen %s req/s vs wrk %s req/s: loadgen ÷ wrk = "
               "%.2f (%s)." % (subject, fmt(lg, 0), fmt(wk, 0), lg[0] / wk[0],
-                              "within 20 %" if abs(lg[0] / wk[0] - 1) <= 0.2 else "outside 20 %: see the "
-                              "server and client core utilisation columns above"))
+                              "within 20 %" if abs(lg[0] / wk[0] - 1) <= 0.2 else "outside 20 %: the columns above "
+                              "show which side saturated (server core busy, each client's own CPU "
+                              "and its CPU cost per request)"))
     w("")
 
     # ---- S3
