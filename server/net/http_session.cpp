@@ -162,7 +162,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
   void HandleIngest(Request& req) {
     if (req.method() != http::verb::post) return Respond(405, kText, 0, "use POST\n");
-    if (worker_.draining()) return Respond(503, kText, 0, "draining\n");
+    // Also while draining: a request that arrived is in flight and finishes.
     const ingest::BatchResult result = worker_.pipeline().ingest(req.body());
     worker_.PublishStored();
     ack_.clear();

@@ -267,7 +267,10 @@ void Worker::OnPushTick() {
     auto by_box = box_subscribers_.find(box);
     std::unordered_map<std::string, std::vector<WsSession*>>::iterator by_hunt =
         hunt_subscribers_.end();
-    if (r.hunt_size > 0) by_hunt = hunt_subscribers_.find(std::string(hunt, r.hunt_size));
+    if (r.hunt_size > 0) {
+      hunt_key_.assign(hunt, r.hunt_size);  // reused: no allocation per push
+      by_hunt = hunt_subscribers_.find(hunt_key_);
+    }
     if (by_box == box_subscribers_.end() && by_hunt == hunt_subscribers_.end()) continue;
     push_message_.clear();
     push_message_ += "{\"op\":\"push\",\"box\":";
@@ -278,7 +281,8 @@ void Worker::OnPushTick() {
     push_message_.append(payload, std::min(r.payload_size, sizeof payload));
     push_message_ += '}';
     // A session may close (and unsubscribe) while we push: copy the targets.
-    std::vector<WsSession*> targets;
+    std::vector<WsSession*>& targets = push_targets_;
+    targets.clear();
     if (by_box != box_subscribers_.end()) targets = by_box->second;
     if (by_hunt != hunt_subscribers_.end()) {
       for (WsSession* s : by_hunt->second) {

@@ -135,6 +135,8 @@ class Worker {
   boost::asio::steady_timer push_timer_{ioc_};
   bool push_armed_ = false;
   std::string push_message_;  // built once per box per tick, copied per subscriber
+  std::string hunt_key_;
+  std::vector<WsSession*> push_targets_;
 };
 
 }  // namespace trove::net

@@ -4,7 +4,7 @@ import subprocess
 import time
 import unittest
 
-from harness import SLOW, ServerTestCase
+from harness import SLOW, RawHttp, ServerTestCase
 
 TOKEN = "s3cret-token"
 
@@ -52,6 +52,10 @@ class Admin(ServerTestCase):
     def test_tuning_put_is_applied_everywhere(self):
         self.assertEqual(self.server.admin_request("GET", "/admin/v1/tuning", token=TOKEN),
                          (200, '{"arenaBytes":4194304,"epochMillis":16,"generation":0}'))
+        self.server.ingest(['{"box":1,"state":"open"}'])
+        keep_alive = RawHttp(self.server.data)
+        keep_alive.send("GET /v1/boxes/1 HTTP/1.1\r\n\r\n")
+        self.assertIn(b"200 OK", keep_alive.sock.recv(4096))
         body = '{"arenaBytes":8388608,"epochMillis":25,"generation":3}'
         status, text = self.server.admin_request("PUT", "/admin/v1/tuning", body, token=TOKEN)
         self.assertEqual(status, 200, text)
@@ -71,6 +75,9 @@ class Admin(ServerTestCase):
                 break
             time.sleep(0.05)
         self.assertEqual(self.server.metric("trove_arena_capacity_bytes"), 2 * 8388608)
+        # The change dropped no connection: the keep-alive still answers.
+        keep_alive.send("GET /v1/boxes/1 HTTP/1.1\r\nConnection: close\r\n\r\n")
+        self.assertTrue(keep_alive.read_all().startswith("HTTP/1.1 200"))
         # Same generation, same values: idempotent 200.
         self.assertEqual(self.server.admin_request("PUT", "/admin/v1/tuning", body, token=TOKEN)[0], 200)
         # Stale generation: 409.

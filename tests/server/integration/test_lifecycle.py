@@ -34,6 +34,20 @@ class Drain(ServerTestCase):
         self.assertEqual(self.server.admin_request("GET", "/healthz")[0], 200)
         self.assertEqual(self.server.stop(signal.SIGTERM), 0)
 
+    def test_drain_finishes_a_request_in_flight(self):
+        body = '{"box":5,"state":"open"}\n'
+        c = RawHttp(self.server.data)
+        c.send("POST /v1/ingest HTTP/1.1\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body[:10]))
+        time.sleep(0.1)
+        self.assertEqual(self.server.admin_request("POST", "/admin/v1/drain")[0], 202)
+        time.sleep(0.1)
+        c.send(body[10:])
+        out = c.read_all()  # answered, then closed by the server
+        self.assertTrue(out.startswith("HTTP/1.1 200"), out)
+        self.assertIn("Connection: close", out)
+        self.assertEqual(json.loads(out.split("\r\n\r\n", 1)[1])["accepted"], 1)
+        self.assertEqual(self.server.metric("trove_store_boxes"), 1)
+
     def test_sigint_finishes_in_flight_and_closes_ws_with_1001(self):
         async def go():
             async with websockets.connect(self.server.ws_url("/v1/ws")) as ws:

@@ -57,7 +57,10 @@ class Slowloris(ServerTestCase):
         slow.send("GET /v1/boxes/1 HTTP/1.1\r\n")
         t0 = time.time()
         for _ in range(5):  # a header byte every 100 ms never completes the request
-            slow.send("X")
+            try:
+                slow.send("X")
+            except OSError:
+                break  # already closed by the server: what this test wants
             time.sleep(0.1)
         self.assertTrue(slow.closed_by_server(3 * SLOW), "slowloris connection left open")
         self.assertLess(time.time() - t0, 3 * SLOW)
