@@ -2,8 +2,10 @@
 # `make images` without a container engine must fail and say why, whatever
 # the machine: DOCKER_HOST points at a socket that cannot exist. Where the
 # trove binaries are built, --runtime-packages must name real Debian packages.
+# Usage: images_test.sh ROOT [BINARY...]  (binaries: what the Dockerfile ships)
 set -uo pipefail
 root=$1
+shift
 out=$(DOCKER_HOST=unix:///nonexistent/trove-no-engine.sock bash "$root/hack/images.sh" 2>&1)
 code=$?
 echo "$out"
@@ -16,5 +18,16 @@ echo "runtime packages of /bin/bash and /bin/ls: $pkgs"
 if ! grep -qx "libc6" <<<"$pkgs"; then echo "FAIL: --runtime-packages /bin/bash does not list libc6"; fail=1; fi
 if bash "$root/hack/images.sh" --runtime-packages /nonexistent 2>/dev/null; then
   echo "FAIL: --runtime-packages accepted a missing binary"; fail=1
+fi
+if (($#)); then
+  # The Dockerfile's runtime stage installs exactly this list.
+  if pkgs=$(bash "$root/hack/images.sh" --runtime-packages "$@"); then
+    echo "runtime packages of $*: $(tr '\n' ' ' <<<"$pkgs")"
+    for want in libc6 libstdc++6; do
+      grep -qx "$want" <<<"$pkgs" || { echo "FAIL: $want missing from the runtime packages"; fail=1; }
+    done
+  else
+    echo "FAIL: --runtime-packages failed for $*"; fail=1
+  fi
 fi
 exit $fail
