@@ -159,7 +159,14 @@ AutotuneDecision decide(const AutotuneSpec& spec, std::int64_t preferred_epoch_m
   const double want = clampd(std::ceil(need * headroom / kMiB) * kMiB, min_size, max_size);
   double new_size = damp(cur_size, want, t.max_step_percent, t.hysteresis_percent,
                          want == min_size || want == max_size);
-  new_size = clampd(std::round(new_size / kMiB) * kMiB, min_size, max_size);
+  // Whole MiB, rounded away from the current size but never past the
+  // target: plain rounding would undo a small step (1.5 MiB back to 2).
+  if (new_size > cur_size) {
+    new_size = std::min(std::ceil(new_size / kMiB) * kMiB, std::max(want, cur_size));
+  } else if (new_size < cur_size) {
+    new_size = std::max(std::floor(new_size / kMiB) * kMiB, std::min(want, cur_size));
+  }
+  new_size = clampd(new_size, min_size, max_size);
 
   d.arena_bytes = static_cast<std::int64_t>(new_size);
   d.epoch_millis = static_cast<std::int64_t>(new_epoch);

@@ -334,10 +334,10 @@ ReconcileResult HuntReconciler::reconcile(const std::string& key) {
     return {ReconcileResult::Kind::kRequeueAfter,
             std::min(options_.error_retry, options_.autotune_interval), ""};
   }
-  if (hunt.spec.autotune.enabled) {
-    return {ReconcileResult::Kind::kRequeueAfter, options_.autotune_interval, ""};
-  }
-  return {};
+  // Every hunt is looked at again each interval, autotuned or not: a sidecar
+  // that dies or restarts with its default tuning changes no Kubernetes
+  // object, so only polling its admin API notices.
+  return {ReconcileResult::Kind::kRequeueAfter, options_.autotune_interval, ""};
 }
 
 ReconcileResult HuntReconciler::write_status(const kube::KubeObject& object,

@@ -29,8 +29,8 @@ namespace trove::controller {
 
 struct ReconcilerOptions {
   AdminClientOptions admin;
-  // How often each pod's stats feed the autotuner (and autotuned hunts are
-  // requeued). Also the retry interval for pods in error, capped below.
+  // How often each pod's stats feed the autotuner, and how often every hunt
+  // is reconciled again (which notices sidecars that died or restarted).
   std::chrono::milliseconds autotune_interval{15'000};
   // A sidecar that failed is retried at least this often, so recovery shows
   // without any pod event.

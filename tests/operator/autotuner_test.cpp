@@ -203,6 +203,23 @@ TEST(Autotuner, HostileSamplesStayInBoundsWithoutOverflow) {
   EXPECT_EQ(d.epoch_millis, 5) << "clamped to 4 ms, then one step toward 16 ms: no cost seen";
 }
 
+TEST(Autotuner, SmallArenasStillMoveByWholeMiB) {
+  // 2 MiB shrinking by 25% is 1.5 MiB: rounding must not put it back at 2.
+  PodModel idle;
+  idle.bytes_per_ms = 0;
+  AutotuneSpec s = spec();
+  s.min_size_mib = 1;
+  auto t = simulate(s, idle, Tuning{3 * MiB, 16, 1}, 10);
+  EXPECT_EQ(t.steps[0].arena_bytes, 2 * MiB);
+  EXPECT_EQ(t.steps[1].arena_bytes, 1 * MiB);
+  PodModel busy;
+  busy.bytes_per_ms = 0.4 * MiB;  // 6.4 MiB per 16 ms epoch, +25% = 8 MiB
+  auto u = simulate(s, busy, Tuning{2 * MiB, 16, 1}, 12);
+  EXPECT_EQ(u.steps[0].arena_bytes, 3 * MiB) << "2.5 MiB rounds up, toward the target";
+  expect_monotone_then_flat(u, "busy-small");
+  EXPECT_EQ(u.steps.back().arena_bytes, 8 * MiB);
+}
+
 TEST(Autotuner, WindowKeepsTheNewestSamples) {
   std::deque<AutotuneSample> w;
   for (int i = 0; i < 10; ++i) {
