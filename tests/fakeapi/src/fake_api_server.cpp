@@ -155,7 +155,8 @@ std::uint64_t FakeApiServer::resource_version() const {
 }
 
 DirectResponse FakeApiServer::request(std::string_view method, std::string_view target,
-                                      std::string_view body, std::string_view content_type) const {
+                                      std::string_view body, std::string_view content_type,
+                                      std::string_view accept) const {
   ApiRequest request;
   request.method = std::string(method);
   if (!request.set_target(target)) {
@@ -163,7 +164,7 @@ DirectResponse FakeApiServer::request(std::string_view method, std::string_view 
   }
   request.body = std::string(body);
   request.content_type = std::string(content_type);
-  request.accept = "application/json";
+  request.accept = std::string(accept);
   ApiResponse response = is_control_path(request.path) ? route_control(impl_->state, request)
                                                        : route(impl_->state, request);
   if (response.watch) {

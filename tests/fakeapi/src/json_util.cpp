@@ -9,7 +9,41 @@
 
 namespace trove::fakeapi::json {
 
+namespace {
+
+// Kubernetes objects nest a few dozen levels; RapidJSON and every walk over
+// a document recurse, so a deeper one (an attack) would blow the stack.
+constexpr int kMaxNesting = 256;
+
+bool nesting_within_limit(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxNesting) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 bool parse(std::string_view text, Document& out, std::string* error) {
+  if (!nesting_within_limit(text)) {
+    if (error != nullptr) *error = "nested deeper than " + std::to_string(kMaxNesting) + " levels";
+    return false;
+  }
   out.Parse(text.data(), text.size());
   if (out.HasParseError()) {
     if (error != nullptr) {

@@ -110,10 +110,11 @@ class FakeApiServer {
   // Serves one API request in-process, exactly as over HTTP but without
   // authentication, latency or injected faults, e.g.
   // request("POST", "/api/v1/namespaces/default/pods", R"({...})").
-  // Watches are not supported here (501).
+  // Watches are not supported here (501). accept may ask for a Table.
   DirectResponse request(std::string_view method, std::string_view target,
                          std::string_view body = {},
-                         std::string_view content_type = "application/json") const;
+                         std::string_view content_type = "application/json",
+                         std::string_view accept = "application/json") const;
 
   struct Impl;
 
