@@ -11,7 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 runtime_packages() {
-  local lib real pkg
+  local lib real path pkg
   (($#)) || { echo "images: --runtime-packages needs at least one binary" >&2; return 1; }
   for bin in "$@"; do
     [ -x "$bin" ] || { echo "images: $bin is not an executable" >&2; return 1; }
@@ -21,18 +21,31 @@ runtime_packages() {
       return 1
     fi
   done
-  # Every resolved library path; dpkg knows a file under /lib or /usr/lib
-  # depending on the package (usrmerge), so ask for both spellings.
-  ldd "$@" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// && $1 !~ /:$/ {print $1}' | sort -u |
-    while read -r lib; do
-      real=$(readlink -f "$lib")
-      pkg=""
-      for path in "$lib" "$real" "/usr$lib" "${lib#/usr}" "/usr$real" "${real#/usr}"; do
-        pkg=$(dpkg -S "$path" 2>/dev/null | head -1 | cut -d: -f1) && [ -n "$pkg" ] && break
-      done
-      [ -n "$pkg" ] || { echo "images: no Debian package owns $lib" >&2; exit 1; }
-      echo "$pkg"
-    done | sort -u
+  # Every resolved library path (not the "file:" headers ldd prints for
+  # several binaries). dpkg knows a file under /lib or /usr/lib depending on
+  # the package (usrmerge), so ask for every spelling, in one dpkg call.
+  local -a libs candidates
+  mapfile -t libs < <(ldd "$@" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// && $1 !~ /:$/ {print $1}' | sort -u)
+  for lib in "${libs[@]}"; do
+    real=$(readlink -f "$lib")
+    candidates+=("$lib" "$real" "/usr${lib#/usr}" "${lib#/usr}" "/usr${real#/usr}" "${real#/usr}")
+  done
+  local -A owner=()
+  while IFS= read -r line; do
+    pkg=${line%%: *}
+    owner[${line#*: }]=${pkg%%:*}
+  done < <(dpkg -S "${candidates[@]}" 2>/dev/null | grep -v '^diversion ')
+  local -A packages=()
+  for lib in "${libs[@]}"; do
+    real=$(readlink -f "$lib")
+    pkg=""
+    for path in "$lib" "$real" "/usr${lib#/usr}" "${lib#/usr}" "/usr${real#/usr}" "${real#/usr}"; do
+      if [ -n "${owner[$path]:-}" ]; then pkg=${owner[$path]}; break; fi
+    done
+    [ -n "$pkg" ] || { echo "images: no Debian package owns $lib" >&2; return 1; }
+    packages[$pkg]=1
+  done
+  printf '%s\n' "${!packages[@]}" | sort
 }
 
 if [ "${1:-}" = "--runtime-packages" ]; then
