@@ -251,12 +251,12 @@ class Sidecar:
 
 
 class Operator:
-    def __init__(self, work, api, name="operator", extra=()):
+    def __init__(self, work, api, name="operator", extra=(), autotune_interval="1s"):
         self.work = work
         self.name = name
         argv = [env_path("TROVE_OPERATOR_BIN"), "--kubeconfig", api.kubeconfig,
                 "--metrics-bind", "127.0.0.1:0", "--identity", name,
-                "--autotune-interval", "1s", "--error-retry", "300ms",
+                "--autotune-interval", autotune_interval, "--error-retry", "300ms",
                 "--push-timeout", "1s", *extra]
         self.proc = Proc(work, name, argv)
         text = wait_until(lambda: re.search(r"serving /metrics on [\d.]+:(\d+)",
