@@ -24,7 +24,7 @@ struct Informer::Watching {
 };
 
 struct Informer::Step {
-  std::variant<Listing, Watching> next;
+  std::variant<Listing, Watching> next = Listing{};
   std::chrono::milliseconds delay{0};  // backoff before the next state
 };
 
@@ -143,9 +143,18 @@ void Informer::run() {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
     }
-    Step step = std::holds_alternative<Listing>(state)
-                    ? list_step(std::move(std::get<Listing>(state)))
-                    : watch_step(std::move(std::get<Watching>(state)));
+    Step step;
+    try {
+      step = std::holds_alternative<Listing>(state)
+                 ? list_step(std::move(std::get<Listing>(state)))
+                 : watch_step(std::move(std::get<Watching>(state)));
+    } catch (const std::exception& e) {
+      // Anything unforeseen (a bad object, a bad name): start over from a
+      // list after a backoff rather than let the thread die.
+      report(ReflectorErrorKind::kWatchFailed, e.what());
+      step = Step{Listing{"", true, {}, {}}, backoff_.next()};
+      ++relists_;
+    }
     if (step.delay.count() > 0) {
       state_.store(ReflectorState::kBackoff);
       if (!sleep_for(step.delay)) return;
