@@ -26,7 +26,7 @@ void BM_IngestPipeline(benchmark::State& state) {
   ingest::IngestPipeline pipeline(store, &arena, ingest::IngestConfig{.strategy = strategy});
   const std::string batch = reference_batch();
   int batches = 0;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): benchmark loop idiom
     const ingest::BatchResult r = pipeline.ingest(batch);
     if (r.accepted != kBatchMessages) {
       state.SkipWithError("a reference message was rejected");
@@ -54,7 +54,7 @@ void BM_SimdjsonRawParse(benchmark::State& state) {
   simdjson::ondemand::parser parser;
   const char* data = padded.data();
   const std::size_t size = batch.size();
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): benchmark loop idiom
     std::size_t position = 0;
     while (position < size) {
       const auto* newline =

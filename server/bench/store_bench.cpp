@@ -35,7 +35,7 @@ void BM_StoreWrite(benchmark::State& state) {
   store::BoxStore& store = filled_store();
   const bool spread = state.range(0) != 0;
   std::uint64_t i = 0;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): benchmark loop idiom
     const std::uint64_t id = spread ? spread_id(i++) : 123456;
     benchmark::DoNotOptimize(store.write(id, {kPayload.data(), kPayload.size()}));
   }
@@ -49,7 +49,7 @@ void BM_StoreRead(benchmark::State& state) {
   const bool spread = state.range(0) != 0;
   std::array<char, store::kDefaultPayloadMax> buffer{};
   std::uint64_t i = 0;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): benchmark loop idiom
     const std::uint64_t id = spread ? spread_id(i++) : 123456;
     benchmark::DoNotOptimize(store.read(id, buffer));
     benchmark::ClobberMemory();

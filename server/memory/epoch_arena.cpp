@@ -1,5 +1,7 @@
 #include "memory/epoch_arena.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <bit>
 #include <stdexcept>
@@ -88,6 +90,11 @@ bool EpochArena::enter_chunk(std::size_t index) {
     if (chunk == nullptr) {
       allocation_failures_.fetch_add(1, std::memory_order_relaxed);
       return false;
+    }
+    if (JemallocArena::backed_by_jemalloc() && config_.huge_pages &&
+        config_.chunk_bytes % kHugePage == 0) {
+      // Advice only: without THP support the chunk keeps 4 KiB pages.
+      madvise(chunk, config_.chunk_bytes, MADV_HUGEPAGE);
     }
     // Nothing in a fresh chunk is handed out yet: ASan reports any access.
     poison(chunk, config_.chunk_bytes);

@@ -59,6 +59,12 @@ struct EpochArenaConfig {
   std::size_t trim_chunks_per_tick = 4;
   // How many epochs the stats windows (high-water, reset time) keep.
   std::size_t stats_window = 1024;
+  // Ask for transparent huge pages on each new chunk (madvise MADV_HUGEPAGE;
+  // jemalloc builds, chunks that are whole aligned huge pages). Measured
+  // here: purge ~5 µs/MiB instead of ~85 µs/MiB with 4 KiB pages
+  // (trove-microbench BM_PurgePerMiB). A chunk's RSS is then all or nothing,
+  // which bump allocation fills anyway. A no-op where THP is disabled.
+  bool huge_pages = true;
 };
 
 struct EpochArenaStats {

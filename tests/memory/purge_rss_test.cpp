@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <string>
 
 #include "memory/epoch_arena.hpp"
 #include "memory/jemalloc_stats.hpp"
@@ -22,8 +23,11 @@ void touch_epoch(EpochArena& arena, std::size_t bytes) {
   }
 }
 
-TEST(PurgeRss, TrimAndPurgeLowerRss) {
+class PurgeRssPages : public ::testing::TestWithParam<bool> {};
+
+TEST_P(PurgeRssPages, TrimAndPurgeLowerRss) {
   EpochArenaConfig config;
+  config.huge_pages = GetParam();
   config.capacity_bytes = 256 * kMiB;
   config.high_water_epochs = 1;
   config.trim_slack_bytes = 0;
@@ -47,6 +51,10 @@ TEST(PurgeRss, TrimAndPurgeLowerRss) {
   EXPECT_EQ(s.failures, 0U);
   EXPECT_GE(s.purged_bytes, 240 * kMiB);
 }
+
+INSTANTIATE_TEST_SUITE_P(PurgeRss, PurgeRssPages, ::testing::Bool(), [](const auto& param_info) {
+  return std::string(param_info.param ? "HugePages" : "SmallPages");
+});
 
 TEST(PurgeRss, PurgerThreadPurgesOnRequest) {
   EpochArenaConfig config;
