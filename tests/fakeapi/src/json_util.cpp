@@ -110,7 +110,9 @@ void set(Value& obj, std::string_view key, Value&& v, Allocator& a) {
 
 void remove(Value& obj, std::string_view key) {
   if (!obj.IsObject()) return;
-  obj.RemoveMember(
+  // EraseMember keeps the order of the other members (RemoveMember would
+  // move the last one into the gap), so objects read back as written.
+  obj.EraseMember(
       Value(rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size()))));
 }
 
