@@ -240,6 +240,7 @@ wrk_run() {  # wrk_run LABEL: closed loop with wrk, same connections and duratio
     "http://127.0.0.1:$data_port/v1/boxes/1")
   note_command "${cmd[*]}"
   log "$label"
+  last_label=$label
   pids=$(server_pids)
   s0=$(cpu_busy "$SERVER_CPU")
   p0=$(process_jiffies "$pids")
