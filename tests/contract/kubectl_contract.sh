@@ -183,6 +183,14 @@ if [[ -n $crd_dir && -d $crd_dir ]] && compgen -G "$crd_dir/*.yaml" >/dev/null; 
     k apply -f "$f" >/dev/null || fail "kubectl apply -f $f"
     k apply -f "$f" | grep -q unchanged || fail "re-applying $f changed it"
   done
+  if compgen -G "$crd_dir/examples/*.yaml" >/dev/null; then
+    step "the CRDs' examples apply and print"
+    for f in "$crd_dir"/examples/*.yaml; do
+      k apply -f "$f" >/dev/null || fail "kubectl apply -f $f"
+      k apply -f "$f" | grep -q unchanged || fail "re-applying $f changed it"
+      k get -f "$f" >/dev/null || fail "kubectl get -f $f"
+    done
+  fi
 fi
 
 step "server counters"
