@@ -23,6 +23,7 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -61,6 +62,7 @@ int count_requests(Connection& c, const char* p, std::size_t n) {
   return requests;
 }
 
+// Returns the listening socket, or -1 after printing why not.
 int listen_on(const std::string& bind, std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   const int one = 1;
@@ -72,8 +74,9 @@ int listen_on(const std::string& bind, std::uint16_t port) {
   ::inet_pton(AF_INET, bind.c_str(), &addr.sin_addr);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 4096) != 0) {
     std::cerr << "trove-floor: cannot listen on " << bind << ":" << port << ": "
-              << std::strerror(errno) << "\n";
-    std::exit(1);
+              << std::generic_category().message(errno) << "\n";
+    ::close(fd);
+    return -1;
   }
   return fd;
 }
