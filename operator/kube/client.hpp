@@ -108,6 +108,7 @@ class Client {
   const ClientConfig& config() const { return config_; }
   TokenSource& tokens() { return tokens_; }
   std::uint64_t requests_sent() const { return requests_.load(); }
+  std::size_t connections_opened() const { return transport_.connections_opened(); }
 
  private:
   HttpResponse checked(HttpRequest request);

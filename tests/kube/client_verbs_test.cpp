@@ -302,6 +302,24 @@ TEST_F(ClientVerbs, ClientSideRateLimitSpacesRequests) {
   EXPECT_GE(std::chrono::steady_clock::now() - start, 190ms) << "10 waits of 20 ms at 50 qps";
 }
 
+TEST_F(ClientVerbs, OversizedAnswerIsRefused) {
+  for (int i = 0; i < 5; ++i)
+    direct_ok("POST", "/api/v1/namespaces/default/pods", pod_json("big-" + std::to_string(i)));
+  ClientOptions o = fast_client_options();
+  o.transport.max_body_bytes = 512;  // far below five pods
+  auto client = make_client(o);
+  EXPECT_EQ(kind_of([&] { client->list(pods_type(), "default"); }), ErrorKind::kTransport);
+  EXPECT_NO_THROW(client->get(pods_type(), "default", "big-0")) << "small answers still pass";
+}
+
+TEST_F(ClientVerbs, KeepAliveReusesConnections) {
+  auto client = make_client();
+  for (int i = 0; i < 20; ++i)
+    client->list(pods_type(), "default");
+  EXPECT_EQ(client->requests_sent(), 20u);
+  EXPECT_EQ(client->connections_opened(), 1u) << "sequential requests share one connection";
+}
+
 TEST_F(ClientVerbs, ConnectionRefusedIsTransportError) {
   ClientConfig cfg = load_kubeconfig_file(kubeconfig_.string());
   server_->stop();

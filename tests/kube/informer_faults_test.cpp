@@ -244,6 +244,34 @@ TEST_F(InformerFaults, TooManyRequestsOnWatchWaitsRetryAfter) {
   EXPECT_TRUE(saw_error("TooManyRequests")) << joined_errors();
 }
 
+TEST_F(InformerFaults, LabelSelectorKeepsCacheSmallAndTracksRelabels) {
+  InformerConfig cfg = fast_informer();
+  cfg.label_selector = "app=selected";
+  Informer selected(*client_, cfg);
+  CallbackMirror mirror;
+  selected.add_handlers(mirror.handlers());
+  selected.start();
+  ASSERT_TRUE(selected.wait_for_sync(5s));
+  EXPECT_EQ(selected.store().size(), 0u) << "no seed pod carries app=selected";
+  const std::string base = "/api/v1/namespaces/default/pods";
+  direct_ok("POST", base, pod_json("in", "default", "selected"));
+  direct_ok("PATCH", base + "/seed-1", R"({"metadata":{"labels":{"app":"selected"}}})",
+            "application/merge-patch+json");
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (selected.store().size() < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(selected.store().size(), 2u);
+  direct_ok("PATCH", base + "/in", R"({"metadata":{"labels":{"app":"other"}}})",
+            "application/merge-patch+json");
+  while (selected.store().size() != 1 && std::chrono::steady_clock::now() < deadline + 5s)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(selected.store().size(), 1u) << "a pod relabelled out of the selector leaves the cache";
+  EXPECT_NE(selected.store().get("default/seed-1"), nullptr);
+  EXPECT_EQ(mirror.deletes(), 1);
+  EXPECT_TRUE(mirror.violations().empty());
+  selected.stop();
+}
+
 TEST_F(InformerFaults, IndexersAndStopArePrompt) {
   informer_->stop();
   Informer indexed(*client_, fast_informer());
