@@ -407,9 +407,12 @@ std::uint16_t HttpServer::start() {
   s.acceptor.bind(endpoint);
   s.acceptor.listen(net::socket_base::max_listen_connections);
   std::uint16_t port = s.acceptor.local_endpoint().port();
-  s.state.on_change = [&s] {
-    if (!s.wake_posted.exchange(true)) net::post(s.ioc, [&s] { s.wake_all(); });
-  };
+  {
+    std::lock_guard lock(s.state.mutex);
+    s.state.on_change = [&s] {
+      if (!s.wake_posted.exchange(true)) net::post(s.ioc, [&s] { s.wake_all(); });
+    };
+  }
   s.do_accept();
   s.running = true;
   s.thread = std::thread([&s] { s.ioc.run(); });

@@ -176,6 +176,55 @@ TEST_F(HttpWatch, CloseAfterEventsAndCloseWatches) {
   EXPECT_TRUE(second.ended());
 }
 
+TEST_F(HttpWatch, CloseAfterMsEndsWatchesEarly) {
+  ASSERT_EQ(server.faults().apply_json(R"({"watch":{"closeAfterMs":200}})"), "");
+  WatchReader watch(server.port(), std::string(kPods) + "?watch=true&timeoutSeconds=60");
+  auto start = std::chrono::steady_clock::now();
+  while (!watch.ended() && std::chrono::steady_clock::now() - start < 3s)
+    watch.next_line(100ms);
+  EXPECT_TRUE(watch.ended());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+}
+
+TEST_F(HttpWatch, SendInitialEventsEndsWithTheInitialEventsBookmark) {
+  create_pod("a");
+  WatchReader watch(server.port(), std::string(kPods) +
+                                       "?watch=true&sendInitialEvents=true&allowWatchBookmarks=true"
+                                       "&resourceVersionMatch=NotOlderThan");
+  EXPECT_EQ(at(*watch.next_line(2s), "/type"), "ADDED");
+  auto bookmark = watch.next_line(2s);
+  ASSERT_TRUE(bookmark);
+  EXPECT_EQ(at(*bookmark, "/type"), "BOOKMARK");
+  EXPECT_EQ(at(*bookmark, "/object/metadata/annotations/k8s.io~1initial-events-end"), "true");
+}
+
+TEST_F(HttpWatch, WatchOfANamedObjectAndAFutureVersion) {
+  std::string rv = create_pod("a");
+  create_pod("b");
+  WatchReader watch(server.port(), std::string(kPods) + "/a?watch=true&resourceVersion=" + rv);
+  server.request("DELETE", std::string(kPods) + "/b");
+  server.request("DELETE", std::string(kPods) + "/a");
+  auto line = watch.next_line(2s);
+  ASSERT_TRUE(line);
+  EXPECT_EQ(at(*line, "/object/metadata/name"), "a") << "only the named object";
+  WatchReader future(server.port(), std::string(kPods) + "?watch=true&resourceVersion=999999");
+  EXPECT_EQ(future.status(), 504);
+  WatchReader bad(server.port(), std::string(kPods) + "?watch=true&resourceVersion=abc");
+  EXPECT_EQ(bad.status(), 400);
+}
+
+TEST_F(HttpWatch, DeleteCollectionBySelector) {
+  create_pod("a");
+  server.request(
+      "POST", kPods,
+      R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"keep","labels":{"app":"y"}}})");
+  auto r = server.request("DELETE", std::string(kPods) + "?labelSelector=app%3Dx");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(at(r.body, "/items/0/metadata/name"), "a");
+  EXPECT_EQ(server.request("GET", std::string(kPods) + "/a").status, 404);
+  EXPECT_EQ(server.request("GET", std::string(kPods) + "/keep").status, 200);
+}
+
 TEST_F(HttpWatch, SilentWatchesSendNothingAndStayOpen) {
   std::string rv = create_pod("a");
   ASSERT_EQ(server.faults().apply_json(R"({"watch":{"silent":true}})"), "");
