@@ -62,6 +62,12 @@ int count_requests(Connection& c, const char* p, std::size_t n) {
   return requests;
 }
 
+// SIGTERM is the bench's normal way to stop a reference server: exit 0 at
+// once (nothing to drain; the load generator has finished by then).
+void exit_on_sigterm(int) {
+  _exit(0);
+}
+
 // Returns the listening socket, or -1 after printing why not.
 int listen_on(const std::string& bind, std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -155,6 +161,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGTERM, exit_on_sigterm);
   rlimit lim{};
   if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
     lim.rlim_cur = lim.rlim_max;
