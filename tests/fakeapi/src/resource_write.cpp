@@ -2,7 +2,6 @@
 // Semantics follow kube-apiserver's generic registry: status only through
 // /status, generation bumps on spec changes, no-op writes change nothing,
 // finalizers hold deletion.
-#include <regex>
 
 #include "crd.hpp"
 #include "resources.hpp"
@@ -27,11 +26,22 @@ ApiResponse fail(const ApiError& e) {
   return ApiResponse::error(e);
 }
 
+// A DNS-1123 subdomain, as kube-apiserver requires of most names: dot
+// separated labels of [a-z0-9-] that start and end alphanumeric.
 bool valid_name(const std::string& name) {
-  // DNS-1123 subdomain, as kube-apiserver requires of most names.
-  static const std::regex kSubdomain(
-      R"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)");
-  return name.size() <= 253 && std::regex_match(name, kSubdomain);
+  if (name.empty() || name.size() > 253) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  std::size_t start = 0;
+  while (true) {
+    std::size_t dot = name.find('.', start);
+    std::size_t end = dot == std::string::npos ? name.size() : dot;
+    if (end == start || !alnum(name[start]) || !alnum(name[end - 1])) return false;
+    for (std::size_t i = start; i < end; ++i) {
+      if (!alnum(name[i]) && name[i] != '-') return false;
+    }
+    if (dot == std::string::npos) return true;
+    start = dot + 1;
+  }
 }
 
 // Fills in or checks apiVersion and kind.

@@ -4,7 +4,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <regex>
 
 namespace trove::fakeapi {
 
@@ -14,6 +13,30 @@ namespace {
 // (aliases expand: "billion laughs") is an attack.
 constexpr int kMaxDepth = 100;
 constexpr std::size_t kMaxNodes = 1'000'000;
+
+// YAML 1.2 core schema floats: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+bool looks_like_float(const std::string& s) {
+  std::size_t i = 0;
+  auto digits = [&] {
+    std::size_t from = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+      ++i;
+    return i - from;
+  };
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+  std::size_t mantissa = digits();
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    mantissa += digits();
+  }
+  if (mantissa == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    if (digits() == 0) return false;
+  }
+  return i == s.size();
+}
 
 json::Value scalar(const YAML::Node& node, json::Allocator& a) {
   const std::string& text = node.Scalar();
@@ -26,8 +49,7 @@ json::Value scalar(const YAML::Node& node, json::Allocator& a) {
     std::int64_t i = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
     if (ec == std::errc() && ptr == text.data() + text.size()) return json::Value(i);
-    static const std::regex kFloat(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-    if (std::regex_match(text, kFloat)) {
+    if (looks_like_float(text)) {
       double d = std::strtod(text.c_str(), nullptr);
       if (std::isfinite(d)) return json::Value(d);
     }
