@@ -157,8 +157,9 @@ int main(int argc, char** argv) {
   // the watcher thread alone takes them.
   trove::common::BlockShutdownSignals();
   try {
-    auto loaded =
-        trove::config::LoadConfig(argc, argv, [](const char* n) { return std::getenv(n); });
+    // Single-threaded here (no thread has started yet), so getenv is safe.
+    auto getenv = [](const char* n) { return std::getenv(n); };  // NOLINT(concurrency-mt-unsafe)
+    auto loaded = trove::config::LoadConfig(argc, argv, getenv);
     if (loaded.help) {
       std::cout << *loaded.help;
       return 0;

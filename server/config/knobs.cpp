@@ -12,7 +12,7 @@ std::string Invalid(const std::string& key, const std::string& value, const std:
   return "invalid value for " + key + ": '" + value + "' (allowed: " + allowed + ")";
 }
 
-Knob UintKnob(std::string key, std::string help, std::uint64_t ServerConfig::*field,
+Knob UintKnob(const std::string& key, std::string help, std::uint64_t ServerConfig::*field,
               std::uint64_t min, std::uint64_t max) {
   std::string allowed = std::to_string(min) + " .. " + std::to_string(max);
   return Knob{key, std::move(help), allowed,
@@ -29,7 +29,7 @@ Knob UintKnob(std::string key, std::string help, std::uint64_t ServerConfig::*fi
               [=](const ServerConfig& c) { return std::to_string(c.*field); }};
 }
 
-Knob AddressKnob(std::string key, std::string help, std::string ServerConfig::*field) {
+Knob AddressKnob(const std::string& key, std::string help, std::string ServerConfig::*field) {
   std::string allowed = "an IPv4 or IPv6 address";
   return Knob{key, std::move(help), allowed,
               [=](ServerConfig& c, const std::string& text) -> std::optional<std::string> {
@@ -44,7 +44,7 @@ Knob AddressKnob(std::string key, std::string help, std::string ServerConfig::*f
               [=](const ServerConfig& c) { return c.*field; }};
 }
 
-Knob PathKnob(std::string key, std::string help, std::string ServerConfig::*field) {
+Knob PathKnob(const std::string& key, std::string help, std::string ServerConfig::*field) {
   return Knob{key, std::move(help), "a file path",
               [=](ServerConfig& c, const std::string& text) -> std::optional<std::string> {
                 c.*field = text;

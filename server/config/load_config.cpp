@@ -53,10 +53,20 @@ void ApplyYaml(ServerConfig& config, const std::string& yaml_text, const std::st
   for (const auto& entry : root) {
     const std::string key = entry.first.as<std::string>();
     const Knob* knob = FindKnob(key);
-    if (knob == nullptr) throw ConfigError(origin + ": unknown key '" + key + "'");
+    std::string message = origin;
+    if (knob == nullptr) {
+      message += ": unknown key '";
+      message += key;
+      message += "'";
+      throw ConfigError(message);
+    }
     if (!entry.second.IsScalar()) {
-      throw ConfigError(origin + ": invalid value for " + key +
-                        ": expected a scalar (allowed: " + knob->allowed + ")");
+      message += ": invalid value for ";
+      message += key;
+      message += ": expected a scalar (allowed: ";
+      message += knob->allowed;
+      message += ")";
+      throw ConfigError(message);
     }
     Apply(config, *knob, entry.second.Scalar(), origin);
   }
