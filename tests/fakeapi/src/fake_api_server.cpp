@@ -101,6 +101,11 @@ void FakeApiServer::write_kubeconfig(const std::filesystem::path& path) const {
   std::string cluster = "    server: " + url() + "\n";
   if (impl_->options.tls) cluster += "    certificate-authority: " + ca_file().string() + "\n";
   std::string user = "  user: {}\n";
+  if (impl_->options.tls) {
+    // Not checked without a token file, but without any credential kubectl
+    // prompts for a username over HTTPS.
+    user = "  user:\n    token: unchecked\n";
+  }
   if (impl_->options.tls && !impl_->options.token_file.empty()) {
     user =
         "  user:\n    tokenFile: " + std::filesystem::absolute(impl_->options.token_file).string() +
