@@ -64,9 +64,13 @@ std::optional<LabelSelector> parse_label_selector(const rapidjson::Value& v, std
     }
     for (const auto& e : it->value.GetArray()) {
       SelectorRequirement r;
-      auto key = e.IsObject() ? e.FindMember("key") : e.MemberEnd();
-      auto op = e.IsObject() ? e.FindMember("operator") : e.MemberEnd();
-      if (!e.IsObject() || key == e.MemberEnd() || !key->value.IsString() || op == e.MemberEnd() ||
+      if (!e.IsObject()) {
+        error = "selector.matchExpressions: each term must be an object";
+        return std::nullopt;
+      }
+      auto key = e.FindMember("key");
+      auto op = e.FindMember("operator");
+      if (key == e.MemberEnd() || !key->value.IsString() || op == e.MemberEnd() ||
           !op->value.IsString()) {
         error = "selector.matchExpressions: each term needs string key and operator";
         return std::nullopt;
