@@ -5,6 +5,7 @@
 // watch restarts it took. Seed: TROVE_CHAOS_SEED (default fixed, printed).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -133,12 +134,21 @@ TEST_F(Chaos, CacheEqualsServerAfterRandomFaults) {
   std::atomic<bool> done{false};
   std::array<std::atomic<int>, kFaultKinds> injected{};
   std::thread chaos([&] {
+    // Every kind once per round, in a random order; gaps long enough
+    // (80..200 ms) that the informer also spends time watching between
+    // faults, short enough to hit it in every state.
     std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15ULL);
+    std::vector<Fault> round;
+    for (int f = 0; f < kFaultKinds; ++f)
+      round.push_back(static_cast<Fault>(f));
     while (!done) {
-      const auto f = static_cast<Fault>(rng() % kFaultKinds);
-      inject(f, rng);
-      ++injected[f];
-      std::this_thread::sleep_for(std::chrono::milliseconds{20 + rng() % 60});
+      std::shuffle(round.begin(), round.end(), rng);
+      for (Fault f : round) {
+        if (done) break;
+        inject(f, rng);
+        ++injected[f];
+        std::this_thread::sleep_for(std::chrono::milliseconds{80 + rng() % 120});
+      }
     }
   });
 
