@@ -109,7 +109,10 @@ std::optional<std::string> WorkQueue::get() {
     if (by_time_.empty()) {
       cv_.wait(lock);
     } else {
-      cv_.wait_until(lock, by_time_.begin()->first);
+      // Copy the deadline: wait_until re-reads its argument after waking, and
+      // another worker may have erased that set node meanwhile.
+      const Clock::time_point next_due = by_time_.begin()->first;
+      cv_.wait_until(lock, next_due);
     }
   }
   std::string key = std::move(queue_.front());

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -39,6 +40,31 @@ TEST(WorkQueue, ReAddWhileProcessingIsDeferredUntilDone) {
   EXPECT_EQ(q.get(), "a");
   q.done("a");
   EXPECT_EQ(q.len(), 0u);
+}
+
+TEST(WorkQueue, SeveralWaitersOnDelayedKeysEachGetOneKey) {
+  // Regression: get() once waited on a reference into the delayed set, which
+  // another waiter erased when it promoted the key (ASan: use-after-free).
+  WorkQueue q;
+  constexpr int kKeys = 50;
+  std::atomic<int> got{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 4; ++w) {
+    workers.emplace_back([&] {
+      while (auto key = q.get()) {
+        ++got;
+        q.done(*key);
+      }
+    });
+  }
+  for (int i = 0; i < kKeys; ++i)
+    q.add_after("k" + std::to_string(i), std::chrono::milliseconds(1 + i % 5));
+  for (int i = 0; i < 200 && got.load() < kKeys; ++i)
+    std::this_thread::sleep_for(5ms);
+  q.shutdown();
+  for (auto& t : workers)
+    t.join();
+  EXPECT_EQ(got.load(), kKeys) << "every delayed key is handed out exactly once";
 }
 
 TEST(WorkQueue, NeverHandsOneKeyToTwoWorkers) {
