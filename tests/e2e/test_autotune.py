@@ -59,10 +59,12 @@ def scenario(work):
     # Static first, so both start from the same size; then autotune takes over.
     kubectl.apply(hunt_manifest("game", START_MIB, EPOCH_MS))
     wait_until(lambda: all_tuned(sidecars, START_MIB, EPOCH_MS), 20, what="static start")
-    kubectl.apply(hunt_manifest("game", START_MIB, EPOCH_MS, autotune=autotune))
-
-    trajectory = []  # (seconds, heavy MiB, light MiB)
+    # The load must show in the heavy sidecar's stats before the tuner looks.
+    wait_until(lambda: heavy.stats()["epoch"]["highWaterBytes"]["p99"] > (512 << 10), 20,
+               what="heavy load visible in the sidecar's high-water")
     t0 = time.monotonic()
+    trajectory = [(0.0, START_MIB, START_MIB)]  # (seconds since apply, heavy MiB, light MiB)
+    kubectl.apply(hunt_manifest("game", START_MIB, EPOCH_MS, autotune=autotune))
     last_change = t0
     steady_for = 6.0
     while time.monotonic() - t0 < 45:
