@@ -23,11 +23,9 @@ struct OperatorOptions {
   std::chrono::milliseconds push_timeout{2'000};
   // Beyond the contract: reconcile workers and lease timings (tests shorten
   // them; defaults are controller-runtime's 15 s / 10 s / 2 s).
-  // One worker until kube::WorkQueue::get() stops passing wait_until a
-  // reference into by_time_ (a second waiter can erase that node: ASan
-  // heap-use-after-free, reported to the kube owner). One worker is safe:
-  // only the waiter itself erases nodes.
-  std::size_t workers = 1;
+  // Two hunts reconciled at once: one slow sidecar batch (timeouts) does
+  // not hold up every other hunt.
+  std::size_t workers = 2;
   std::chrono::milliseconds lease_duration{15'000};
   std::chrono::milliseconds renew_deadline{10'000};
   std::chrono::milliseconds retry_period{2'000};
