@@ -17,8 +17,13 @@ find_package(simdjson REQUIRED)
 find_package(RapidJSON REQUIRED)
 add_library(trove_rapidjson INTERFACE)
 target_include_directories(trove_rapidjson SYSTEM INTERFACE ${RapidJSON_INCLUDE_DIRS} ${RAPIDJSON_INCLUDE_DIRS})
-# std::string support and SSE4.2 skipping of whitespace.
-target_compile_definitions(trove_rapidjson INTERFACE RAPIDJSON_HAS_STDSTRING=1 RAPIDJSON_SSE42=1)
+# std::string support. SIMD scanning uses SSE2 (baseline x86-64, so no -m
+# flag): SSE4.2 needed -msse4.2 on every user. Sanitizer builds scan without
+# SIMD, because the 16-byte loads read past the end of unpadded strings.
+target_compile_definitions(trove_rapidjson INTERFACE RAPIDJSON_HAS_STDSTRING=1)
+if(NOT TROVE_SANITIZE AND NOT TROVE_TSAN AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  target_compile_definitions(trove_rapidjson INTERFACE RAPIDJSON_SSE2=1)
+endif()
 
 find_package(prometheus-cpp CONFIG REQUIRED)
 find_package(yaml-cpp REQUIRED)
