@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -11,6 +12,7 @@
 #include "ingest/message_decoder.hpp"
 #include "ingest/message_memory.hpp"
 #include "ingest/payload_writer.hpp"
+#include "ingest/store_write_queue.hpp"
 
 namespace trove::ingest {
 
@@ -83,12 +85,14 @@ std::string_view to_string(RejectCode code) noexcept {
 struct IngestPipeline::Impl {
   Impl(store::BoxStore& box_store, memory::EpochArena* arena, const IngestConfig& config)
       : store(box_store),
+        writes(box_store),
         memory(config.strategy, arena),
         decoder(config.max_line_bytes, config.max_depth) {
     rejections.reserve(config.max_rejections_listed);
   }
 
   store::BoxStore& store;
+  StoreWriteQueue writes;
   MessageMemory memory;
   MessageDecoder decoder;
   PayloadWriter writer;
@@ -141,6 +145,24 @@ BatchResult IngestPipeline::ingest(std::string_view ndjson) {
   }
   std::memcpy(batch, ndjson.data(), ndjson.size());
   std::memset(batch + ndjson.size(), 0, simdjson::SIMDJSON_PADDING);
+
+  // A queued message's store write, and its result.
+  const auto complete_with_hunt = [&](const PendingWrite& w, std::optional<std::string_view> hunt) {
+    const store::WriteResult written =
+        s.store.write(w.box, {w.payload.data(), w.payload.size()}, hunt);
+    if (written.status != store::WriteStatus::stored) {
+      reject(w.index, w.length,
+             written.status == store::WriteStatus::store_full ? RejectCode::store_full
+                                                              : RejectCode::payload_too_large,
+             "", store::to_string(written.status));
+      return;
+    }
+    ++result.accepted;
+    accepted_bytes += w.length;
+    if (observer_) observer_(w.box, written.hunt_view(), written.version);
+  };
+  const auto complete = [&](const PendingWrite& w) { complete_with_hunt(w, w.hunt_view()); };
+  const auto by_index = [](const Rejection& a, const Rejection& b) { return a.index < b.index; };
 
   const std::size_t payload_capacity = s.store.payload_max();
   std::size_t position = 0;
@@ -208,21 +230,28 @@ BatchResult IngestPipeline::ingest(std::string_view ndjson) {
              "rendered payload larger than the store's payload_max");
       continue;
     }
-    const store::WriteResult written =
-        s.store.write(blob->box, {payload.data(), payload.size()},
-                      blob->has_hunt ? std::optional<std::string_view>(blob->hunt) : std::nullopt);
-    const std::uint64_t box = blob->box;
-    s.memory.release(blob_block, blob_bytes, kAlignment);  // `blob` is dead from here
-    if (written.status != store::WriteStatus::stored) {
-      reject(index, length,
-             written.status == store::WriteStatus::store_full ? RejectCode::store_full
-                                                              : RejectCode::payload_too_large,
-             "", store::to_string(written.status));
-      continue;
+    const std::optional<std::string_view> hunt =
+        blob->has_hunt ? std::optional<std::string_view>(blob->hunt) : std::nullopt;
+    if (!hunt || StoreWriteQueue::fits(*hunt)) {
+      s.writes.push(index, length, blob->box, payload, hunt, complete);
+    } else {
+      // A hunt the queue cannot hold: write it in order, directly (the store
+      // refuses it with a reason).
+      s.writes.flush(complete);
+      PendingWrite direct;
+      direct.index = index;
+      direct.length = length;
+      direct.box = blob->box;
+      direct.payload = payload;
+      complete_with_hunt(direct, hunt);
     }
-    ++result.accepted;
-    accepted_bytes += length;
-    if (observer_) observer_(box, written.hunt_view(), written.version);
+    s.memory.release(blob_block, blob_bytes, kAlignment);  // `blob` is dead from here
+  }
+  s.writes.flush(complete);
+  // Store rejections are reported when the write happens, a few messages
+  // after the parse: put the list back in line order.
+  if (!std::is_sorted(s.rejections.begin(), s.rejections.end(), by_index)) {
+    std::stable_sort(s.rejections.begin(), s.rejections.end(), by_index);
   }
 
   s.memory.release(batch, batch_bytes, kAlignment);

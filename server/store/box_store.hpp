@@ -90,6 +90,15 @@ class BoxStore {
   ReadResult read(std::uint64_t id, std::span<char> payload_out,
                   std::span<char> hunt_out = {}) const noexcept;
 
+  // Prefetch hints for a writer that knows its next boxes a little ahead
+  // (the ingest pipeline): prefetch_index pulls the box's index entry into
+  // cache; prefetch_slot, called once that entry is cached, pulls the slot's
+  // header and first payload lines. With boxes spread over a large store,
+  // those two dependent cache misses were most of a write. Hints only:
+  // nothing is claimed or changed.
+  void prefetch_index(std::uint64_t id) const noexcept;
+  void prefetch_slot(std::uint64_t id, std::size_t payload_bytes) const noexcept;
+
   // Current version only (If-None-Match checks); nullopt for an unknown box.
   std::optional<std::uint64_t> version(std::uint64_t id) const noexcept;
 

@@ -296,6 +296,47 @@ TEST(IngestPipeline, FullStoreRejectsNewBoxesButUpdatesKnownOnes) {
   EXPECT_NE(r.rejections[0].reason.find("full"), std::string_view::npos);
 }
 
+// Store writes run a few messages behind the parse (StoreWriteQueue): the
+// rejections still come back in line order, and a long batch for a handful
+// of boxes leaves each box with its last message, observed in line order.
+TEST(IngestPipeline, DeferredStoreWritesKeepLineOrder) {
+  Harness h({}, {.max_boxes = 2});
+  const BatchResult r = h.pipeline.ingest(
+      "{\"box\":1}\n{\"box\":2}\n{\"box\":3}\n[]\n{\"box\":4}\n\n{\"box\":1,\"x\":2}\n");
+  EXPECT_EQ(r.accepted, 3U);
+  ASSERT_EQ(r.rejections.size(), 4U);
+  EXPECT_EQ(r.rejections[0].index, 2U);
+  EXPECT_EQ(r.rejections[0].code, RejectCode::store_full);
+  EXPECT_EQ(r.rejections[1].index, 3U);
+  EXPECT_EQ(r.rejections[1].code, RejectCode::not_an_object);
+  EXPECT_EQ(r.rejections[2].index, 4U);
+  EXPECT_EQ(r.rejections[2].code, RejectCode::store_full);
+  EXPECT_EQ(r.rejections[3].index, 5U);
+  EXPECT_EQ(r.rejections[3].code, RejectCode::empty_line);
+  EXPECT_EQ(h.payload(1), R"({"box":1,"x":2})");
+}
+
+TEST(IngestPipeline, DeferredStoreWritesAreObservedInLineOrder) {
+  Harness h;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;  // box, version
+  h.pipeline.set_observer([&](std::uint64_t box, std::string_view, std::uint64_t version) {
+    seen.emplace_back(box, version);
+  });
+  std::string batch;
+  for (int i = 0; i < 50; ++i)
+    batch += "{\"box\":" + std::to_string(1 + i % 3) + ",\"x\":" + std::to_string(i) + "}\n";
+  const BatchResult r = h.pipeline.ingest(batch);
+  EXPECT_EQ(r.accepted, 50U);
+  ASSERT_EQ(seen.size(), 50U);
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].first, 1 + i % 3) << i;
+    EXPECT_EQ(seen[i].second, 1 + i / 3) << i;
+  }
+  EXPECT_EQ(h.payload(3), R"({"box":3,"x":47})");
+  EXPECT_EQ(h.payload(1), R"({"box":1,"x":48})");
+  EXPECT_EQ(h.payload(2), R"({"box":2,"x":49})");
+}
+
 TEST(IngestPipeline, EpochStrategyNeedsAnArena) {
   store::BoxStore store({.max_boxes = 4});
   EXPECT_THROW(IngestPipeline(store, nullptr, {}), std::invalid_argument);
