@@ -118,7 +118,16 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
       HandleOp(text);
     }
     in_.consume(in_.size());
-    DoRead();
+    // Request/response: the reply (or ack) is being written, and the peer
+    // sends its next message only after reading it. Reading now would make
+    // one recv that finds nothing (EAGAIN) per message; read once the write
+    // completes instead. The wait is bounded by one write, so pings, closes
+    // and unsubscribes are still read promptly.
+    if (writing_) {
+      read_after_write_ = true;
+    } else {
+      DoRead();
+    }
   }
 
   static std::uint64_t NanosSince(Clock::time_point t0) {
@@ -277,6 +286,11 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
     if (ec) return HardClose();
     if (spare_.size() < kSpareBuffers) spare_.push_back(std::move(queue_.front()));
     queue_.pop_front();
+    if (read_after_write_) {
+      // Also while closing: the read loop receives the peer's close reply.
+      read_after_write_ = false;
+      DoRead();
+    }
     if (closing_) {
       queue_.clear();
       return StartClose();
@@ -329,6 +343,7 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
   std::uint64_t seq_ = 0;
   websocket::close_code close_code_ = websocket::close_code::normal;
   bool writing_ = false;
+  bool read_after_write_ = false;  // OnRead deferred the next read to OnWrite
   bool closing_ = false;
   bool close_started_ = false;
   bool handshaking_ = false;

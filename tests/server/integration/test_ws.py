@@ -47,6 +47,27 @@ class WebSocket(ServerTestCase):
         self.assertIn("unknown op", unknown["error"])
         self.assertEqual(self.server.metric("trove_poll_requests_total", protocol="ws", code="200"), 1)
 
+    def test_pipelined_requests_are_all_answered_in_order(self):
+        # The server reads a connection's next message only after its reply is
+        # written (no empty recv per message); a client that sends many
+        # requests without waiting must still get every reply, in order, on
+        # both endpoints.
+        self.server.ingest(['{"box":%d}' % b for b in range(1, 6)])
+        async def go():
+            async with websockets.connect(self.server.ws_url("/v1/ws")) as ws, \
+                    websockets.connect(self.server.ws_url("/v1/ingest")) as ing:
+                for i in range(200):
+                    await ws.send('{"op":"get","box":%d}' % (1 + i % 7))
+                    await ing.send('{"box":%d}' % (10 + i))
+                gets = [json.loads(await ws.recv()) for _ in range(200)]
+                acks = [json.loads(await ing.recv()) for _ in range(200)]
+                return gets, acks
+        gets, acks = run(go())
+        self.assertEqual([g["box"] for g in gets], [1 + i % 7 for i in range(200)])
+        self.assertEqual([("code" in g) for g in gets], [(1 + i % 7) > 5 for i in range(200)])
+        self.assertEqual([a["seq"] for a in acks], list(range(1, 201)))
+        self.assertTrue(all(a["accepted"] == 1 for a in acks), acks[:3])
+
     def test_subscribe_receives_pushes_from_ingest_on_another_connection(self):
         async def go():
             async with websockets.connect(self.server.ws_url("/v1/ws")) as sub, \
