@@ -147,9 +147,9 @@ BatchResult IngestPipeline::ingest(std::string_view ndjson) {
   std::memset(batch + ndjson.size(), 0, simdjson::SIMDJSON_PADDING);
 
   // A queued message's store write, and its result.
-  const auto complete_with_hunt = [&](const PendingWrite& w, std::optional<std::string_view> hunt) {
+  const auto complete = [&](const PendingWrite& w) {
     const store::WriteResult written =
-        s.store.write(w.box, {w.payload.data(), w.payload.size()}, hunt);
+        s.store.write(w.box, {w.payload.data(), w.payload.size()}, w.hunt_view());
     if (written.status != store::WriteStatus::stored) {
       reject(w.index, w.length,
              written.status == store::WriteStatus::store_full ? RejectCode::store_full
@@ -161,7 +161,6 @@ BatchResult IngestPipeline::ingest(std::string_view ndjson) {
     accepted_bytes += w.length;
     if (observer_) observer_(w.box, written.hunt_view(), written.version);
   };
-  const auto complete = [&](const PendingWrite& w) { complete_with_hunt(w, w.hunt_view()); };
   const auto by_index = [](const Rejection& a, const Rejection& b) { return a.index < b.index; };
 
   const std::size_t payload_capacity = s.store.payload_max();
@@ -222,7 +221,7 @@ BatchResult IngestPipeline::ingest(std::string_view ndjson) {
       blob->cell_y = cell_of(blob->y);
     }
 
-    // Render the compact payload, then store it (the store copies it).
+    // Render the compact payload, then queue its store write (the queue copies it).
     const std::string_view payload = s.writer.render(*blob);
     if (payload.empty() || payload.size() > payload_capacity) {
       s.memory.release(blob_block, blob_bytes, kAlignment);
@@ -230,21 +229,9 @@ BatchResult IngestPipeline::ingest(std::string_view ndjson) {
              "rendered payload larger than the store's payload_max");
       continue;
     }
-    const std::optional<std::string_view> hunt =
-        blob->has_hunt ? std::optional<std::string_view>(blob->hunt) : std::nullopt;
-    if (!hunt || StoreWriteQueue::fits(*hunt)) {
-      s.writes.push(index, length, blob->box, payload, hunt, complete);
-    } else {
-      // A hunt the queue cannot hold: write it in order, directly (the store
-      // refuses it with a reason).
-      s.writes.flush(complete);
-      PendingWrite direct;
-      direct.index = index;
-      direct.length = length;
-      direct.box = blob->box;
-      direct.payload = payload;
-      complete_with_hunt(direct, hunt);
-    }
+    s.writes.push(index, length, blob->box, payload,
+                  blob->has_hunt ? std::optional<std::string_view>(blob->hunt) : std::nullopt,
+                  complete);
     s.memory.release(blob_block, blob_bytes, kAlignment);  // `blob` is dead from here
   }
   s.writes.flush(complete);

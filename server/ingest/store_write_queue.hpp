@@ -20,9 +20,14 @@
 #include <string_view>
 #include <vector>
 
+#include "ingest/message.hpp"
 #include "store/box_store.hpp"
 
 namespace trove::ingest {
+
+// The decoder rejects longer hunts (string_too_long), so every hunt it
+// passes fits a queued write's copy.
+static_assert(kMaxStringFieldBytes <= store::kMaxHuntBytes);
 
 struct PendingWrite {
   std::uint32_t index = 0;  // line index in the batch
@@ -47,10 +52,6 @@ class StoreWriteQueue {
 
   explicit StoreWriteQueue(store::BoxStore& store)
       : store_(store), buffers_(kDepth * store.payload_max()) {}
-
-  // Whether a message with this hunt can be queued (the store refuses longer
-  // hunts; such a message is written directly, after a flush).
-  static bool fits(std::string_view hunt) noexcept { return hunt.size() <= store::kMaxHuntBytes; }
 
   // Queues a message; `done(const PendingWrite&)` writes the one that leaves.
   // `payload` must fit payload_max (checked by the caller).
