@@ -112,8 +112,11 @@ TEST(PurgeRss, OneGibEpochPurgedBackTo128MibInPacedSteps) {
       << "RSS " << rss / kMiB << " MiB, baseline " << baseline / kMiB << " MiB, peak "
       << peak / kMiB << " MiB";
   if (const auto totals = JemallocStats::totals()) {
-    // jemalloc's own resident figure agrees with what the kernel says.
-    EXPECT_LE(totals->resident, rss);
+    // jemalloc's own resident figure agrees with what the kernel says. It is
+    // documented as a maximum (it counts demand-zero pages never touched), so
+    // it may exceed RSS slightly: seen 144.36 MB vs RSS 144.07 MB in a
+    // fresh-clone `make test`. Agreement within 2 % of RSS.
+    EXPECT_LE(totals->resident, rss + rss / 50);
     EXPECT_GE(totals->resident, 128 * kMiB);
   }
 }
