@@ -13,18 +13,21 @@ import tempfile
 
 from report_data import (errors_of, fmt, group, load_json, load_jsonl, machine, metric,
                          normalise_commands, ratio, role, rss_series, slope_per_hour, stat)
+from report_targets import targets_section
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PCTS = [("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("p99_9", "p99.9"), ("max", "max")]
 
 
-def latency_table(groups, rows, rolename, ref_p50=None, ref_p99=None):
-    """Markdown rows: subject | rate | p50 | p90 | p99 | p99.9 | max | errors (+ratios)."""
+def latency_table(groups, rows, rolename, refs=()):
+    """Markdown rows: subject | rate | p50 | p90 | p99 | p99.9 | max | errors, then one ratio
+    column per reference in refs, (header, percentile key, reference's stat), that was run."""
+    refs = [r for r in refs if r[2]]
     head = "| server | rate/s | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | errors |"
     sep = "|---|---|---|---|---|---|---|---|"
-    if ref_p50 or ref_p99:
-        head += " p50 ÷ floor | p99 ÷ nginx |"
-        sep += "---|---|"
+    for header, _, _ in refs:
+        head += " %s |" % header
+        sep += "---|"
     lines = [head, sep]
     for key, name in rows:
         runs = groups.get(key)
@@ -34,9 +37,8 @@ def latency_table(groups, rows, rolename, ref_p50=None, ref_p99=None):
         for k, _ in PCTS:
             cells.append(fmt(metric(runs, rolename, "latency_us", k), 1))
         cells.append(errors_of(runs, rolename))
-        if ref_p50 or ref_p99:
-            cells.append(ratio(metric(runs, rolename, "latency_us", "p50"), ref_p50))
-            cells.append(ratio(metric(runs, rolename, "latency_us", "p99"), ref_p99))
+        for _, k, ref in refs:
+            cells.append(ratio(metric(runs, rolename, "latency_us", k), ref))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -64,83 +66,6 @@ def plot_latency(groups, series, rolename, title, outfile):
     finally:
         os.unlink(data)
     return outfile
-
-
-def targets_section(g, results_dir):
-    """Issue 3's 'Must show' figures, each compared in the same run."""
-    def med(key, rolename, *path):
-        m = metric(g.get(key, []), rolename, *path)
-        return m[0] if m else None
-
-    rows = []
-
-    def row(what, value, target, ok):
-        verdict = "–" if ok is None else ("met" if ok else "**not met**")
-        rows.append("| %s | %s | %s | %s |" % (what, value, target, verdict))
-
-    t99, n99 = med(("S1", "trove"), "poll", "latency_us", "p99"), med(("S1", "nginx"), "poll", "latency_us", "p99")
-    t50, f50 = med(("S1", "trove"), "poll", "latency_us", "p50"), med(("S1", "floor"), "poll", "latency_us", "p50")
-    if t99 is not None and n99:
-        row("S1 no ingest: trove poll p99", "%.1f µs (nginx %.1f µs)" % (t99, n99), "≤ nginx p99", t99 <= n99)
-    if t50 is not None and f50:
-        row("S1 no ingest: trove poll p50", "%.1f µs (floor %.1f µs, %.2f×)" % (t50, f50, t50 / f50),
-            "≤ 1.1 × floor p50", t50 <= 1.1 * f50)
-    i99 = med(("S1-ingest", "trove"), "poll", "latency_us", "p99")
-    irate = med(("S1-ingest", "trove"), "ingest", "messages_per_s")
-    if i99 is not None:
-        row("S1 + ingest: trove poll p99", "%.1f µs at %s msg/s acked" % (i99, "{:,.0f}".format(irate or 0)),
-            "≤ 100 µs at 500 k msg/s", i99 <= 100 and (irate or 0) >= 0.97 * 500000)
-    ct, cn = med(("S2", "trove"), None, "server_cpu", "us_per_request"), med(("S2", "nginx"), None, "server_cpu", "us_per_request")
-    pt, pn = (med(("S2", "trove"), None, "server_cpu", "process_us_per_request"),
-              med(("S2", "nginx"), None, "server_cpu", "process_us_per_request"))
-    if ct is not None and cn:
-        row("S2: server CPU per request (core busy)", "trove %.2f µs, nginx %.2f µs" % (ct, cn), "≤ nginx", ct <= cn)
-    if pt is not None and pn:
-        row("S2: server CPU per request (server process only)", "trove %.2f µs, nginx %.2f µs" % (pt, pn),
-            "≤ nginx (supporting)", pt <= pn)
-    w99 = med(("WS-get", "trove"), "ws_get", "latency_us", "p99")
-    if w99 is not None:
-        row("WebSocket get 2,000 × 4 Hz: p99", "%.1f µs" % w99, "≤ 66 µs", w99 <= 66)
-    wc = med(("WS-get-closed", "trove"), None, "server_cpu", "us_per_request")
-    if wc is not None:
-        row("WebSocket get: server CPU per message (closed loop, core busy)", "%.2f µs" % wc, "≤ 6.0 µs", wc <= 6.0)
-    b50 = med(("S1-busypoll", "trove"), "poll", "latency_us", "p50")
-    b99 = med(("S1-busypoll", "trove"), "poll", "latency_us", "p99")
-    wb99 = med(("WS-get-busypoll", "trove"), "ws_get", "latency_us", "p99")
-    busy = med(("S1-busypoll", "trove"), None, "server_cpu", "utilization")
-    idle = med(("S1", "trove"), None, "server_cpu", "utilization")
-    if b99 is not None and wb99 is not None:
-        row("Busy-poll mode (optional) against the default, 2,000 × 4 Hz",
-            "HTTP poll p50 %.1f / p99 %.1f µs (default %.1f / %.1f); WS get p99 %.1f µs (default %s); "
-            "server core busy %.0f %% (default %.0f %%)" % (
-                b50, b99, t50 or 0, t99 or 0, wb99, "%.1f" % w99 if w99 is not None else "–",
-                100 * (busy or 0), 100 * (idle or 0)),
-            "measured, cost stated", None)
-    s3 = med(("S3-1conn", "trove"), "ingest", "messages_per_s")
-    if s3 is not None:
-        row("S3: ingest, 1 WebSocket connection, 64-message frames", "{:,.0f} msg/s".format(s3),
-            "≥ 2,000,000 msg/s", s3 >= 2e6)
-    growth = []
-    for name in sorted(os.listdir(results_dir)) if os.path.isdir(results_dir) else []:
-        if re.match(r"s3-stats-\d+\.jsonl$", name):
-            pts = [p for p in rss_series(os.path.join(results_dir, name)) if p[0] >= 5]
-            if len(pts) > 2:
-                growth.append((pts[-1][1] - pts[0][1]) / 2**20)
-    if growth:
-        row("S3: RSS growth after 5 s warm-up (per repetition, all S3 runs)",
-            ", ".join("%+.2f MiB" % x for x in growth), "< 1 MiB", max(growth) < 1)
-    for subject in ("nginx", "trove"):
-        lg, wk = med(("S2", subject), "poll", "rate_per_s"), med(("S2-wrk", subject), "poll", "rate_per_s")
-        if lg and wk:
-            row("wrk cross-check against %s (closed loop, 64 connections)" % subject,
-                "loadgen %s vs wrk %s req/s (%.2f×)" % ("{:,.0f}".format(lg), "{:,.0f}".format(wk), lg / wk),
-                "within 20 %", abs(lg / wk - 1) <= 0.2)
-    if not rows:
-        return ""
-    return ("## Summary against the targets (issue 3's 'Must show'; medians of this run)\n\n"
-            "| measure | measured | target | verdict |\n|---|---|---|---|\n" + "\n".join(rows) +
-            "\n\nVerdicts are mechanical comparisons of medians from this run; read them with the "
-            "noise note above. Details and ranges below.\n")
 
 
 def main():
@@ -212,13 +137,17 @@ def main():
 - **References:** nginx (Debian `nginx-light`, 1 worker, `return 200` with a fixed 50-byte
   body, access log off, config `hack/bench/nginx.conf.template`) and `trove-floor` (a bare
   epoll server answering every request with a precomputed response with the same 50-byte
-  body: the machine's limit). trove answers polls with the stored payload of the box.
+  body: the machine's limit), and `trove-beast-ref` (hack/loadgen/beast_ref_main.cpp: plain
+  Boost.Beast as its examples write it, untuned, one thread, `http::response<http::string_body>`
+  with the same body, and over WebSocket a fixed reply shaped like trove's get reply: the kind
+  of server issue 3's Beast figures describe, measured in the same run as trove). trove answers
+  polls with the stored payload of the box.
 """)
 
     w("""## Running it
 
 ```sh
-make bench                      # build release, micro-benchmarks, S1-S4 and busy-poll x 3, this page (~25 min)
+make bench                      # build release, micro-benchmarks, S1-S4 and busy-poll x 3, this page (~29 min)
 make bench-soak                 # S5: 10 min x 3 allocators (~31 min)
 SOAK_SECONDS=120 make bench-soak                       # a shortened soak (labelled as such)
 REPS=1 S1_SECONDS=5 S1_INGEST_SECONDS=5 S2_SECONDS=3 S3_SECONDS=3 S3_1CONN_SECONDS=3 S4_SECONDS=3 \\
@@ -249,10 +178,12 @@ and `--check` turns any error into exit status 2.
     # ---- S1
     w("## S1 — the field workload: 2,000 keep-alive clients polling every 250 ms\n")
     s1_rows = [(("S1", "trove"), "trove"), (("S1", "nginx"), "nginx"), (("S1", "floor"), "floor"),
-               (("S1-ingest", "trove"), "trove + 500 k msg/s ingest")]
+               (("S1", "beast"), "plain Beast"), (("S1-ingest", "trove"), "trove + 500 k msg/s ingest")]
     floor_p50 = metric(g.get(("S1", "floor"), []), "poll", "latency_us", "p50")
     nginx_p99 = metric(g.get(("S1", "nginx"), []), "poll", "latency_us", "p99")
-    w(latency_table(g, s1_rows, "poll", floor_p50, nginx_p99))
+    beast_p99 = metric(g.get(("S1", "beast"), []), "poll", "latency_us", "p99")
+    w(latency_table(g, s1_rows, "poll", [("p50 ÷ floor", "p50", floor_p50), ("p99 ÷ nginx", "p99", nginx_p99),
+                                         ("p99 ÷ plain Beast", "p99", beast_p99)]))
     ing = g.get(("S1-ingest", "trove"))
     if ing:
         w("\nIngest during S1-ingest: %s msg/s acknowledged (target %s), ack p99 %s µs, "
@@ -269,19 +200,31 @@ and `--check` turns any error into exit status 2.
         w("\n![S1 latency percentiles](%s)\n" % rel(p))
 
     # ---- WS get
-    ws_rows = [(("WS-get", "trove"), "trove, WebSocket get, 2,000 × 4 Hz")]
+    ws_rows = [(("WS-get", "trove"), "trove, WebSocket get, 2,000 × 4 Hz"),
+               (("WS-get", "beast"), "plain Beast, same load")]
     if g.get(("WS-get", "trove")):
         w("## WebSocket request/response — 2,000 clients × 4 Hz `{\"op\":\"get\"}`\n")
-        w(latency_table(g, ws_rows, "ws_get"))
-        wc = g.get(("WS-get-closed", "trove"))
-        if wc:
-            w("\nClosed loop (64 connections): %s messages/s, server CPU %s µs per message "
-              "(core busy time; server process alone: %s µs)." % (
-                  fmt(metric(wc, "ws_get", "rate_per_s"), 0),
-                  fmt(metric(wc, None, "server_cpu", "us_per_request"), 2),
-                  fmt(metric(wc, None, "server_cpu", "process_us_per_request"), 2)))
-        w("\nServer CPU per message at 4 Hz: %s µs (mostly wake-ups at this rate)." %
-          fmt(metric(g[("WS-get", "trove")], None, "server_cpu", "us_per_request"), 2))
+        ws_beast_p99 = metric(g.get(("WS-get", "beast"), []), "ws_get", "latency_us", "p99")
+        w(latency_table(g, ws_rows, "ws_get", [("p99 ÷ plain Beast", "p99", ws_beast_p99)]))
+        for subject, name in (("trove", "Closed loop (64 connections)"),
+                              ("beast", "Plain Beast, closed loop (64 connections)")):
+            wc = g.get(("WS-get-closed", subject))
+            if wc:
+                w("\n%s: %s messages/s, server CPU %s µs per message "
+                  "(core busy time; server process alone: %s µs)." % (
+                      name, fmt(metric(wc, "ws_get", "rate_per_s"), 0),
+                      fmt(metric(wc, None, "server_cpu", "us_per_request"), 2),
+                      fmt(metric(wc, None, "server_cpu", "process_us_per_request"), 2)))
+        w("\nServer CPU per message at 4 Hz: %s µs (mostly wake-ups at this rate)%s." % (
+            fmt(metric(g[("WS-get", "trove")], None, "server_cpu", "us_per_request"), 2),
+            "; plain Beast %s µs" % fmt(metric(g[("WS-get", "beast")], None, "server_cpu", "us_per_request"), 2)
+            if g.get(("WS-get", "beast")) else ""))
+        if g.get(("WS-get", "beast")):
+            w("\nTrove ÷ plain Beast, same run: WS get p99 at 2,000 × 4 Hz **%s**; server CPU per "
+              "message in the closed loop (core busy) **%s**." % (
+                  ratio(metric(g[("WS-get", "trove")], "ws_get", "latency_us", "p99"), ws_beast_p99),
+                  ratio(metric(g.get(("WS-get-closed", "trove"), []), None, "server_cpu", "us_per_request"),
+                        metric(g.get(("WS-get-closed", "beast"), []), None, "server_cpu", "us_per_request"))))
         p = plot_latency(g, ws_rows, "ws_get", "WebSocket get latency (median of runs)",
                          os.path.join(a.plots, "ws-get-latency.png"))
         if p:
@@ -321,14 +264,14 @@ and `--check` turns any error into exit status 2.
     w("| server | client | requests/s | server core µs/request | server processes µs/request | server core busy | client CPU (own) | client µs/request | p50 µs | p99 µs | errors |")
     w("|---|---|---|---|---|---|---|---|---|---|---|")
     s2 = {}
-    for subject in ("trove", "nginx", "floor"):
+    for subject in ("trove", "nginx", "floor", "beast"):
         for scen, client in (("S2", "trove-loadgen"), ("S2-wrk", "wrk")):
             runs = g.get((scen, subject))
             if not runs:
                 continue
             s2[(scen, subject)] = runs
             w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                subject, client, fmt(metric(runs, "poll", "rate_per_s"), 0),
+                "plain Beast" if subject == "beast" else subject, client, fmt(metric(runs, "poll", "rate_per_s"), 0),
                 fmt(metric(runs, None, "server_cpu", "us_per_request"), 2),
                 fmt(metric(runs, None, "server_cpu", "process_us_per_request"), 2),
                 fmt(stat([100 * r.get("server_cpu", {}).get("utilization", 0) for r in runs]), 0, " %"),
@@ -341,13 +284,18 @@ and `--check` turns any error into exit status 2.
     cpu_t = metric(s2.get(("S2", "trove"), []), None, "server_cpu", "us_per_request")
     cpu_n = metric(s2.get(("S2", "nginx"), []), None, "server_cpu", "us_per_request")
     cpu_f = metric(s2.get(("S2", "floor"), []), None, "server_cpu", "us_per_request")
+    cpu_b = metric(s2.get(("S2", "beast"), []), None, "server_cpu", "us_per_request")
     pcpu = {k: metric(s2.get(("S2", k), []), None, "server_cpu", "process_us_per_request")
-            for k in ("trove", "nginx", "floor")}
-    w("\nServer CPU per request (core busy time, the issue's measure), trove ÷ nginx: **%s**; trove ÷ floor: %s. "
+            for k in ("trove", "nginx", "floor", "beast")}
+    beast_core, beast_process = "", ""
+    if cpu_b:
+        beast_core = "; trove ÷ plain Beast: %s" % ratio(cpu_t, cpu_b)
+        beast_process = ", trove ÷ plain Beast %s" % ratio(pcpu["trove"], pcpu["beast"])
+    w("\nServer CPU per request (core busy time, the issue's measure), trove ÷ nginx: **%s**; trove ÷ floor: %s%s. "
       "Counting only the server processes' own CPU time (immune to other processes on the core, but "
-      "blind to softirq work charged to no process): trove ÷ nginx **%s**, trove ÷ floor %s." % (
-          ratio(cpu_t, cpu_n), ratio(cpu_t, cpu_f), ratio(pcpu["trove"], pcpu["nginx"]),
-          ratio(pcpu["trove"], pcpu["floor"])))
+      "blind to softirq work charged to no process): trove ÷ nginx **%s**, trove ÷ floor %s%s." % (
+          ratio(cpu_t, cpu_n), ratio(cpu_t, cpu_f), beast_core, ratio(pcpu["trove"], pcpu["nginx"]),
+          ratio(pcpu["trove"], pcpu["floor"]), beast_process))
     agree = []
     for subject in ("nginx", "trove"):
         lg = metric(s2.get(("S2", subject), []), "poll", "rate_per_s")

@@ -2,8 +2,9 @@
 # trove's benchmark suite (issue 4): `make bench` = `run.sh quick`,
 # `make bench-soak` = `run.sh soak`. Builds the release preset, runs the
 # micro-benchmarks and the scenarios with trove-server and the references
-# (nginx, trove-floor) taking turns, server and load pinned to different
-# cores, then regenerates docs/benchmarks.md and docs/plots/*.png.
+# (nginx, trove-floor, trove-beast-ref = plain Boost.Beast) taking turns,
+# server and load pinned to different cores, then regenerates
+# docs/benchmarks.md and docs/plots/*.png.
 #
 # Every knob is an environment variable (defaults in brackets); for a quick
 # dev run: REPS=1 S1_SECONDS=5 S1_INGEST_SECONDS=5 S2_SECONDS=3 S3_SECONDS=3 \
@@ -91,7 +92,7 @@ note_command() { printf '%s\n' "$*" >>"$commands"; }
 if [[ $SKIP_BUILD != 1 ]]; then
   log "building the release preset"
   cmake --preset release >/dev/null
-  targets=(trove-server trove-loadgen trove-floor)
+  targets=(trove-server trove-loadgen trove-floor trove-beast-ref)
   if cmake --build "$BUILD_DIR" --target help | grep -q '^trove-microbench:'; then
     targets+=(trove-microbench)
   fi
@@ -100,8 +101,9 @@ fi
 server_bin=$BUILD_DIR/server/app/trove-server
 loadgen_bin=$BUILD_DIR/hack/loadgen/trove-loadgen
 floor_bin=$BUILD_DIR/hack/loadgen/trove-floor
+beast_bin=$BUILD_DIR/hack/loadgen/trove-beast-ref
 microbench_bin=$BUILD_DIR/server/bench/trove-microbench
-for b in "$server_bin" "$loadgen_bin" "$floor_bin"; do
+for b in "$server_bin" "$loadgen_bin" "$floor_bin" "$beast_bin"; do
   [[ -x $b ]] || { echo "bench: $b missing" >&2; exit 1; }
 done
 
@@ -150,6 +152,18 @@ start_floor() {
   "${cmd[@]}" >"$work/server.log" 2>&1 &
   server_pid=$!
   server_name=trove-floor
+  wait_port_file "$work/port.json"
+  data_port=$(json_field "$work/port.json" data)
+  admin_port=
+}
+
+start_beast() {  # plain Boost.Beast, untuned: what issue 3's Beast figures describe
+  rm -f "$work/port.json"
+  local cmd=(taskset -c "$SERVER_CPU" "$beast_bin" --port 0 --port-file "$work/port.json")
+  note_command "${cmd[*]}"
+  "${cmd[@]}" >"$work/server.log" 2>&1 &
+  server_pid=$!
+  server_name=trove-beast-ref
   wait_port_file "$work/port.json"
   data_port=$(json_field "$work/port.json" data)
   admin_port=
@@ -206,11 +220,12 @@ stop_server() {  # SIGTERM; a server that does not exit 0 within 10 s is recorde
   server_pid=
 }
 
-start_subject() {  # trove | nginx | floor
+start_subject() {  # trove | nginx | floor | beast
   case $1 in
     trove) start_trove ;;
     nginx) start_nginx ;;
     floor) start_floor ;;
+    beast) start_beast ;;
   esac
 }
 
@@ -292,9 +307,13 @@ run_quick() {
   else
     log "micro-benchmarks skipped ($microbench_bin absent or MICROBENCH=0)"
   fi
+  local subjects=(trove nginx floor beast)
   for rep in $(seq "$REPS"); do
-    # S1 without ingest and S2: trove and the references take turns.
-    for subject in trove nginx floor; do
+    # S1 without ingest and S2: trove and the references take turns, the
+    # order rotated by one per repetition (rep 1: trove nginx floor beast,
+    # rep 2: nginx floor beast trove, …) so no server always goes first.
+    local first=$(((rep - 1) % ${#subjects[@]}))
+    for subject in "${subjects[@]:first}" "${subjects[@]:0:first}"; do
       start_subject "$subject"
       [[ $subject == trove ]] && prefill "$S1_CLIENTS"
       loadgen "S1/$subject/$rep" "${poll_flags[@]}" --duration "$S1_SECONDS"
@@ -310,6 +329,13 @@ run_quick() {
     loadgen "WS-get/trove/$rep" --ws-get-conns "$S1_CLIENTS" --ws-get-period-ms "$S1_PERIOD_MS" \
       --poll-boxes "1-$S1_CLIENTS" --duration "$WS_SECONDS"
     loadgen "WS-get-closed/trove/$rep" --ws-get-conns "$S2_CONNS" --ws-get-period-ms 0 \
+      --poll-boxes "1-$S2_CONNS" --duration "$S2_SECONDS"
+    stop_server
+    # The same WebSocket runs against plain Beast, right after trove's.
+    start_beast
+    loadgen "WS-get/beast/$rep" --ws-get-conns "$S1_CLIENTS" --ws-get-period-ms "$S1_PERIOD_MS" \
+      --poll-boxes "1-$S1_CLIENTS" --duration "$WS_SECONDS"
+    loadgen "WS-get-closed/beast/$rep" --ws-get-conns "$S2_CONNS" --ws-get-period-ms 0 \
       --poll-boxes "1-$S2_CONNS" --duration "$S2_SECONDS"
     stop_server
     start_trove
