@@ -37,7 +37,7 @@ using RequestParser = http::request_parser<http::string_body, FieldsAllocator>;
 
 class HttpSession final : public Session, public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket socket, Worker& worker)
+  HttpSession(Socket socket, Worker& worker)
       : socket_(std::move(socket)), worker_(worker), config_(worker.context().config) {
     out_.reserve(kInitialResponseBytes);
   }
@@ -72,7 +72,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   void Close() {
     deadline = {};
     boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.shutdown(Socket::shutdown_both, ignored);
     socket_.close(ignored);
   }
 
@@ -88,8 +88,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     // Slowloris: the whole request must arrive within the timeout, however
     // slowly its bytes trickle in.
     deadline =
-        Clock::now() + std::chrono::milliseconds(first_request_ ? config_.handshake_timeout_ms
-                                                                : config_.idle_timeout_ms);
+        DeadlineNow() + std::chrono::milliseconds(first_request_ ? config_.handshake_timeout_ms
+                                                                 : config_.idle_timeout_ms);
     reading_ = true;
     http::async_read(
         socket_, buffer_, *parser_,
@@ -189,7 +189,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   }
 
   void DoWrite() {
-    deadline = Clock::now() + std::chrono::milliseconds(config_.idle_timeout_ms);
+    deadline = DeadlineNow() + std::chrono::milliseconds(config_.idle_timeout_ms);
     asio::async_write(
         socket_, asio::buffer(out_),
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnWrite(ec); });
@@ -243,7 +243,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
   enum class Route { kPoll, kIngest, kOther };
 
-  tcp::socket socket_;
+  Socket socket_;
   Worker& worker_;
   const config::ServerConfig& config_;
   beast::flat_buffer buffer_;
@@ -265,7 +265,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
 }  // namespace
 
-void StartHttpSession(tcp::socket socket, Worker& worker) {
+void StartHttpSession(Socket socket, Worker& worker) {
   std::make_shared<HttpSession>(std::move(socket), worker)->Start();
 }
 

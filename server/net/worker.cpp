@@ -89,7 +89,7 @@ void Worker::Run() {
 }
 
 void Worker::DoAccept() {
-  acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+  acceptor_.async_accept([this](boost::system::error_code ec, Socket socket) {
     // Happens when Drain() closes the acceptor.
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {

@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <thread>
@@ -20,11 +21,24 @@
 #include "ingest/ingest_pipeline.hpp"
 #include "memory/epoch_arena.hpp"
 #include "net/server_context.hpp"
+#include "net/sessions.hpp"
 #include "net/worker_metrics.hpp"
 
 namespace trove::net {
 
 class WsSession;
+
+// The clock for session deadlines. Timeouts are whole configured spans
+// (>= 100 ms) checked by a 50 ms sweep, so the coarse monotonic clock (the
+// same origin as steady_clock, at most a tick behind, read without a TSC
+// read) is precise enough, and cheaper on the per-message path. Latency
+// measurements keep steady_clock.
+inline std::chrono::steady_clock::time_point DeadlineNow() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return std::chrono::steady_clock::time_point(std::chrono::seconds(ts.tv_sec) +
+                                               std::chrono::nanoseconds(ts.tv_nsec));
+}
 
 // What the worker needs from every session: drain and deadline sweeps.
 class Session {
@@ -113,8 +127,11 @@ class Worker {
   std::unique_ptr<memory::EpochArena> arena_;
   std::unique_ptr<ingest::IngestPipeline> pipeline_;
 
-  boost::asio::io_context ioc_{1};
-  boost::asio::ip::tcp::acceptor acceptor_{ioc_};
+  // Only this worker's thread touches its sockets (other threads post), so
+  // the reactor's per-descriptor locking is off; the scheduler keeps its
+  // lock for those posts.
+  boost::asio::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
+  Acceptor acceptor_{ioc_};
   std::thread thread_;
   bool draining_ = false;
 

@@ -32,7 +32,7 @@ constexpr std::size_t kSpareBuffers = 16;
 
 class WsSession final : public Session, public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(tcp::socket socket, Worker& worker, WsMode mode)
+  WsSession(Socket socket, Worker& worker, WsMode mode)
       : ws_(std::move(socket)), worker_(worker), config_(worker.context().config), mode_(mode) {}
 
   ~WsSession() override {
@@ -53,7 +53,7 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
         [](websocket::response_type& res) { res.set(http::field::server, "trove"); }));
     // Pings from the client count as activity.
     ws_.control_callback([this](websocket::frame_type, beast::string_view) { Touch(); });
-    deadline = Clock::now() + std::chrono::milliseconds(config_.handshake_timeout_ms);
+    deadline = DeadlineNow() + std::chrono::milliseconds(config_.handshake_timeout_ms);
     handshaking_ = true;
     ws_.async_accept(upgrade,
                      [self = shared_from_this()](beast::error_code ec) { self->OnAccept(ec); });
@@ -76,7 +76,7 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
  private:
   void Touch() {
     if (!closing_ && !handshaking_) {
-      deadline = Clock::now() + std::chrono::milliseconds(config_.idle_timeout_ms);
+      deadline = DeadlineNow() + std::chrono::milliseconds(config_.idle_timeout_ms);
     }
   }
 
@@ -102,7 +102,7 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
       // Beast has already sent close 1009 (message too big).
       worker_.metrics().CountLimit(Limit::kFrameSize);
       closing_ = true;
-      deadline = Clock::now() + kCloseGrace;
+      deadline = DeadlineNow() + kCloseGrace;
       return;
     }
     if (ec) return HardClose();
@@ -115,7 +115,7 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
       HandleIngest(text);
       worker_.metrics().ingest_latency[1].Observe(NanosSince(started));
     } else {
-      HandleOp(text);
+      HandleOp(text, started);
     }
     in_.consume(in_.size());
     // Request/response: the reply (or ack) is being written, and the peer
@@ -143,8 +143,7 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
     Enqueue(scratch_);
   }
 
-  void HandleOp(std::string_view text) {
-    const auto started = Clock::now();
+  void HandleOp(std::string_view text, Clock::time_point started) {
     WsOp op = ParseWsOp(text);
     scratch_.clear();
     switch (op.kind) {
@@ -303,7 +302,7 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
     if (closing_) return;
     closing_ = true;
     close_code_ = code;
-    deadline = Clock::now() + kCloseGrace;
+    deadline = DeadlineNow() + kCloseGrace;
     // A write in flight finishes first (one write at a time); OnWrite then
     // starts the close. A slow consumer whose write never completes is cut
     // by the sweeper after kCloseGrace.
@@ -326,11 +325,11 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
     closing_ = true;
     boost::system::error_code ignored;
     auto& socket = beast::get_lowest_layer(ws_);
-    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.shutdown(Socket::shutdown_both, ignored);
     socket.close(ignored);
   }
 
-  websocket::stream<tcp::socket> ws_;
+  websocket::stream<Socket> ws_;
   Worker& worker_;
   const config::ServerConfig& config_;
   WsMode mode_;
@@ -349,7 +348,7 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
   bool handshaking_ = false;
 };
 
-void StartWsSession(tcp::socket socket, Worker& worker, http::request<http::string_body> upgrade,
+void StartWsSession(Socket socket, Worker& worker, http::request<http::string_body> upgrade,
                     WsMode mode) {
   std::make_shared<WsSession>(std::move(socket), worker, mode)->Start(std::move(upgrade));
 }

@@ -1,9 +1,10 @@
 // Hand-off from the HTTP session to a WebSocket session (ws_session.cpp).
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+
+#include "net/sessions.hpp"
 
 namespace trove::net {
 
@@ -14,7 +15,7 @@ enum class WsMode {
   kIngest,  // /v1/ingest: NDJSON per text frame, one ack per frame
 };
 
-void StartWsSession(boost::asio::ip::tcp::socket socket, Worker& worker,
+void StartWsSession(Socket socket, Worker& worker,
                     boost::beast::http::request<boost::beast::http::string_body> upgrade,
                     WsMode mode);
 

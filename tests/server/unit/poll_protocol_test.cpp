@@ -74,6 +74,32 @@ TEST(WsOp, ParsesEveryOp) {
   EXPECT_EQ(ParseWsOp(R"({"op":"unsubscribe"})").kind, WsOp::Kind::kUnsubscribeAll);
 }
 
+// The canonical get skips the DOM; it must agree with the full parse on
+// every id and leave everything near-canonical to it.
+TEST(WsOp, CanonicalGetAgreesWithTheFullParse) {
+  for (const std::string id : {"1", "42", "18446744073709551615"}) {
+    const WsOp fast = ParseWsOp(R"({"op":"get","box":)" + id + "}");
+    const WsOp spaced = ParseWsOp(R"({ "op" : "get", "box" : )" + id + " }");
+    const WsOp reordered = ParseWsOp(R"({"box":)" + id + R"(,"op":"get"})");
+    for (const WsOp* op : {&fast, &spaced, &reordered}) {
+      EXPECT_EQ(op->kind, WsOp::Kind::kGet) << id;
+      EXPECT_EQ(op->box, std::stoull(id)) << id;
+    }
+  }
+  for (const char* bad :
+       {R"({"op":"get","box":01})", R"({"op":"get","box":18446744073709551616})",
+        R"({"op":"get","box":})", R"({"op":"get","box":1}})", R"({"op":"get","box":+1})",
+        R"({"op":"get","box":1e3})", R"({"op":"get","box":0})"}) {
+    const WsOp op = ParseWsOp(bad);
+    EXPECT_EQ(op.kind, WsOp::Kind::kInvalid) << bad;
+    EXPECT_FALSE(op.error.empty()) << bad;
+  }
+  // A duplicate key is not canonical: the full parse decides (first wins).
+  const WsOp dup = ParseWsOp(R"({"op":"get","box":1,"box":2})");
+  EXPECT_EQ(dup.kind, WsOp::Kind::kGet);
+  EXPECT_EQ(dup.box, 1u);
+}
+
 TEST(WsOp, RejectsHostileAndMalformedOps) {
   const std::string too_many = [] {
     std::string s = R"({"op":"subscribe","boxes":[)";
