@@ -80,6 +80,7 @@ int Run(const trove::config::ServerConfig& config) {
 
   store::BoxStoreConfig store_config;
   store_config.max_boxes = config.max_boxes;
+  store_config.huge_pages = config.store_huge_pages;
   store::BoxStore store(store_config);
   net::TuningState tuning(net::Tuning{config.arena_mib << 20, config.epoch_ms, /*generation=*/0});
   memory::Purger purger;

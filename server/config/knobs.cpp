@@ -73,6 +73,17 @@ std::vector<Knob> BuildKnobs() {
                    },
                    [](const C& c) { return c.allocator; }});
   k.push_back(UintKnob("max_boxes", "box store capacity", &C::max_boxes, 1, 1ull << 28));
+  k.push_back(Knob{"store_huge_pages",
+                   "huge pages for the box store (faster random access, RSS in 2 MiB steps)",
+                   "on | off",
+                   [](C& c, const std::string& text) -> std::optional<std::string> {
+                     if (text != "on" && text != "off") {
+                       return Invalid("store_huge_pages", text, "on | off");
+                     }
+                     c.store_huge_pages = text == "on";
+                     return std::nullopt;
+                   },
+                   [](const C& c) { return std::string(c.store_huge_pages ? "on" : "off"); }});
   k.push_back(
       PathKnob("admin_token_file", "bearer token file for tuning writes", &C::admin_token_file));
   k.push_back(PathKnob("port_file", "write {\"data\":P,\"admin\":Q,\"pid\":N} once listening",

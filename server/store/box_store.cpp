@@ -48,11 +48,14 @@ std::size_t mapped_bytes(std::size_t bytes) {
 
 // Anonymous mapping: zero pages until first touched, so a large store costs
 // RSS only for the boxes it holds; reserved once, never grown. Large mappings
-// are 2 MiB aligned and advised as transparent huge pages: ingest and polls
-// touch boxes at random, and with 4 KiB pages nearly every lookup was a TLB
-// miss (a two-level walk under virtualisation). Measured with
-// `make bench` S3: BoxStore::find_or_insert was 34 % of the server's CPU.
-void* map_zeroed(std::size_t bytes) {
+// are 2 MiB aligned and, with `huge`, advised as transparent huge pages:
+// ingest and polls touch boxes at random, and with 4 KiB pages nearly every
+// lookup was a TLB miss (a two-level walk under virtualisation). Measured
+// with `make bench` S3: BoxStore::find_or_insert was 34 % of the server's CPU.
+// The price is RSS: the index is hashed, so a few thousand boxes touch every
+// 2 MiB page of it (2,000 boxes in the default 1 M-box store: ~50 MB RSS with
+// huge pages); without `huge` the mapping is advised against them.
+void* map_zeroed(std::size_t bytes, bool huge) {
   const std::size_t length = mapped_bytes(bytes);
   if (length < kHugePage) {
     void* p = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -70,7 +73,7 @@ void* map_zeroed(std::size_t bytes) {
   if (tail > 0) munmap(reinterpret_cast<void*>(aligned + length), tail);
   void* p = reinterpret_cast<void*>(aligned);
   // Advice only: without THP support the store keeps 4 KiB pages.
-  madvise(p, length, MADV_HUGEPAGE);
+  madvise(p, length, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
   return p;
 }
 
@@ -170,9 +173,9 @@ BoxStore::BoxStore(BoxStoreConfig config)
   }
   const std::size_t index_bytes = (index_mask_ + 1) * sizeof(IndexEntry);
   const std::size_t slot_bytes = capacity_ * slot_stride_;
-  index_ = static_cast<IndexEntry*>(map_zeroed(index_bytes));
+  index_ = static_cast<IndexEntry*>(map_zeroed(index_bytes, config.huge_pages));
   try {
-    slots_ = static_cast<std::byte*>(map_zeroed(slot_bytes));
+    slots_ = static_cast<std::byte*>(map_zeroed(slot_bytes, config.huge_pages));
   } catch (...) {
     unmap(index_, index_bytes);
     throw;

@@ -40,6 +40,9 @@ inline constexpr std::size_t kPayloadMaxLimit = 4096;
 struct BoxStoreConfig {
   std::size_t max_boxes = 1 << 20;               // --max-boxes
   std::size_t payload_max = kDefaultPayloadMax;  // bytes, 8 … kPayloadMaxLimit
+  // Advise transparent huge pages for the index and slots (MADV_HUGEPAGE),
+  // or advise against them (MADV_NOHUGEPAGE, also where THP is "always").
+  bool huge_pages = true;  // --store-huge-pages
 };
 
 enum class WriteStatus {

@@ -41,6 +41,25 @@ TEST(Config, DefaultsMatchContract) {
   EXPECT_EQ(c.epoch_ms, 16u);
   EXPECT_EQ(c.allocator, "epoch");
   EXPECT_EQ(c.max_boxes, 1048576u);
+  EXPECT_TRUE(c.store_huge_pages);
+}
+
+TEST(Config, StoreHugePagesIsOnOrOffFromEverySource) {
+  EXPECT_FALSE(Load({"--store-huge-pages", "off"}).config.store_huge_pages);
+  Env env;
+  env.vars["TROVE_STORE_HUGE_PAGES"] = "off";
+  EXPECT_FALSE(Load({}, env).config.store_huge_pages);
+  EXPECT_TRUE(Load({"--store-huge-pages", "on"}, env).config.store_huge_pages);
+  ServerConfig c;
+  ApplyYaml(c, "store_huge_pages: off\n", "f");
+  EXPECT_FALSE(c.store_huge_pages);
+  EXPECT_NE(ToYaml(c).find("store_huge_pages: off"), std::string::npos) << ToYaml(c);
+  for (const char* bad : {"yes", "true", "1", "", "ON", "on "}) {
+    const std::string e = ErrorOf({"--store-huge-pages", bad});
+    EXPECT_NE(e.find("store_huge_pages: '" + std::string(bad) + "' (allowed: on | off)"),
+              std::string::npos)
+        << e;
+  }
 }
 
 TEST(Config, FlagsBeatEnvironmentBeatFile) {
