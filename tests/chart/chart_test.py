@@ -231,7 +231,7 @@ def check_sidecar(c, r):
             c.true("restartPolicy" not in s and "startupProbe" not in s, "no native-only fields")
         c.eq(s["args"], ["--bind=0.0.0.0", "--port=8080", "--admin-bind=0.0.0.0", "--admin-port=9090",
                          "--admin-token-file=/var/run/trove/admin-token/token", "--arena-mib=128", "--epoch-ms=16",
-                         "--max-boxes=1048576"], "sidecar args (contract flags)")
+                         "--max-boxes=1048576", "--store-huge-pages=on"], "sidecar args (contract flags)")
         c.eq({p["name"]: p["containerPort"] for p in s["ports"]}, {"trove-data": 8080, "trove-admin": 9090},
              "sidecar ports")
         c.eq((s["readinessProbe"]["httpGet"]["path"], s["livenessProbe"]["httpGet"]["path"]), ("/readyz", "/healthz"),
@@ -249,6 +249,10 @@ def check_sidecar(c, r):
     s = r.one(objs, "Deployment", "trove-demo-game")["spec"]["template"]["spec"]["initContainers"][0]
     c.true("--workers=4" in s["args"] and "--max-boxes=4000000" in s["args"],
            f"integer flags render as integers (args: {s['args']})")
+    c.true("--store-huge-pages=on" in s["args"], f"huge pages on by default (args: {s['args']})")
+    objs = r.render("no-huge-pages", ["--set", "demo.enabled=true", "--set", "sidecar.storeHugePages=false"])
+    s = r.one(objs, "Deployment", "trove-demo-game")["spec"]["template"]["spec"]["initContainers"][0]
+    c.true("--store-huge-pages=off" in s["args"], f"storeHugePages=false renders off (args: {s['args']})")
 
 
 # (helm arguments, text the error must contain)
@@ -261,6 +265,7 @@ SCHEMA_VIOLATIONS = [
     (["--set", "operator.watch.mode=everywhere"], "at '/operator/watch/mode': value must be one of 'cluster', 'namespaced'"),
     (["--set", "operator.watch.namespaces={Bad_NS}"], "at '/operator/watch/namespaces/0'"),
     (["--set-string", "crds.install=yes"], "at '/crds/install': got string, want boolean"),
+    (["--set-string", "sidecar.storeHugePages=yes"], "at '/sidecar/storeHugePages': got string, want boolean"),
     (["--set", "imagePullPolicy=Sometimes"], "at '/imagePullPolicy': value must be one of"),
     (["--set", "monitoring.grafana.enabled=true"], "at '/monitoring': additional properties 'grafana' not allowed"),
     (["--set", "operator.extraArgs={leader-elect}"], "at '/operator/extraArgs/0'"),

@@ -103,6 +103,7 @@ are on by default from Kubernetes 1.29 (SidecarContainers beta).
     - --arena-mib={{ $s.arenaMiB | int64 }}
     - --epoch-ms={{ $s.epochMillis | int64 }}
     - --max-boxes={{ $s.maxBoxes | int64 }}
+    - --store-huge-pages={{ if $s.storeHugePages }}on{{ else }}off{{ end }}
     {{- if $s.workers }}
     - --workers={{ $s.workers | int64 }}
     {{- end }}
