@@ -141,6 +141,11 @@ int Run(const trove::config::ServerConfig& config) {
     w->Stop();
   for (auto& w : workers)
     w->Join();
+  // The workers were the only ones to request purges. Stop the purge thread
+  // now, while every worker's jemalloc arena still exists: a purge still
+  // running when workers.clear() destroys the arenas below would purge a
+  // destroyed arena.
+  purge.Stop();
   std::fprintf(stderr, "trove-server: drained (%llu connections cut at the deadline)\n",
                static_cast<unsigned long long>(left));
   // A drain asked over the admin API keeps the process (and /metrics,

@@ -9,17 +9,23 @@ PurgeScheduler::PurgeScheduler(memory::Purger& purger)
     : purger_(purger), thread_([this] { Run(); }) {}
 
 PurgeScheduler::~PurgeScheduler() {
+  Stop();
+}
+
+void PurgeScheduler::Stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    queue_.clear();
   }
   wake_.notify_one();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 void PurgeScheduler::Request(unsigned jemalloc_index) {
   {
     std::lock_guard lock(mutex_);
+    if (stopping_) return;
     if (std::find(queue_.begin(), queue_.end(), jemalloc_index) != queue_.end()) return;
     queue_.push_back(jemalloc_index);
   }

@@ -22,7 +22,16 @@ class PurgeScheduler {
   PurgeScheduler(const PurgeScheduler&) = delete;
   PurgeScheduler& operator=(const PurgeScheduler&) = delete;
 
+  // Ignored once Stop() has been called.
   void Request(unsigned jemalloc_index);
+  // Lets the purge in progress finish, drops the queued requests and joins
+  // the thread; idempotent (the destructor calls it too). Call it once the
+  // workers are joined and before any of them (and its jemalloc arena) is
+  // destroyed: jemalloc purges with the arena's locks released, and
+  // arena.<i>.destroy does not wait for a purge in progress (it skips a
+  // decay already running), so a purge overlapping ~JemallocArena works on
+  // freed arena metadata and crashes the process.
+  void Stop();
   // Written by the purge thread only; read at scrape.
   [[nodiscard]] const EpochHistogram& durations() const noexcept { return durations_; }
   [[nodiscard]] memory::Purger& purger() noexcept { return purger_; }
