@@ -32,6 +32,7 @@ DesiredTuning desired_tuning(const Hunt& hunt, std::string_view pod,
                              const AutotuneDecision* autotune) {
   DesiredTuning d;
   d.tuning.generation = hunt.generation;
+  d.tuning.owner = hunt.uid;  // generations restart at 1 when a hunt is recreated
   const bool use_autotune = hunt.spec.autotune.enabled && autotune != nullptr;
   if (use_autotune) {
     d.tuning.arena_bytes =

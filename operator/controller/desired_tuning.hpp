@@ -1,7 +1,7 @@
 // The tuning a pod should run: an override naming the pod wins, then the
 // autotuner's decision (when the hunt enables it), then the hunt's static
 // arena. Pure and total: every input maps to a tuning inside the sidecar's
-// bounds, stamped with the hunt's generation.
+// bounds, stamped with the hunt's generation and owned by the hunt's uid.
 #pragma once
 
 #include <string>

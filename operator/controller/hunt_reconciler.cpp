@@ -261,7 +261,7 @@ ReconcileResult HuntReconciler::reconcile(const std::string& key) {
     const AutotuneDecision* decision =
         hunt.spec.autotune.enabled && pm.decision ? &*pm.decision : nullptr;
     o.desired = desired_tuning(hunt, pod.name, decision);
-    if (o.running && !o.running->same_values(o.desired.tuning)) {
+    if (o.running && !o.running->satisfies(o.desired.tuning)) {
       puts.push_back(
           {pod.ip, gets[i].port, "PUT", kTuningPath, render_tuning(o.desired.tuning), token});
       put_pod.push_back(i);

@@ -28,7 +28,7 @@ struct PodOutcome {
   PodErrorKind error_kind = PodErrorKind::kNone;
   std::string error;  // human text, names what failed
   bool tuned() const {
-    return error_kind == PodErrorKind::kNone && running && running->same_values(desired.tuning);
+    return error_kind == PodErrorKind::kNone && running && running->satisfies(desired.tuning);
   }
 };
 

@@ -13,6 +13,8 @@ using rapidjson::Value;
 
 // A sidecar answer is small; anything bigger is not a trove-server.
 constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+// trove-server's bound on the tuning owner (docs/contracts.md).
+constexpr std::size_t kMaxOwnerBytes = 128;
 
 const Value* find(const Value& obj, const char* name) {
   if (!obj.IsObject()) return nullptr;
@@ -67,6 +69,15 @@ std::optional<Tuning> tuning_from(const Value& v, std::string& error) {
   t.arena_bytes = a->GetInt64();
   t.epoch_millis = e->GetInt64();
   t.generation = count(&v, "generation");
+  if (const Value* o = find(v, "owner"); o != nullptr) {
+    // The sidecar only accepts printable ASCII up to 128 bytes; anything else
+    // is not a trove-server's answer.
+    if (!o->IsString() || o->GetStringLength() > kMaxOwnerBytes) {
+      error = "sidecar tuning owner is not a string of at most 128 bytes";
+      return std::nullopt;
+    }
+    t.owner.assign(o->GetString(), o->GetStringLength());
+  }
   return t;
 }
 
@@ -116,6 +127,8 @@ std::string render_tuning(const Tuning& t) {
   w.Int64(t.epoch_millis);
   w.Key("generation");
   w.Int64(t.generation);
+  w.Key("owner");
+  w.String(t.owner.data(), static_cast<rapidjson::SizeType>(t.owner.size()));
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
 }

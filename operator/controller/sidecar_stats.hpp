@@ -1,5 +1,6 @@
 // What the operator reads from and writes to a sidecar's admin API
-// (docs/contracts.md): the tuning triple and the /admin/v1/stats snapshot.
+// (docs/contracts.md): the tuning (values, generation, owner) and the
+// /admin/v1/stats snapshot.
 #pragma once
 
 #include <cstdint>
@@ -13,10 +14,21 @@ struct Tuning {
   std::int64_t arena_bytes = 0;
   std::int64_t epoch_millis = 0;
   std::int64_t generation = 0;
+  // Who set it: the operator sends its TreasureHunt's metadata.uid. The
+  // sidecar orders generations only within one owner ("" = none named).
+  std::string owner{};  // {} so brace-initialising the first three stays warning-free
 
   // Same values; the generation is bookkeeping, not tuning.
   bool same_values(const Tuning& o) const {
     return arena_bytes == o.arena_bytes && epoch_millis == o.epoch_millis;
+  }
+  // What a sidecar runs (this) needs no push to become `desired`: the same
+  // values, set by the same owner. A recreated hunt (new uid, generation
+  // back at 1) or a pod moved to another hunt must push even when the values
+  // match, so the sidecar learns its new owner and the new owner's later
+  // generations are not refused as stale against the old owner's.
+  bool satisfies(const Tuning& desired) const {
+    return same_values(desired) && owner == desired.owner;
   }
 };
 
@@ -38,10 +50,11 @@ struct SidecarStats {
 // that is not JSON, or lacks a valid tuning, is an error (returns nothing).
 std::optional<SidecarStats> parse_sidecar_stats(std::string_view body, std::string& error);
 
-// Parses the body of GET/PUT /admin/v1/tuning.
+// Parses the body of GET/PUT /admin/v1/tuning. A missing "owner" (a sidecar
+// from before owners, or none named yet) reads as "".
 std::optional<Tuning> parse_tuning(std::string_view body, std::string& error);
 
-// Renders the PUT /admin/v1/tuning body.
+// Renders the PUT /admin/v1/tuning body, owner included.
 std::string render_tuning(const Tuning& t);
 
 }  // namespace trove::controller

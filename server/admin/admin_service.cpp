@@ -1,6 +1,7 @@
 #include "admin/admin_service.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "admin/tuning_api.hpp"
 #include "memory/jemalloc_stats.hpp"
@@ -35,11 +36,13 @@ AdminService::AdminService(net::ServerContext& context, std::vector<net::Worker*
                  return r;
                }});
   routes_.Add({"GET", "/admin/v1/tuning", false, true,
-               "current tuning {arenaBytes, epochMillis, generation}", [this](const HttpRequest&) {
+               "current tuning {arenaBytes, epochMillis, generation, owner}",
+               [this](const HttpRequest&) {
                  return HttpResponse::Json(200, TuningJson(context_.tuning.Get()));
                }});
   routes_.Add({"PUT", "/admin/v1/tuning", true, true,
-               "set tuning; 400 out of range, 409 stale generation; applied at the next epoch",
+               "set tuning; 400 out of range, 409 stale generation of the same owner; applied at "
+               "the next epoch",
                [this](const HttpRequest& r) { return PutTuning(r); }});
   routes_.Add({"GET", "/admin/v1/stats", false, false,
                "epoch, ingest, memory and tuning snapshot (JSON) for the autotuner",
@@ -66,6 +69,15 @@ HttpResponse AdminService::PutTuning(const HttpRequest& request) {
                                          " < current " +
                                          std::to_string(context_.tuning.Get().generation),
                                      "generation");
+    case net::TuningState::UpdateResult::kTakenOver:
+      // Rare (a hunt recreated, a pod moved to another hunt) and worth a
+      // line: the previous owner's generations no longer apply.
+      std::fprintf(stderr,
+                   "trove-server: tuning owner \"%s\" (generation %llu) takes over from \"%s\" "
+                   "(generation %llu)\n",
+                   proposed.owner.c_str(), static_cast<unsigned long long>(proposed.generation),
+                   current.owner.c_str(), static_cast<unsigned long long>(current.generation));
+      break;
     case net::TuningState::UpdateResult::kApplied:
     case net::TuningState::UpdateResult::kUnchanged:
       break;
@@ -137,6 +149,10 @@ std::string AdminService::StatsJson() {
   w.Uint64(t.epoch_millis);
   w.Key("generation");
   w.Uint64(t.generation);
+  if (!t.owner.empty()) {  // as in TuningJson: absent while ""
+    w.Key("owner");
+    w.String(t.owner.data(), static_cast<rapidjson::SizeType>(t.owner.size()));
+  }
   w.EndObject();
   w.Key("workers");
   w.Uint64(workers_.size());

@@ -1,5 +1,7 @@
 #include "admin/tuning_api.hpp"
 
+#include <optional>
+
 #include "trove/common/json.hpp"
 
 namespace trove::admin {
@@ -8,6 +10,31 @@ namespace {
 
 std::string Range(std::uint64_t min, std::uint64_t max) {
   return std::to_string(min) + " .. " + std::to_string(max);
+}
+
+// Missing: "" (the owner of every writer that names none). Control
+// characters and non-ASCII are refused: the owner is echoed in JSON, logs
+// and the operator's status, and a uid is plain ASCII.
+std::optional<TuningFieldError> ReadOwner(const rapidjson::Document& doc, std::string& owner) {
+  auto it = doc.FindMember("owner");
+  if (it == doc.MemberEnd()) {
+    owner.clear();
+    return std::nullopt;
+  }
+  if (!it->value.IsString()) return TuningFieldError{"owner", "owner must be a string"};
+  const std::string_view value(it->value.GetString(), it->value.GetStringLength());
+  if (value.size() > net::kMaxOwnerBytes) {
+    return TuningFieldError{"owner", "owner of " + std::to_string(value.size()) +
+                                         " bytes longer than " +
+                                         std::to_string(net::kMaxOwnerBytes)};
+  }
+  for (const char c : value) {
+    if (c < 0x20 || c > 0x7e) {
+      return TuningFieldError{"owner", "owner must be printable ASCII"};
+    }
+  }
+  owner.assign(value);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -20,12 +47,13 @@ std::variant<net::Tuning, TuningFieldError> ParseTuningBody(std::string_view bod
   }
   for (const auto& member : doc.GetObject()) {
     const std::string_view name(member.name.GetString(), member.name.GetStringLength());
-    if (name != "arenaBytes" && name != "epochMillis" && name != "generation") {
+    if (name != "arenaBytes" && name != "epochMillis" && name != "generation" && name != "owner") {
       return TuningFieldError{std::string(name),
-                              "unknown field (arenaBytes | epochMillis | generation)"};
+                              "unknown field (arenaBytes | epochMillis | generation | owner)"};
     }
   }
   net::Tuning next = current;
+  if (auto error = ReadOwner(doc, next.owner)) return *error;
   struct Field {
     const char* name;
     std::uint64_t* out;
@@ -59,9 +87,15 @@ std::variant<net::Tuning, TuningFieldError> ParseTuningBody(std::string_view bod
 }
 
 std::string TuningJson(const net::Tuning& t) {
-  return "{\"arenaBytes\":" + std::to_string(t.arena_bytes) +
-         ",\"epochMillis\":" + std::to_string(t.epoch_millis) +
-         ",\"generation\":" + std::to_string(t.generation) + "}";
+  std::string json = "{\"arenaBytes\":" + std::to_string(t.arena_bytes) +
+                     ",\"epochMillis\":" + std::to_string(t.epoch_millis) +
+                     ",\"generation\":" + std::to_string(t.generation);
+  if (!t.owner.empty()) {
+    json += ",\"owner\":";
+    common::AppendJsonString(json, t.owner);
+  }
+  json += '}';
+  return json;
 }
 
 }  // namespace trove::admin

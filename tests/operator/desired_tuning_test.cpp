@@ -11,6 +11,7 @@ Hunt hunt() {
   Hunt h;
   h.name = "h";
   h.generation = 7;
+  h.uid = "5d1c2b3a-0000-4000-8000-00000000abcd";
   h.spec.arena = {64, 8};
   return h;
 }
@@ -22,6 +23,7 @@ TEST(DesiredTuning, StaticWhenAutotuneIsOff) {
   EXPECT_EQ(d.tuning.arena_bytes, 64 * MiB);
   EXPECT_EQ(d.tuning.epoch_millis, 8);
   EXPECT_EQ(d.tuning.generation, 7) << "pushed with the hunt's generation";
+  EXPECT_EQ(d.tuning.owner, "5d1c2b3a-0000-4000-8000-00000000abcd") << "owned by the hunt's uid";
 }
 
 TEST(DesiredTuning, AutotuneWinsOverStatic) {
@@ -54,6 +56,8 @@ TEST(DesiredTuning, OverrideWinsOverBothAndFillsOnlyItsFields) {
   EXPECT_EQ(other.source, TuningSource::kAutotune) << "an override names exactly one pod";
   auto prefix = desired_tuning(h, "p", &a);
   EXPECT_EQ(prefix.source, TuningSource::kAutotune);
+  for (const auto& d : {p0, p1, other})
+    EXPECT_EQ(d.tuning.owner, h.uid) << "every source";
 }
 
 TEST(DesiredTuning, OutOfBoundsInputsAreClampedToTheSidecarBounds) {

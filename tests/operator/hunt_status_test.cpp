@@ -52,6 +52,20 @@ TEST(HuntStatus, AllTunedIsReadyNotProgressingNotDegraded) {
   EXPECT_FALSE(a.HasMember("lastError"));
 }
 
+TEST(HuntStatus, SameValuesUnderAnotherOwnerAreNotTuned) {
+  // A recreated hunt (new uid) before its push lands: the sidecar runs the
+  // right values for the old owner, so the pod is not counted as tuned.
+  PodOutcome p = tuned_pod("a");
+  p.desired.tuning.owner = "uid-new";
+  p.running->owner = "uid-old";
+  EXPECT_FALSE(p.tuned());
+  auto st = build_status(input({p, tuned_pod("b")}), nullptr);
+  EXPECT_EQ(st["tunedCount"].GetUint64(), 1u);
+  EXPECT_EQ(cond(st, "Ready", "status"), "False");
+  p.running->owner = "uid-new";
+  EXPECT_TRUE(p.tuned());
+}
+
 TEST(HuntStatus, UnchangedOutcomeBuildsAnEqualStatusWithStableTimes) {
   auto first = build_status(input({tuned_pod("a"), tuned_pod("b")}), nullptr);
   auto second =

@@ -86,7 +86,71 @@ TEST(SidecarStats, TuningRoundTrips) {
   EXPECT_EQ(back->arena_bytes, t.arena_bytes);
   EXPECT_EQ(back->epoch_millis, t.epoch_millis);
   EXPECT_EQ(back->generation, t.generation);
-  EXPECT_EQ(render_tuning(t), R"({"arenaBytes":268435456,"epochMillis":8,"generation":42})");
+  EXPECT_EQ(back->owner, "");
+  EXPECT_EQ(render_tuning(t),
+            R"({"arenaBytes":268435456,"epochMillis":8,"generation":42,"owner":""})");
+}
+
+TEST(SidecarStats, PutBodyCarriesTheOwner) {
+  const Tuning t{268435456, 8, 1, "9b2f6c1e-41aa-4c3e-8d0f-5e7a2b9c1d34"};
+  EXPECT_EQ(render_tuning(t), R"({"arenaBytes":268435456,"epochMillis":8,"generation":1,)"
+                              R"("owner":"9b2f6c1e-41aa-4c3e-8d0f-5e7a2b9c1d34"})");
+  // Quotes and backslashes are escaped, so the body stays one JSON object.
+  std::string error;
+  auto back = parse_tuning(render_tuning({1048576, 1, 0, R"(a"b\c)"}), error);
+  ASSERT_TRUE(back.has_value()) << error;
+  EXPECT_EQ(back->owner, R"(a"b\c)");
+}
+
+TEST(SidecarStats, OwnerIsReadFromTuningAndStats) {
+  std::string error;
+  auto t = parse_tuning(R"({"arenaBytes":1048576,"epochMillis":16,"generation":3,"owner":"uid-a"})",
+                        error);
+  ASSERT_TRUE(t.has_value()) << error;
+  EXPECT_EQ(t->owner, "uid-a");
+  auto s = parse_sidecar_stats(
+      R"({"tuning":{"arenaBytes":1048576,"epochMillis":16,"generation":3,"owner":"uid-b"}})",
+      error);
+  ASSERT_TRUE(s.has_value()) << error;
+  EXPECT_EQ(s->tuning.owner, "uid-b");
+  // A sidecar from before owners names none: the owner "".
+  s = parse_sidecar_stats(kStats, error);
+  ASSERT_TRUE(s.has_value()) << error;
+  EXPECT_EQ(s->tuning.owner, "");
+}
+
+TEST(SidecarStats, HostileOwnerIsABadAnswer) {
+  const std::string bodies[] = {
+      R"({"arenaBytes":1048576,"epochMillis":16,"owner":7})",
+      R"({"arenaBytes":1048576,"epochMillis":16,"owner":null})",
+      R"({"arenaBytes":1048576,"epochMillis":16,"owner":["a"]})",
+      R"({"arenaBytes":1048576,"epochMillis":16,"owner":")" + std::string(129, 'x') + "\"}",
+  };
+  for (const std::string& body : bodies) {
+    std::string error;
+    EXPECT_FALSE(parse_tuning(body, error).has_value()) << body;
+    EXPECT_NE(error.find("owner"), std::string::npos) << body << ": " << error;
+  }
+}
+
+TEST(TuningDecision, SameValuesAndOwnerNeedNoPush) {
+  const Tuning desired{64 << 20, 8, 2, "uid-new"};
+  EXPECT_TRUE((Tuning{64 << 20, 8, 2, "uid-new"}).satisfies(desired));
+  // The generation alone is bookkeeping: a spec edit that keeps the values
+  // pushes nothing (as before owners).
+  EXPECT_TRUE((Tuning{64 << 20, 8, 1, "uid-new"}).satisfies(desired));
+  EXPECT_FALSE((Tuning{96 << 20, 8, 2, "uid-new"}).satisfies(desired));
+  EXPECT_FALSE((Tuning{64 << 20, 9, 2, "uid-new"}).satisfies(desired));
+}
+
+TEST(TuningDecision, AnotherOwnerNeedsAPushEvenWithTheSameValues) {
+  // A hunt deleted and created again: the sidecar still names the old uid
+  // at a higher generation. The new hunt must push (and the sidecar accepts
+  // it as a new owner) rather than count the pod as tuned.
+  const Tuning desired{64 << 20, 8, 1, "uid-new"};
+  EXPECT_FALSE((Tuning{64 << 20, 8, 7, "uid-old"}).satisfies(desired));
+  EXPECT_FALSE((Tuning{64 << 20, 8, 1, ""}).satisfies(desired))
+      << "a sidecar never tuned by a hunt";
 }
 
 }  // namespace

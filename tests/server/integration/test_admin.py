@@ -87,6 +87,42 @@ class Admin(ServerTestCase):
         self.assertEqual(status, 409, text)
         self.assertEqual(self.server.metric("trove_tuning_generation"), 3)
 
+    def test_tuning_owner_takes_over_whatever_its_generation(self):
+        # Hunt A tuned this sidecar to generation 5; A is deleted and hunt B
+        # (generation 1, another uid) takes the pod.
+        a = '{"arenaBytes":8388608,"epochMillis":25,"generation":5,"owner":"uid-a"}'
+        status, text = self.server.admin_request("PUT", "/admin/v1/tuning", a, token=TOKEN)
+        self.assertEqual((status, json.loads(text)), (200, json.loads(a)), text)
+        b = '{"arenaBytes":2097152,"epochMillis":12,"generation":1,"owner":"uid-b"}'
+        status, text = self.server.admin_request("PUT", "/admin/v1/tuning", b, token=TOKEN)
+        self.assertEqual(status, 200, "a new owner's lower generation is not stale: " + text)
+        self.assertEqual(json.loads(text), json.loads(b))
+        self.assertEqual(json.loads(self.server.admin_request(
+            "GET", "/admin/v1/tuning", token=TOKEN)[1]), json.loads(b))
+        stats = json.loads(self.server.admin_request("GET", "/admin/v1/stats")[1])
+        self.assertEqual(stats["tuning"], json.loads(b))
+        self.assertEqual(self.server.metric("trove_tuning_generation"), 1)
+        self.assertEqual(self.server.metric("trove_tuning_arena_bytes"), 2097152)
+        # Within owner B, generations still order writes.
+        status, text = self.server.admin_request(
+            "PUT", "/admin/v1/tuning",
+            '{"arenaBytes":4194304,"epochMillis":12,"generation":0,"owner":"uid-b"}', token=TOKEN)
+        self.assertEqual(status, 409, text)
+        self.assertEqual(json.loads(text)["field"], "generation")
+        # The same owner, generation and values again: the idempotent 200.
+        status, text = self.server.admin_request("PUT", "/admin/v1/tuning", b, token=TOKEN)
+        self.assertEqual((status, json.loads(text)), (200, json.loads(b)), text)
+        self.assertEqual(self.server.metric("trove_tuning_generation"), 1)
+        # Hostile owners are refused naming the field, and change nothing.
+        for owner in ['7', 'null', '["a"]', '"' + "x" * 129 + '"', r'"a\nb"', r'"a\u0000b"',
+                      r'"a\u007fb"', r'"caf\u00e9"', '"caf\u00e9"']:
+            body = '{"epochMillis":16,"generation":9,"owner":%s}' % owner
+            status, text = self.server.admin_request("PUT", "/admin/v1/tuning", body, token=TOKEN)
+            self.assertEqual(status, 400, body)
+            self.assertEqual(json.loads(text).get("field"), "owner", body + " -> " + text)
+        self.assertEqual(self.server.metric("trove_tuning_generation"), 1)
+        self.assertEqual(self.server.metric("trove_tuning_arena_bytes"), 2097152)
+
     def test_tuning_errors_name_the_field(self):
         cases = [
             ('{"arenaBytes":1024,"epochMillis":16,"generation":1}', "arenaBytes"),

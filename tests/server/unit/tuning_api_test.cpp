@@ -56,5 +56,86 @@ TEST(TuningState, StaleGenerationsAreRefusedEqualIsIdempotent) {
   EXPECT_EQ(TuningJson(state.Get()), R"({"arenaBytes":134217728,"epochMillis":20,"generation":5})");
 }
 
+net::Tuning Parsed(std::string_view body, const net::Tuning& current = kCurrent) {
+  auto r = ParseTuningBody(body, current);
+  if (auto* e = std::get_if<TuningFieldError>(&r)) {
+    ADD_FAILURE() << body << " refused: " << e->field << ": " << e->message;
+    return current;
+  }
+  return std::get<net::Tuning>(r);
+}
+
+TEST(TuningOwner, IsAcceptedAndEchoed) {
+  const net::Tuning t =
+      Parsed(R"({"generation":1,"owner":"3f2c9a1e-0b7d-4e55-9a1c-2d8f6e4b7a90"})");
+  EXPECT_EQ(t.owner, "3f2c9a1e-0b7d-4e55-9a1c-2d8f6e4b7a90");
+  EXPECT_EQ(TuningJson(t), R"({"arenaBytes":134217728,"epochMillis":16,"generation":1,)"
+                           R"("owner":"3f2c9a1e-0b7d-4e55-9a1c-2d8f6e4b7a90"})");
+  // Printable ASCII includes quote and backslash: the echo stays valid JSON.
+  EXPECT_EQ(TuningJson(Parsed(R"({"generation":1,"owner":"a\"b\\c"})")),
+            R"({"arenaBytes":134217728,"epochMillis":16,"generation":1,"owner":"a\"b\\c"})");
+  EXPECT_EQ(Parsed(R"({"generation":1,"owner":""})").owner, "");
+  EXPECT_EQ(Parsed(std::string(R"({"generation":1,"owner":")") + std::string(128, 'x') + "\"}")
+                .owner.size(),
+            128u);
+}
+
+TEST(TuningOwner, MissingOwnerIsTheEmptyOwnerNotTheCurrentOne) {
+  net::Tuning owned = kCurrent;
+  owned.owner = "hunt-a";
+  EXPECT_EQ(Parsed(R"({"generation":9})", owned).owner, "");
+  // Without an owner the JSON is byte-for-byte what it was before owners.
+  EXPECT_EQ(TuningJson(Parsed(R"({"generation":9})")),
+            R"({"arenaBytes":134217728,"epochMillis":16,"generation":9})");
+}
+
+TEST(TuningOwner, BadOwnersAreRefusedNamingOwner) {
+  EXPECT_EQ(FieldOf(R"({"generation":1,"owner":7})"), "owner");
+  EXPECT_EQ(FieldOf(R"({"generation":1,"owner":null})"), "owner");
+  EXPECT_EQ(FieldOf(R"({"generation":1,"owner":true})"), "owner");
+  EXPECT_EQ(FieldOf(R"({"generation":1,"owner":["a"]})"), "owner");
+  EXPECT_EQ(FieldOf(R"({"generation":1,"owner":{"uid":"a"}})"), "owner");
+  EXPECT_EQ(FieldOf(std::string(R"({"generation":1,"owner":")") + std::string(129, 'x') + "\"}"),
+            "owner");
+  EXPECT_EQ(FieldOf(R"({"generation":1,"owner":"a\nb"})"), "owner");
+  EXPECT_EQ(FieldOf(R"({"generation":1,"owner":"a\tb"})"), "owner");
+  EXPECT_EQ(FieldOf(R"({"generation":1,"owner":"a\u0000b"})"), "owner");
+  EXPECT_EQ(FieldOf(R"({"generation":1,"owner":"a\u007fb"})"), "owner");
+  EXPECT_EQ(FieldOf(R"({"generation":1,"owner":"caf\u00e9"})"), "owner");
+  EXPECT_EQ(FieldOf("{\"generation\":1,\"owner\":\"\xff\"}"), "owner");
+}
+
+TEST(TuningOwner, GenerationsAreComparedOnlyWithinOneOwner) {
+  using R = net::TuningState::UpdateResult;
+  net::TuningState state(net::Tuning{128ull << 20, 16, 0});
+  EXPECT_EQ(state.Update({64ull << 20, 8, 5, "hunt-a"}), R::kTakenOver) << "'' -> hunt-a";
+  // A recreated hunt starts again at generation 1: a new owner, not stale.
+  EXPECT_EQ(state.Update({32ull << 20, 4, 1, "hunt-b"}), R::kTakenOver);
+  EXPECT_EQ(state.Get(), (net::Tuning{32ull << 20, 4, 1, "hunt-b"}));
+  EXPECT_EQ(state.changes(), 2u);
+  // Within one owner the generation still orders writes.
+  EXPECT_EQ(state.Update({16ull << 20, 4, 2, "hunt-b"}), R::kApplied);
+  EXPECT_EQ(state.Update({8ull << 20, 4, 1, "hunt-b"}), R::kStale);
+  EXPECT_EQ(state.Get().arena_bytes, 16ull << 20);
+  EXPECT_EQ(state.Update({16ull << 20, 4, 2, "hunt-b"}), R::kUnchanged);
+  EXPECT_EQ(state.changes(), 3u);
+  // The old owner coming back is a new owner again (last writer wins; the
+  // operator's ownership rules keep two hunts from tuning one pod).
+  EXPECT_EQ(state.Update({64ull << 20, 8, 1, "hunt-a"}), R::kTakenOver);
+  // No owner is the owner "": it takes over from a named owner too.
+  EXPECT_EQ(state.Update({64ull << 20, 8, 0, ""}), R::kTakenOver);
+  EXPECT_EQ(state.Update({64ull << 20, 9, 0, ""}), R::kApplied);
+}
+
+TEST(TuningOwner, WithoutOwnersStaleIsAsBefore) {
+  using R = net::TuningState::UpdateResult;
+  net::TuningState state(kCurrent);
+  EXPECT_EQ(state.Update(Parsed(R"({"epochMillis":20,"generation":3})")), R::kStale);
+  EXPECT_EQ(state.Update(Parsed(R"({"generation":4})")), R::kUnchanged);
+  EXPECT_EQ(state.Update(Parsed(R"({"epochMillis":20,"generation":4})")), R::kApplied)
+      << "same generation, other values: applies, as it always did";
+  EXPECT_EQ(state.Get().owner, "");
+}
+
 }  // namespace
 }  // namespace trove::admin
