@@ -244,6 +244,7 @@ ReconcileResult HuntReconciler::reconcile(const std::string& key) {
       std::string parse_error;
       if (auto stats = parse_sidecar_stats(stats_results[i].body, parse_error)) {
         o.running = stats->tuning;
+        if (!o.running->owner.empty()) pm.sidecar_without_owner = false;  // upgraded in place
         if (hunt.spec.autotune.enabled &&
             (!pm.decision || now - pm.last_sample >= options_.autotune_interval)) {
           if (auto s = sample_from_stats(*stats); s.valid) {
@@ -261,6 +262,8 @@ ReconcileResult HuntReconciler::reconcile(const std::string& key) {
     const AutotuneDecision* decision =
         hunt.spec.autotune.enabled && pm.decision ? &*pm.decision : nullptr;
     o.desired = desired_tuning(hunt, pod.name, decision);
+    // An old sidecar runs the owner "": that is all it can satisfy.
+    if (pm.sidecar_without_owner) o.desired.tuning.owner.clear();
     if (o.running && !o.running->satisfies(o.desired.tuning)) {
       puts.push_back(
           {pod.ip, gets[i].port, "PUT", kTuningPath, render_tuning(o.desired.tuning), token});
@@ -269,6 +272,30 @@ ReconcileResult HuntReconciler::reconcile(const std::string& key) {
   }
 
   std::vector<AdminResult> put_results = run_admin_calls(puts, options_.admin);
+  // Upgrade order: helm replaces the operator at once, but each sidecar stays
+  // the version from before owners until its pod restarts, and that version
+  // refuses the unknown member "owner" (400). Such a pod is tuned again in
+  // this pass without an owner (which both versions read as ""), so it
+  // neither shows TuningRejected nor is pushed again every reconcile.
+  std::vector<std::size_t> retried;
+  std::vector<AdminCall> retries;
+  for (std::size_t j = 0; j < puts.size(); ++j) {
+    PodOutcome& o = outcomes[put_pod[j]];
+    if (o.desired.tuning.owner.empty() ||
+        !rejects_owner_field(put_results[j].status, put_results[j].body)) {
+      continue;
+    }
+    memory.pods[o.name].sidecar_without_owner = true;
+    o.desired.tuning.owner.clear();
+    retries.push_back(puts[j]);
+    retries.back().body = render_tuning(o.desired.tuning);
+    retried.push_back(j);
+  }
+  std::vector<AdminResult> retry_results = run_admin_calls(retries, options_.admin);
+  for (std::size_t k = 0; k < retries.size(); ++k) {
+    puts[retried[k]] = std::move(retries[k]);
+    put_results[retried[k]] = std::move(retry_results[k]);
+  }
   std::vector<std::string> tuned_notes;
   std::vector<std::string> tuned_names;
   for (std::size_t j = 0; j < puts.size(); ++j) {

@@ -74,6 +74,11 @@ class HuntReconciler {
     std::chrono::steady_clock::time_point last_sample{};
     std::optional<AutotuneDecision> decision;
     std::string last_error;  // for Events on new failures only
+    // The sidecar predates tuning owners: it refused a PUT naming one (400,
+    // field "owner"). Sidecars are upgraded only when their pod restarts,
+    // hours after the operator, so until then this pod is tuned without an
+    // owner; cleared when the sidecar reports an owner (upgraded in place).
+    bool sidecar_without_owner = false;
   };
   struct HuntMemory {
     std::string uid;

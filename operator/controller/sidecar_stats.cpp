@@ -127,10 +127,22 @@ std::string render_tuning(const Tuning& t) {
   w.Int64(t.epoch_millis);
   w.Key("generation");
   w.Int64(t.generation);
-  w.Key("owner");
-  w.String(t.owner.data(), static_cast<rapidjson::SizeType>(t.owner.size()));
+  if (!t.owner.empty()) {
+    w.Key("owner");
+    w.String(t.owner.data(), static_cast<rapidjson::SizeType>(t.owner.size()));
+  }
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
+}
+
+bool rejects_owner_field(int status, std::string_view body) {
+  if (status != 400) return false;
+  rapidjson::Document doc;
+  std::string error;
+  if (!parse_body(body, doc, error)) return false;
+  const Value* field = find(doc, "field");
+  return field != nullptr && field->IsString() &&
+         std::string_view(field->GetString(), field->GetStringLength()) == "owner";
 }
 
 }  // namespace trove::controller

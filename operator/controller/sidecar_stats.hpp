@@ -54,7 +54,14 @@ std::optional<SidecarStats> parse_sidecar_stats(std::string_view body, std::stri
 // from before owners, or none named yet) reads as "".
 std::optional<Tuning> parse_tuning(std::string_view body, std::string& error);
 
-// Renders the PUT /admin/v1/tuning body, owner included.
+// Renders the PUT /admin/v1/tuning body. An empty owner is left out: a
+// sidecar reads a missing owner as "", and a sidecar from before owners
+// refuses the member (400) whatever its value.
 std::string render_tuning(const Tuning& t);
+
+// True when a PUT /admin/v1/tuning answer is a sidecar from before owners
+// refusing the "owner" member: status 400 and a JSON object whose "field" is
+// exactly "owner". Any other answer (another field, 409, not JSON) is false.
+bool rejects_owner_field(int status, std::string_view body);
 
 }  // namespace trove::controller

@@ -87,8 +87,8 @@ TEST(SidecarStats, TuningRoundTrips) {
   EXPECT_EQ(back->epoch_millis, t.epoch_millis);
   EXPECT_EQ(back->generation, t.generation);
   EXPECT_EQ(back->owner, "");
-  EXPECT_EQ(render_tuning(t),
-            R"({"arenaBytes":268435456,"epochMillis":8,"generation":42,"owner":""})");
+  EXPECT_EQ(render_tuning(t), R"({"arenaBytes":268435456,"epochMillis":8,"generation":42})")
+      << "no owner: the body a sidecar from before owners accepts";
 }
 
 TEST(SidecarStats, PutBodyCarriesTheOwner) {
@@ -131,6 +131,54 @@ TEST(SidecarStats, HostileOwnerIsABadAnswer) {
     EXPECT_FALSE(parse_tuning(body, error).has_value()) << body;
     EXPECT_NE(error.find("owner"), std::string::npos) << body << ": " << error;
   }
+}
+
+TEST(SidecarStats, RenderedWithAndWithoutOwnerParsesBackTheSameOwner) {
+  std::string error;
+  for (const std::string owner : {"", "uid-a"}) {
+    const Tuning t{1048576, 16, 3, owner};
+    const std::string body = render_tuning(t);
+    EXPECT_EQ(body.find("owner") != std::string::npos, !owner.empty()) << body;
+    auto back = parse_tuning(body, error);
+    ASSERT_TRUE(back.has_value()) << body << ": " << error;
+    EXPECT_EQ(back->owner, owner) << body;
+  }
+}
+
+// trove-server from before owners refusing the member, verbatim.
+constexpr const char* kOldSidecarRefusal =
+    R"j({"error":"unknown field (arenaBytes | epochMillis | generation)","field":"owner"})j";
+
+TEST(OwnerRejection, TheOldSidecarsExactRefusalIsDetected) {
+  EXPECT_TRUE(rejects_owner_field(400, kOldSidecarRefusal));
+  EXPECT_TRUE(rejects_owner_field(400, R"({"field":"owner"})"));
+}
+
+TEST(OwnerRejection, OtherAnswersAreNot) {
+  EXPECT_FALSE(rejects_owner_field(409, kOldSidecarRefusal)) << "only a 400 refuses a member";
+  EXPECT_FALSE(rejects_owner_field(0, kOldSidecarRefusal)) << "no answer";
+  EXPECT_FALSE(rejects_owner_field(
+      200, R"({"arenaBytes":1048576,"epochMillis":16,"generation":1,"owner":"uid-a"})"));
+  EXPECT_FALSE(rejects_owner_field(
+      400,
+      R"j({"error":"arenaBytes 1024 out of range 1048576 .. 68719476736","field":"arenaBytes"})j"));
+  EXPECT_FALSE(rejects_owner_field(
+      400,
+      R"j({"error":"unknown field (arenaBytes | epochMillis | generation)","field":"owners"})j"));
+  EXPECT_FALSE(rejects_owner_field(400, R"({"error":"owner","field":"generation"})"))
+      << "the word owner elsewhere in the body is not the field";
+  EXPECT_FALSE(rejects_owner_field(400, R"({"error":"bad request"})"));
+  EXPECT_FALSE(rejects_owner_field(400, R"({"field":["owner"]})"));
+  EXPECT_FALSE(rejects_owner_field(400, R"({"field":null})"));
+  EXPECT_FALSE(rejects_owner_field(400, R"({"field":{"owner":1}})"));
+  EXPECT_FALSE(rejects_owner_field(400, R"(["field","owner"])"));
+  EXPECT_FALSE(rejects_owner_field(400, R"("owner")"));
+  EXPECT_FALSE(rejects_owner_field(400, "field: owner")) << "not JSON";
+  EXPECT_FALSE(rejects_owner_field(400, "bad request: unknown field owner")) << "not JSON";
+  EXPECT_FALSE(rejects_owner_field(400, R"({"field":"owner")")) << "truncated JSON";
+  EXPECT_FALSE(rejects_owner_field(400, ""));
+  const std::string huge = R"({"field":"owner","pad":")" + std::string(70 * 1024, 'x') + "\"}";
+  EXPECT_FALSE(rejects_owner_field(400, huge)) << "larger than any sidecar answer";
 }
 
 TEST(TuningDecision, SameValuesAndOwnerNeedNoPush) {
