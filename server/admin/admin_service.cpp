@@ -141,19 +141,10 @@ std::string AdminService::StatsJson() {
     w.EndObject();
   };
   w.StartObject();
+  // The same object GET /admin/v1/tuning answers, from the one function.
+  const std::string tuning = TuningJson(t);
   w.Key("tuning");
-  w.StartObject();
-  w.Key("arenaBytes");
-  w.Uint64(t.arena_bytes);
-  w.Key("epochMillis");
-  w.Uint64(t.epoch_millis);
-  w.Key("generation");
-  w.Uint64(t.generation);
-  if (!t.owner.empty()) {  // as in TuningJson: absent while ""
-    w.Key("owner");
-    w.String(t.owner.data(), static_cast<rapidjson::SizeType>(t.owner.size()));
-  }
-  w.EndObject();
+  w.RawValue(tuning.data(), tuning.size(), rapidjson::kObjectType);
   w.Key("workers");
   w.Uint64(workers_.size());
   w.Key("epoch");
