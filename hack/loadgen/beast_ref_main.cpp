@@ -23,12 +23,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <csignal>
-#include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include "reference_server.hpp"
 
 namespace {
 
@@ -38,9 +38,7 @@ namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-// 50 bytes, the shape of a trove payload: the same body trove-floor serves.
-constexpr std::string_view kBody = R"({"box":123456,"state":"open","x":12.5,"y":-3.2500})";
-static_assert(kBody.size() == 50);
+constexpr std::string_view kBody = trove::loadgen::kReferenceBody;
 
 // The shape of trove's reply to a WebSocket get: {"op":"get","box":N,"seq":V,
 // "payload":P} with P one of the load generator's ingest messages, so both
@@ -93,7 +91,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
  public:
   explicit websocket_session(tcp::socket&& socket) : ws_(std::move(socket)) {}
 
-  void run(http::request<http::string_body> req) {
+  void run(const http::request<http::string_body>& req) {
     // The websocket stream has its own timeouts; the HTTP one no longer applies.
     beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -155,7 +153,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
     // Happens on a malformed request, a reset or the idle timeout.
     if (ec) return fail(ec, "http read");
     if (websocket::is_upgrade(req_)) {
-      std::make_shared<websocket_session>(stream_.release_socket())->run(std::move(req_));
+      std::make_shared<websocket_session>(stream_.release_socket())->run(req_);
       return;
     }
     res_ = handle_request(req_);
@@ -241,10 +239,7 @@ int main(int argc, char** argv) {
   }
   server->run();
   if (!port_file.empty()) {
-    const std::string tmp = port_file + ".tmp";
-    std::ofstream(tmp) << "{\"data\":" << server->port() << ",\"admin\":0,\"pid\":" << getpid()
-                       << "}\n";
-    std::rename(tmp.c_str(), port_file.c_str());
+    trove::loadgen::WriteReferencePortFile(port_file, server->port());
   }
 
   // SIGTERM is the bench's way to stop a reference server; SIGINT is Ctrl-C.

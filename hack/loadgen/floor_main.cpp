@@ -20,18 +20,17 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <system_error>
 #include <thread>
 #include <vector>
 
+#include "reference_server.hpp"
+
 namespace {
 
-// 50 bytes, the shape of a trove payload.
-constexpr std::string_view kBody = R"({"box":123456,"state":"open","x":12.5,"y":-3.2500})";
-static_assert(kBody.size() == 50);
+constexpr std::string_view kBody = trove::loadgen::kReferenceBody;
 
 std::string make_response() {
   return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
@@ -179,9 +178,7 @@ int main(int argc, char** argv) {
   for (unsigned i = 1; i < threads; ++i)
     listeners.push_back(listen_on(bind, port));
   if (!port_file.empty()) {
-    const std::string tmp = port_file + ".tmp";
-    std::ofstream(tmp) << "{\"data\":" << port << ",\"admin\":0,\"pid\":" << getpid() << "}\n";
-    std::rename(tmp.c_str(), port_file.c_str());
+    trove::loadgen::WriteReferencePortFile(port_file, port);
   }
   std::vector<std::thread> pool;
   for (unsigned i = 0; i < threads; ++i) {
