@@ -88,7 +88,7 @@ struct IngestPipeline::Impl {
         writes(box_store),
         memory(config.strategy, arena),
         decoder(config.max_line_bytes, config.max_depth) {
-    rejections.reserve(config.max_rejections_listed);
+    rejections.reserve(config.max_rejections_listed + StoreWriteQueue::kDepth);
   }
 
   store::BoxStore& store;
@@ -96,7 +96,9 @@ struct IngestPipeline::Impl {
   MessageMemory memory;
   MessageDecoder decoder;
   PayloadWriter writer;
-  std::vector<Rejection> rejections;  // capacity fixed at construction
+  // Capacity fixed at construction: the listed rejections plus kDepth, the
+  // most a store rejection can be reported behind later lines' (see ingest()).
+  std::vector<Rejection> rejections;
   BoxMessage decoded;
 };
 
@@ -125,11 +127,27 @@ BatchResult IngestPipeline::ingest(std::string_view ndjson) {
                           std::string_view field, std::string_view reason) {
     ++result.rejected;
     rejected_bytes += bytes;
-    if (s.rejections.size() < config_.max_rejections_listed) {
+    if (s.rejections.size() < config_.max_rejections_listed + StoreWriteQueue::kDepth) {
       s.rejections.push_back(Rejection{index, code, field, reason});
     } else {
       result.rejections_truncated = true;
     }
+  };
+  // Store rejections are reported when the write happens, a few messages
+  // after the parse, so the list is put back in line order here. A line's
+  // store rejection is reported behind at most kDepth later lines' parse
+  // rejections, so the first max_rejections_listed by line are all among the
+  // first max_rejections_listed + kDepth reported: keep those, sort, cut.
+  const auto list_rejections = [&] {
+    const auto by_index = [](const Rejection& a, const Rejection& b) { return a.index < b.index; };
+    if (!std::is_sorted(s.rejections.begin(), s.rejections.end(), by_index)) {
+      std::stable_sort(s.rejections.begin(), s.rejections.end(), by_index);
+    }
+    if (s.rejections.size() > config_.max_rejections_listed) {
+      s.rejections.resize(config_.max_rejections_listed);
+      result.rejections_truncated = true;
+    }
+    result.rejections = s.rejections;
   };
 
   // The batch, copied with simdjson's padding so every line can be parsed in
@@ -140,7 +158,7 @@ BatchResult IngestPipeline::ingest(std::string_view ndjson) {
   if (batch == nullptr) {
     reject(0, ndjson.size(), RejectCode::out_of_memory, "", "no memory for the batch");
     counters_.rejected_messages.fetch_add(1, std::memory_order_relaxed);
-    result.rejections = s.rejections;
+    list_rejections();
     return result;
   }
   std::memcpy(batch, ndjson.data(), ndjson.size());
@@ -161,7 +179,6 @@ BatchResult IngestPipeline::ingest(std::string_view ndjson) {
     accepted_bytes += w.length;
     if (observer_) observer_(w.box, written.hunt_view(), written.version);
   };
-  const auto by_index = [](const Rejection& a, const Rejection& b) { return a.index < b.index; };
 
   const std::size_t payload_capacity = s.store.payload_max();
   std::size_t position = 0;
@@ -235,14 +252,9 @@ BatchResult IngestPipeline::ingest(std::string_view ndjson) {
     s.memory.release(blob_block, blob_bytes, kAlignment);  // `blob` is dead from here
   }
   s.writes.flush(complete);
-  // Store rejections are reported when the write happens, a few messages
-  // after the parse: put the list back in line order.
-  if (!std::is_sorted(s.rejections.begin(), s.rejections.end(), by_index)) {
-    std::stable_sort(s.rejections.begin(), s.rejections.end(), by_index);
-  }
 
   s.memory.release(batch, batch_bytes, kAlignment);
-  result.rejections = s.rejections;
+  list_rejections();
   counters_.accepted_messages.fetch_add(result.accepted, std::memory_order_relaxed);
   counters_.rejected_messages.fetch_add(result.rejected, std::memory_order_relaxed);
   counters_.accepted_bytes.fetch_add(accepted_bytes, std::memory_order_relaxed);

@@ -316,6 +316,22 @@ TEST(IngestPipeline, DeferredStoreWritesKeepLineOrder) {
   EXPECT_EQ(h.payload(1), R"({"box":1,"x":2})");
 }
 
+// A store rejection is reported when its write happens, a few lines late;
+// a full list must still hold the first rejections by line, not the first
+// reported (line 1's store_full came after lines 2 and 3 were refused).
+TEST(IngestPipeline, TruncatedRejectionListKeepsTheFirstLinesDespiteDeferredWrites) {
+  Harness h({.max_rejections_listed = 2}, {.max_boxes = 1});
+  const BatchResult r = h.pipeline.ingest("{\"box\":1}\n{\"box\":2}\n[]\n[]\n[]\n");
+  EXPECT_EQ(r.accepted, 1U);
+  EXPECT_EQ(r.rejected, 4U);
+  EXPECT_TRUE(r.rejections_truncated);
+  ASSERT_EQ(r.rejections.size(), 2U);
+  EXPECT_EQ(r.rejections[0].index, 1U);
+  EXPECT_EQ(r.rejections[0].code, RejectCode::store_full);
+  EXPECT_EQ(r.rejections[1].index, 2U);
+  EXPECT_EQ(r.rejections[1].code, RejectCode::not_an_object);
+}
+
 TEST(IngestPipeline, DeferredStoreWritesAreObservedInLineOrder) {
   Harness h;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;  // box, version
