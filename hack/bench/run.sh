@@ -145,29 +145,19 @@ start_trove() {  # start_trove [extra server flags]
   admin_port=$(json_field "$work/port.json" admin)
 }
 
-start_floor() {
+start_reference() {  # start_reference BINARY: trove-floor or trove-beast-ref (same flags, port file)
   rm -f "$work/port.json"
-  local cmd=(taskset -c "$SERVER_CPU" "$floor_bin" --port 0 --port-file "$work/port.json")
+  local cmd=(taskset -c "$SERVER_CPU" "$1" --port 0 --port-file "$work/port.json")
   note_command "${cmd[*]}"
   "${cmd[@]}" >"$work/server.log" 2>&1 &
   server_pid=$!
-  server_name=trove-floor
+  server_name=$(basename "$1")
   wait_port_file "$work/port.json"
   data_port=$(json_field "$work/port.json" data)
   admin_port=
 }
-
-start_beast() {  # plain Boost.Beast, untuned: what issue 3's Beast figures describe
-  rm -f "$work/port.json"
-  local cmd=(taskset -c "$SERVER_CPU" "$beast_bin" --port 0 --port-file "$work/port.json")
-  note_command "${cmd[*]}"
-  "${cmd[@]}" >"$work/server.log" 2>&1 &
-  server_pid=$!
-  server_name=trove-beast-ref
-  wait_port_file "$work/port.json"
-  data_port=$(json_field "$work/port.json" data)
-  admin_port=
-}
+start_floor() { start_reference "$floor_bin"; }
+start_beast() { start_reference "$beast_bin"; }  # plain Boost.Beast, untuned: issue 3's Beast figures
 
 start_nginx() {
   local prefix=$work/nginx body
