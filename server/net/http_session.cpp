@@ -70,7 +70,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
  private:
   void Close() {
-    deadline = {};
+    set_deadline({});
     boost::system::error_code ignored;
     socket_.shutdown(Socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -87,9 +87,9 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     parser_->body_limit(config_.max_body_bytes);
     // Slowloris: the whole request must arrive within the timeout, however
     // slowly its bytes trickle in.
-    deadline =
-        DeadlineNow() + std::chrono::milliseconds(first_request_ ? config_.handshake_timeout_ms
-                                                                 : config_.idle_timeout_ms);
+    set_deadline(DeadlineNow() + std::chrono::milliseconds(first_request_
+                                                               ? config_.handshake_timeout_ms
+                                                               : config_.idle_timeout_ms));
     reading_ = true;
     http::async_read(
         socket_, buffer_, *parser_,
@@ -98,7 +98,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
   void OnRead(beast::error_code ec) {
     reading_ = false;
-    deadline = {};
+    set_deadline({});
     // Happens when the client closes, or the sweeper/drain closed the socket.
     if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
         ec == asio::error::bad_descriptor || ec == asio::error::connection_reset ||
@@ -189,14 +189,14 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   }
 
   void DoWrite() {
-    deadline = DeadlineNow() + std::chrono::milliseconds(config_.idle_timeout_ms);
+    set_deadline(DeadlineNow() + std::chrono::milliseconds(config_.idle_timeout_ms));
     asio::async_write(
         socket_, asio::buffer(out_),
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnWrite(ec); });
   }
 
   void OnWrite(beast::error_code ec) {
-    deadline = {};
+    set_deadline({});
     const auto nanos = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_).count());
     auto& m = worker_.metrics();

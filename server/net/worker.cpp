@@ -116,11 +116,13 @@ void Worker::DoAccept() {
 
 void Worker::Register(Session* s) {
   sessions_.insert(s);
+  deadlines_.Add(s);
   open_sessions_.fetch_add(1, std::memory_order_acq_rel);
   context_.open_connections.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Worker::Unregister(Session* s) {
+  deadlines_.Remove(s);
   sessions_.erase(s);
   open_sessions_.fetch_sub(1, std::memory_order_acq_rel);
   context_.open_connections.fetch_sub(1, std::memory_order_relaxed);
@@ -182,11 +184,12 @@ void Worker::ArmSweepTimer() {
   sweep_timer_.expires_after(kSweepPeriod);
   sweep_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;  // Happens at shutdown.
-    const auto now = Clock::now();
-    std::vector<Session*> expired;
-    for (Session* s : sessions_) {
-      if (s->deadline != Clock::time_point{} && s->deadline <= now) expired.push_back(s);
-    }
+    std::vector<Session*>& expired = expired_;
+    expired.clear();
+    deadlines_.CollectExpired(Clock::now(), expired);
+    // OnDeadline only closes sockets (completions are posted), so no
+    // session is destroyed inside this loop; the membership check guards
+    // against one that would be.
     for (Session* s : expired) {
       if (sessions_.count(s) != 0) s->OnDeadline();
     }

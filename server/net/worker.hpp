@@ -10,7 +10,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
-#include <ctime>
 #include <memory>
 #include <string>
 #include <thread>
@@ -21,36 +20,13 @@
 #include "ingest/ingest_pipeline.hpp"
 #include "memory/epoch_arena.hpp"
 #include "net/server_context.hpp"
+#include "net/session_deadlines.hpp"
 #include "net/sessions.hpp"
 #include "net/worker_metrics.hpp"
 
 namespace trove::net {
 
 class WsSession;
-
-// The clock for session deadlines. Timeouts are whole configured spans
-// (>= 100 ms) checked by a 50 ms sweep, so the coarse monotonic clock (the
-// same origin as steady_clock, at most a tick behind, read without a TSC
-// read) is precise enough, and cheaper on the per-message path. Latency
-// measurements keep steady_clock.
-inline std::chrono::steady_clock::time_point DeadlineNow() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return std::chrono::steady_clock::time_point(std::chrono::seconds(ts.tv_sec) +
-                                               std::chrono::nanoseconds(ts.tv_nsec));
-}
-
-// What the worker needs from every session: drain and deadline sweeps.
-class Session {
- public:
-  virtual ~Session() = default;
-  // Drain: stop taking requests, finish what is in flight, close.
-  virtual void Drain() = 0;
-  // Called by the sweeper past the session's deadline.
-  virtual void OnDeadline() = 0;
-  // Zero = no deadline. Set by the session, read by the sweeper (one thread).
-  std::chrono::steady_clock::time_point deadline{};
-};
 
 class Worker {
  public:
@@ -119,7 +95,8 @@ class Worker {
   // io_context destroys pending handlers, and with them the last sessions.
   WorkerMetrics metrics_;
   std::atomic<std::uint64_t> open_sessions_{0};
-  std::unordered_set<Session*> sessions_;
+  std::unordered_set<Session*> sessions_;  // membership (drain, sweeps)
+  SessionDeadlines deadlines_;             // what the sweeper scans
   std::unordered_map<std::uint64_t, std::vector<WsSession*>> box_subscribers_;
   std::unordered_map<std::string, std::vector<WsSession*>> hunt_subscribers_;
   // Other workers read this to skip posting to a worker with no subscribers.
@@ -144,6 +121,7 @@ class Worker {
   // Deadline sweeper (idle, handshake, close timeouts) instead of a timer
   // per operation: one timer per worker keeps the hot path timer-free.
   boost::asio::steady_timer sweep_timer_{ioc_};
+  std::vector<Session*> expired_;  // reused by each sweep
 
   // Fan-out. stored_: boxes this worker stored since the last publish;
   // dirty_: boxes to push to this worker's subscribers at the next tick.

@@ -53,7 +53,7 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
         [](websocket::response_type& res) { res.set(http::field::server, "trove"); }));
     // Pings from the client count as activity.
     ws_.control_callback([this](websocket::frame_type, beast::string_view) { Touch(); });
-    deadline = DeadlineNow() + std::chrono::milliseconds(config_.handshake_timeout_ms);
+    set_deadline(DeadlineNow() + std::chrono::milliseconds(config_.handshake_timeout_ms));
     handshaking_ = true;
     ws_.async_accept(upgrade,
                      [self = shared_from_this()](beast::error_code ec) { self->OnAccept(ec); });
@@ -76,7 +76,7 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
  private:
   void Touch() {
     if (!closing_ && !handshaking_) {
-      deadline = DeadlineNow() + std::chrono::milliseconds(config_.idle_timeout_ms);
+      set_deadline(DeadlineNow() + std::chrono::milliseconds(config_.idle_timeout_ms));
     }
   }
 
@@ -102,7 +102,7 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
       // Beast has already sent close 1009 (message too big).
       worker_.metrics().CountLimit(Limit::kFrameSize);
       closing_ = true;
-      deadline = DeadlineNow() + kCloseGrace;
+      set_deadline(DeadlineNow() + kCloseGrace);
       return;
     }
     if (ec) return HardClose();
@@ -302,7 +302,7 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
     if (closing_) return;
     closing_ = true;
     close_code_ = code;
-    deadline = DeadlineNow() + kCloseGrace;
+    set_deadline(DeadlineNow() + kCloseGrace);
     // A write in flight finishes first (one write at a time); OnWrite then
     // starts the close. A slow consumer whose write never completes is cut
     // by the sweeper after kCloseGrace.
@@ -321,7 +321,7 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
   }
 
   void HardClose() {
-    deadline = {};
+    set_deadline({});
     closing_ = true;
     boost::system::error_code ignored;
     auto& socket = beast::get_lowest_layer(ws_);
