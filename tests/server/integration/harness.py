@@ -116,6 +116,18 @@ class Server:
                 found = True
         return total if found else None
 
+    def wait_metric(self, want, name, timeout=5, **labels):
+        """The value of metric(name, **labels) once it equals `want`, or the
+        last value seen after `timeout` seconds (scaled by SLOW). For counters
+        bumped after the client has already seen the effect, e.g. when Beast
+        completes a read only after its close handshake."""
+        deadline = time.time() + timeout * SLOW
+        while True:
+            value = self.metric(name, **labels)
+            if value == want or time.time() > deadline:
+                return value
+            time.sleep(0.02)
+
     def ingest(self, lines):
         body = "".join(line + "\n" for line in lines).encode()
         req = urllib.request.Request(self.url("/v1/ingest"), data=body, method="POST")
