@@ -3,6 +3,7 @@
 // and hands WebSocket upgrades to ws_session.cpp. Responses are written from
 // one std::string per connection whose capacity is reused, so a steady poll
 // loop allocates nothing per request.
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -128,7 +129,13 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
       HandlePoll(req, target.substr(kBoxesPrefix.size()));
     } else if (target == "/v1/ingest") {
       route_ = Route::kIngest;
-      HandleIngest(req);
+      if (req.method() == http::verb::post) {
+        // Also while draining: a request that arrived is in flight and finishes.
+        slicer_.Start(req.body());  // the body lives in parser_ until the next read
+        worker_.AddIngestSession();
+        return ContinueIngest();  // responds when the batch is done
+      }
+      Respond(405, kText, 0, "use POST\n");
     } else {
       route_ = Route::kOther;
       Respond(404, kText, 0, "not found: try GET /v1/boxes/{id}, POST /v1/ingest, WS /v1/ws\n");
@@ -160,14 +167,19 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
             body.size());
   }
 
-  void HandleIngest(Request& req) {
-    if (req.method() != http::verb::post) return Respond(405, kText, 0, "use POST\n");
-    // Also while draining: a request that arrived is in flight and finishes.
-    const ingest::BatchResult result = worker_.pipeline().ingest(req.body());
-    worker_.PublishStored();
+  // Alone on the worker, a batch is ingested in one go; with other
+  // connections there, in slices with a turn for them in between
+  // (sliced_ingest.hpp).
+  void ContinueIngest() {
+    if (!worker_.IngestSome(slicer_)) {
+      asio::post(socket_.get_executor(), [self = shared_from_this()] { self->ContinueIngest(); });
+      return;
+    }
+    worker_.RemoveIngestSession();
     ack_.clear();
-    AppendIngestAck(ack_, ++seq_, result);
+    AppendIngestAck(ack_, ++seq_, slicer_.result());
     Respond(200, kJson, 0, ack_);
+    DoWrite();
   }
 
   void Respond(int status, std::string_view content_type, std::uint64_t version,
@@ -252,6 +264,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   std::optional<RequestParser> parser_;
   std::string out_;
   std::string ack_;
+  SlicedIngest slicer_;
   Clock::time_point started_{};
   Route route_ = Route::kOther;
   int status_ = 0;

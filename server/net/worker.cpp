@@ -248,6 +248,13 @@ void Worker::PublishStored() {
   stored_.clear();
 }
 
+bool Worker::IngestSome(SlicedIngest& batch) {
+  const bool shared = open_sessions() > ingest_sessions_;
+  const bool done = batch.Step(*pipeline_, shared ? SlicedIngest::kSliceLines : SIZE_MAX);
+  PublishStored();
+  return done;
+}
+
 void Worker::MergeDirty(const std::vector<std::uint64_t>& ids) {
   dirty_.insert(ids.begin(), ids.end());
   if (push_armed_ || dirty_.empty()) return;

@@ -3,6 +3,7 @@
 // goes through one bounded queue per connection: a client that falls behind
 // by more than send_queue_max messages is closed with 1008 (DESIGN.md, Slow
 // consumers), so no client can make the server hold memory without bound.
+#include <boost/asio/post.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
@@ -41,11 +42,13 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
     for (const std::string& hunt : hunts_)
       worker_.UnsubscribeHunt(this, hunt);
     worker_.metrics().connections_closed[static_cast<std::size_t>(Protocol::kWs)].Add();
+    if (mode_ == WsMode::kIngest) worker_.RemoveIngestSession();
     worker_.Unregister(this);
   }
 
   void Start(http::request<http::string_body> upgrade) {
     worker_.Register(this);
+    if (mode_ == WsMode::kIngest) worker_.AddIngestSession();
     worker_.metrics().connections_opened[static_cast<std::size_t>(Protocol::kWs)].Add();
     ws_.read_message_max(config_.max_ws_message_bytes);
     ws_.auto_fragment(false);
@@ -112,11 +115,16 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
     if (closing_) {
       // Draining: ignore what arrives and keep reading for the close reply.
     } else if (mode_ == WsMode::kIngest) {
-      HandleIngest(text);
-      worker_.metrics().ingest_latency[1].Observe(NanosSince(started));
+      ingest_started_ = started;
+      slicer_.Start(text);
+      return ContinueIngest();  // finishes the message when the batch is done
     } else {
       HandleOp(text, started);
     }
+    FinishMessage();
+  }
+
+  void FinishMessage() {
     in_.consume(in_.size());
     // Request/response: the reply (or ack) is being written, and the peer
     // sends its next message only after reading it. Reading now would make
@@ -135,12 +143,21 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
         std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
   }
 
-  void HandleIngest(std::string_view ndjson) {
-    const ingest::BatchResult result = worker_.pipeline().ingest(ndjson);
-    worker_.PublishStored();
+  // Alone on the worker, a frame is ingested in one go; with other
+  // connections there, in slices with a turn for them in between (the frame
+  // stays in in_, unread past, until its last slice).
+  void ContinueIngest() {
+    if (!worker_.IngestSome(slicer_)) {
+      asio::post(ws_.get_executor(), [self = shared_from_this()] { self->ContinueIngest(); });
+      return;
+    }
     scratch_.clear();
-    AppendIngestAck(scratch_, ++seq_, result);
-    Enqueue(scratch_);
+    AppendIngestAck(scratch_, ++seq_, slicer_.result());
+    // The frame was in flight: it is acknowledged even if a drain began
+    // meanwhile (CloseWith waits for it).
+    Enqueue(scratch_, /*in_flight=*/true);
+    worker_.metrics().ingest_latency[1].Observe(NanosSince(ingest_started_));
+    FinishMessage();
   }
 
   void HandleOp(std::string_view text, Clock::time_point started) {
@@ -253,8 +270,9 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
 
   // Copies `message` into a buffer this connection owns. Returns false when
   // the queue bound was hit (the session is then closing with 1008).
-  bool Enqueue(std::string_view message) {
-    if (closing_) return false;
+  // `in_flight`: the reply to a request that began before a drain.
+  bool Enqueue(std::string_view message, bool in_flight = false) {
+    if (closing_ && !(in_flight && !close_started_)) return false;
     if (queue_.size() >= config_.send_queue_max) {
       worker_.metrics().CountLimit(Limit::kSendQueue);
       CloseWith(websocket::close_code::policy_error);
@@ -305,8 +323,9 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
     set_deadline(DeadlineNow() + kCloseGrace);
     // A write in flight finishes first (one write at a time); OnWrite then
     // starts the close. A slow consumer whose write never completes is cut
-    // by the sweeper after kCloseGrace.
-    if (!writing_) StartClose();
+    // by the sweeper after kCloseGrace. An ingest frame half-way through
+    // its slices finishes and is acknowledged first (ContinueIngest).
+    if (!writing_ && !slicer_.active()) StartClose();
   }
 
   void StartClose() {
@@ -337,6 +356,8 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
   std::deque<std::string> queue_;
   std::vector<std::string> spare_;
   std::string scratch_;
+  SlicedIngest slicer_;
+  Clock::time_point ingest_started_{};
   std::vector<std::uint64_t> boxes_;
   std::vector<std::string> hunts_;
   std::uint64_t seq_ = 0;

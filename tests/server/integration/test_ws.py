@@ -2,6 +2,7 @@
 import asyncio
 import json
 import unittest
+import urllib.request
 
 import websockets
 
@@ -114,6 +115,52 @@ class WebSocket(ServerTestCase):
         ack, push = run(go())
         self.assertEqual(ack["op"], "subscribed")
         self.assertEqual((push["op"], push["box"], push["seq"]), ("push", 77, 1))
+
+
+class IngestBesideOtherConnections(ServerTestCase):
+    """One worker with a client connection open, so large batches are
+    ingested in slices with the client served in between: the acks and the
+    stored state must be exactly those of an unsliced batch."""
+    workers = 1
+
+    @staticmethod
+    def batch(n, bad):
+        return "".join(("{\"box\":" if i not in bad else "{\"box\":\"x") + str(i + 1) + "}\n"
+                       for i in range(n))
+
+    def check_ack(self, ack, n, bad):
+        self.assertEqual(ack["accepted"], n - len(bad), ack)
+        self.assertEqual([r["index"] for r in ack["rejected"]], sorted(bad), ack)
+
+    def test_large_batches_over_ws_and_http_are_acked_exactly_while_gets_are_served(self):
+        n, bad = 3000, {3, 1500, 2999}
+        body = self.batch(n, bad)
+        async def go():
+            async with websockets.connect(self.server.ws_url("/v1/ws")) as client, \
+                    websockets.connect(self.server.ws_url("/v1/ingest"),
+                                       max_size=None) as ingest:
+                await ingest.send(body)
+                await client.send('{"op":"get","box":1}')
+                reply = json.loads(await client.recv())
+                ack = json.loads(await ingest.recv())
+                # Over HTTP, with the WebSocket client still open on the worker.
+                loop = asyncio.get_running_loop()
+                http_ack = await loop.run_in_executor(None, self.post, body.replace("{\"box\":1}", "{\"box\":1,\"x\":2}", 1))
+                await client.send('{"op":"get","box":1}')
+                after = json.loads(await client.recv())
+                return reply, ack, http_ack, after
+        reply, ack, http_ack, after = run(go())
+        self.assertIn(reply.get("code", 200), (200, 404), reply)
+        self.check_ack(ack, n, bad)
+        self.check_ack(http_ack, n, bad)
+        self.assertEqual((after["seq"], after["payload"]["x"]), (2, 2), after)
+        self.assertEqual(self.server.metric("trove_ingest_messages_total", result="accepted"),
+                         2 * (n - len(bad)))
+
+    def post(self, body):
+        req = urllib.request.Request(self.server.url("/v1/ingest"), data=body.encode(), method="POST")
+        with urllib.request.urlopen(req, timeout=10 * SLOW) as r:
+            return json.loads(r.read())
 
 
 if __name__ == "__main__":
