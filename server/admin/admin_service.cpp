@@ -47,12 +47,14 @@ AdminService::AdminService(net::ServerContext& context, std::vector<net::Worker*
   routes_.Add({"GET", "/admin/v1/stats", false, false,
                "epoch, ingest, memory and tuning snapshot (JSON) for the autotuner",
                [this](const HttpRequest&) { return HttpResponse::Json(200, StatsJson()); }});
-  routes_.Add({"POST", "/admin/v1/drain", true, false,
-               "stop accepting, finish in-flight requests, close WebSockets with 1001",
-               [this](const HttpRequest&) {
-                 request_drain_();
-                 return HttpResponse::Json(202, R"({"draining":true})");
-               }});
+  routes_.Add(
+      {"POST", "/admin/v1/drain", true, false,
+       "stop accepting (202 once the data listeners are closed), finish in-flight requests, "
+       "close WebSockets with 1001",
+       [this](const HttpRequest&) {
+         request_drain_();
+         return HttpResponse::Json(202, R"({"draining":true})");
+       }});
 }
 
 HttpResponse AdminService::PutTuning(const HttpRequest& request) {
@@ -79,9 +81,12 @@ HttpResponse AdminService::PutTuning(const HttpRequest& request) {
                    current.owner.c_str(), static_cast<unsigned long long>(current.generation));
       break;
     case net::TuningState::UpdateResult::kApplied:
-    case net::TuningState::UpdateResult::kUnchanged:
       break;
+    case net::TuningState::UpdateResult::kUnchanged:
+      return HttpResponse::Json(200, TuningJson(context_.tuning.Get()));
   }
+  for (net::Worker* w : workers_)
+    w->TuningChanged();
   return HttpResponse::Json(200, TuningJson(context_.tuning.Get()));
 }
 

@@ -18,7 +18,8 @@ namespace trove::admin {
 
 class AdminService {
  public:
-  // `request_drain` starts a drain (idempotent, returns at once).
+  // `request_drain` starts a drain (idempotent) and returns once the data
+  // listeners are closed, so a 202 means new connections are refused.
   AdminService(net::ServerContext& context, std::vector<net::Worker*> workers, std::string token,
                std::function<void()> request_drain);
 

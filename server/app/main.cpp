@@ -2,6 +2,7 @@
 // graceful drain on SIGTERM/SIGINT or POST /admin/v1/drain.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -49,12 +50,26 @@ class Lifecycle {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [this] { return exit_; });
   }
+  // The drain has closed every worker's listener (each closes its own, on
+  // its own thread). A drain request over the admin API answers only then,
+  // so its 202 means new connections are refused; `limit` bounds the wait
+  // should a worker be stuck.
+  void ListenersClosed() {
+    std::lock_guard lock(mutex_);
+    listeners_closed_ = true;
+    changed_.notify_all();
+  }
+  void WaitForListenersClosed(std::chrono::milliseconds limit) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, limit, [this] { return listeners_closed_; });
+  }
 
  private:
   std::mutex mutex_;
   std::condition_variable changed_;
   bool drain_ = false;
   bool exit_ = false;
+  bool listeners_closed_ = false;
 };
 
 void WritePortFile(const std::string& path, std::uint16_t data, std::uint16_t admin) {
@@ -101,7 +116,10 @@ int Run(const trove::config::ServerConfig& config) {
     data_port = w->Listen(config.bind, data_port);
 
   Lifecycle lifecycle;
-  admin::AdminService admin(context, context.workers, token, [&] { lifecycle.RequestDrain(); });
+  admin::AdminService admin(context, context.workers, token, [&] {
+    lifecycle.RequestDrain();
+    lifecycle.WaitForListenersClosed(std::chrono::milliseconds(config.drain_timeout_ms));
+  });
   common::AdminHttpServerOptions admin_options;
   admin_options.bind_address = config.admin_bind;
   admin_options.port = static_cast<std::uint16_t>(config.admin_port);
@@ -127,6 +145,12 @@ int Run(const trove::config::ServerConfig& config) {
   for (auto& w : workers)
     w->Drain();
   const auto deadline = Clock::now() + std::chrono::milliseconds(config.drain_timeout_ms);
+  while (!std::all_of(workers.begin(), workers.end(), [](const auto& w) {
+    return w->listener_closed();
+  }) && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  lifecycle.ListenersClosed();
   auto open = [&] {
     std::uint64_t n = 0;
     for (auto& w : workers)

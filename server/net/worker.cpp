@@ -115,6 +115,10 @@ void Worker::DoAccept() {
 }
 
 void Worker::Register(Session* s) {
+  if (sweep_parked_) {
+    sweep_parked_ = false;
+    ArmSweepTimer();
+  }
   sessions_.insert(s);
   deadlines_.Add(s);
   open_sessions_.fetch_add(1, std::memory_order_acq_rel);
@@ -133,6 +137,7 @@ void Worker::Drain() {
     draining_ = true;
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    listener_closed_.store(true, std::memory_order_release);
     // Copy: a session may unregister while draining.
     std::vector<Session*> open(sessions_.begin(), sessions_.end());
     for (Session* s : open)
@@ -170,14 +175,39 @@ void Worker::OnEpochTick() {
     arena_->set_capacity(t.arena_bytes);
     epoch_millis_ = t.epoch_millis;
   }
+  const bool empty = arena_->used_bytes() == 0;
+  std::size_t trimmed = 0;
   const auto t0 = Clock::now();
   if (arena_->reset()) {
     metrics_.reset_duration.Observe(NanosSince(t0));
     metrics_.epoch_resets.Add();
     // Paced purge: a bounded number of chunks per tick, purged off-thread.
-    if (arena_->trim() > 0) context_.purge.Request(arena_->jemalloc_index());
+    trimmed = arena_->trim();
+    if (trimmed > 0) context_.purge.Request(arena_->jemalloc_index());
+  }
+  empty_epochs_ = empty ? empty_epochs_ + 1 : 0;
+  // A whole high-water window of empty epochs and nothing trimmed: the
+  // window holds only zeros and the arena is at its floor, so further ticks
+  // would record zeros and trim nothing. Sleep until ingest or a tuning
+  // change (applied at the first tick after it).
+  if (trimmed == 0 && empty_epochs_ >= arena_->config().high_water_epochs) {
+    epoch_parked_ = true;
+    return;
   }
   ArmEpochTimer();
+}
+
+void Worker::UnparkEpoch() {
+  epoch_parked_ = false;
+  empty_epochs_ = 0;
+  next_epoch_ = Clock::now();
+  ArmEpochTimer();
+}
+
+void Worker::TuningChanged() {
+  asio::post(ioc_, [this] {
+    if (epoch_parked_) UnparkEpoch();
+  });
 }
 
 void Worker::ArmSweepTimer() {
@@ -192,6 +222,10 @@ void Worker::ArmSweepTimer() {
     // against one that would be.
     for (Session* s : expired) {
       if (sessions_.count(s) != 0) s->OnDeadline();
+    }
+    if (sessions_.empty()) {
+      sweep_parked_ = true;  // until the next Register
+      return;
     }
     ArmSweepTimer();
   });
@@ -249,6 +283,8 @@ void Worker::PublishStored() {
 }
 
 bool Worker::IngestSome(SlicedIngest& batch) {
+  // The batch allocates in the arena: it must be reset within an epoch.
+  if (epoch_parked_) UnparkEpoch();
   const bool shared = open_sessions() > ingest_sessions_;
   const bool done = batch.Step(*pipeline_, shared ? SlicedIngest::kSliceLines : SIZE_MAX);
   PublishStored();

@@ -45,6 +45,10 @@ class Worker {
   // Thread-safe: stop the event loop (after a drain or at the deadline).
   void Stop();
   void Join();
+  // True once Drain() has closed this worker's listener.
+  [[nodiscard]] bool listener_closed() const noexcept {
+    return listener_closed_.load(std::memory_order_acquire);
+  }
   [[nodiscard]] std::uint64_t open_sessions() const noexcept {
     return open_sessions_.load(std::memory_order_acquire);
   }
@@ -52,7 +56,6 @@ class Worker {
   // ---- worker thread only (sessions) ----
   boost::asio::io_context& ioc() noexcept { return ioc_; }
   ServerContext& context() noexcept { return context_; }
-  ingest::IngestPipeline& pipeline() noexcept { return *pipeline_; }
   WorkerMetrics& metrics() noexcept { return metrics_; }
   void Register(Session* s);
   void Unregister(Session* s);
@@ -77,7 +80,12 @@ class Worker {
   void AddIngestSession() noexcept { ++ingest_sessions_; }
   void RemoveIngestSession() noexcept { --ingest_sessions_; }
 
-  // ---- any thread (scrape) ----
+  // ---- any thread ----
+  // The live tuning changed: a worker whose epoch timer is parked (idle)
+  // restarts it, so the change takes effect at a boundary now rather than
+  // at the next ingest.
+  void TuningChanged();
+  // Scrape:
   [[nodiscard]] unsigned index() const noexcept { return index_; }
   [[nodiscard]] const WorkerMetrics& metrics_view() const noexcept { return metrics_; }
   [[nodiscard]] memory::EpochArenaStats arena_stats() const { return arena_->stats(); }
@@ -122,16 +130,27 @@ class Worker {
   Acceptor acceptor_{ioc_};
   std::thread thread_;
   bool draining_ = false;
+  std::atomic<bool> listener_closed_{false};
 
-  // Epoch timer: reset at each boundary; tuning applied here.
+  // Epoch timer: reset at each boundary; tuning applied here. Parked (not
+  // armed) once the arena has been empty for a whole high-water window and
+  // has nothing left to trim: every further tick would change nothing, and
+  // an idle sidecar should not wake 60 times a second per worker. Ingest
+  // and tuning changes restart it (UnparkEpoch).
   boost::asio::steady_timer epoch_timer_{ioc_};
   std::chrono::steady_clock::time_point next_epoch_{};
   std::uint64_t epoch_millis_;
   std::uint64_t tuning_changes_seen_ = 0;
+  std::size_t empty_epochs_ = 0;  // consecutive epochs that allocated nothing
+  bool epoch_parked_ = false;
+  void UnparkEpoch();
 
   // Deadline sweeper (idle, handshake, close timeouts) instead of a timer
   // per operation: one timer per worker keeps the hot path timer-free.
+  // Parked while the worker has no sessions (nothing can expire); the next
+  // Register restarts it.
   boost::asio::steady_timer sweep_timer_{ioc_};
+  bool sweep_parked_ = false;
   std::vector<Session*> expired_;  // reused by each sweep
   std::uint64_t ingest_sessions_ = 0;
 

@@ -1,5 +1,6 @@
 """Admin port: probes, /help, metrics (promtool), tuning, stats."""
 import json
+import os
 import subprocess
 import time
 import unittest
@@ -177,6 +178,64 @@ class AdminWithoutToken(ServerTestCase):
         self.assertEqual(self.server.admin_request(
             "PUT", "/admin/v1/tuning", '{"epochMillis":20,"generation":1}')[0], 403)
         self.assertEqual(self.server.admin_request("GET", "/admin/v1/tuning")[0], 200)
+
+
+def wakeups(pid):
+    """Voluntary context switches of all the process's threads so far."""
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+            for line in f:
+                if line.startswith("voluntary_ctxt_switches:"):
+                    total += int(line.split()[1])
+    return total
+
+
+class Idle(ServerTestCase):
+    """An idle sidecar sleeps: the epoch timers park once their arenas have
+    been empty for a high-water window, the deadline sweepers park without
+    connections, the signal watcher waits without a tick. Ingest and tuning
+    changes wake a worker's epoch timer."""
+    token = TOKEN
+
+    def resets(self):
+        return [self.server.metric("trove_epoch_resets_total", worker=str(w)) for w in (0, 1)]
+
+    def wait_parked(self):
+        deadline = time.time() + 10 * SLOW
+        last = self.resets()
+        while time.time() < deadline:
+            time.sleep(0.3)
+            now = self.resets()
+            if now == last:
+                return now
+            last = now
+        self.fail("epoch timers still ticking: resets %s" % last)
+
+    def test_idle_server_sleeps_and_wakes_for_tuning_and_ingest(self):
+        parked = self.wait_parked()
+        self.assertGreater(min(parked), 0)  # both ticked before parking
+        before = wakeups(self.server.pid)
+        time.sleep(1.0)
+        # Awake, two workers tick 62.5 + 20 times a second and the signal
+        # watcher 10: ~175 wake-ups. Asleep, nothing should wake.
+        self.assertLessEqual(wakeups(self.server.pid) - before, 10)
+        # A tuning change wakes both epoch timers: each applies the capacity.
+        body = '{"arenaBytes":8388608,"epochMillis":20,"generation":1}'
+        self.assertEqual(self.server.admin_request("PUT", "/admin/v1/tuning", body,
+                                                   token=TOKEN)[0], 200)
+        for w in ("0", "1"):
+            self.assertEqual(self.server.wait_metric(8388608, "trove_arena_capacity_bytes",
+                                                     worker=w), 8388608, "worker " + w)
+        # They park again; an ingest batch wakes the worker that takes it.
+        parked = self.wait_parked()
+        self.server.ingest(['{"box":1,"state":"open"}'])
+        deadline = time.time() + 5 * SLOW
+        while self.resets() == parked and time.time() < deadline:
+            time.sleep(0.02)
+        self.assertNotEqual(self.resets(), parked, "no epoch reset after ingest")
+        # Every message was stored and the arena reset after it.
+        self.assertEqual(self.server.metric("trove_store_boxes"), 1)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 // SIGTERM/SIGINT handling without async-signal-safety traps: the signals are
-// blocked in every thread and one watcher thread takes them with sigtimedwait
-// and calls a plain callback.
+// blocked in every thread and one watcher thread takes them from a signalfd
+// and calls a plain callback. The thread sleeps in poll() until a signal or
+// its own stop event arrives: no periodic wake-up, so an idle process stays
+// asleep.
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <thread>
 
@@ -22,7 +23,8 @@ class ShutdownSignalWatcher {
   ShutdownSignalWatcher& operator=(const ShutdownSignalWatcher&) = delete;
 
  private:
-  std::atomic<bool> stop_{false};
+  int signal_fd_ = -1;
+  int stop_fd_ = -1;  // eventfd written by the destructor
   std::function<void(int)> on_signal_;
   std::thread thread_;
 };
