@@ -295,7 +295,20 @@ void Worker::MergeDirty(const std::vector<std::uint64_t>& ids) {
   dirty_.insert(ids.begin(), ids.end());
   if (push_armed_ || dirty_.empty()) return;
   push_armed_ = true;
-  push_timer_.expires_after(std::chrono::milliseconds(context_.config.push_interval_ms));
+  // Leading edge: the first update after a quiet interval is pushed as soon
+  // as the current handler (the ingest batch) is done, not a tick later;
+  // updates that follow within the interval wait for the tick after it. So
+  // ticks stay at least push_interval_ms apart (a box is pushed at most
+  // once per interval), and a lone update is not held back.
+  const auto due = last_push_ + std::chrono::milliseconds(context_.config.push_interval_ms);
+  if (Clock::now() >= due) {
+    asio::post(ioc_, [this] {
+      push_armed_ = false;
+      OnPushTick();
+    });
+    return;
+  }
+  push_timer_.expires_at(due);
   push_timer_.async_wait([this](boost::system::error_code ec) {
     push_armed_ = false;
     if (ec) return;  // Happens at shutdown.
@@ -305,6 +318,7 @@ void Worker::MergeDirty(const std::vector<std::uint64_t>& ids) {
 
 void Worker::OnPushTick() {
   // One push per box per tick, with the newest payload (coalescing).
+  last_push_ = Clock::now();
   char payload[kPushPayloadMax];
   char hunt[store::kMaxHuntBytes];
   for (std::uint64_t box : dirty_) {

@@ -160,6 +160,7 @@ class Worker {
   std::unordered_set<std::uint64_t> dirty_;
   boost::asio::steady_timer push_timer_{ioc_};
   bool push_armed_ = false;
+  std::chrono::steady_clock::time_point last_push_{};  // the last tick's start
   std::string push_message_;  // built once per box per tick, copied per subscriber
   std::string hunt_key_;
   std::vector<WsSession*> push_targets_;
