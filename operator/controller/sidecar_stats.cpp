@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include "trove/common/tuning_owner.hpp"
+
 namespace trove::controller {
 
 namespace {
@@ -13,8 +15,6 @@ using rapidjson::Value;
 
 // A sidecar answer is small; anything bigger is not a trove-server.
 constexpr std::size_t kMaxBodyBytes = 64 * 1024;
-// trove-server's bound on the tuning owner (docs/contracts.md).
-constexpr std::size_t kMaxOwnerBytes = 128;
 
 const Value* find(const Value& obj, const char* name) {
   if (!obj.IsObject()) return nullptr;
@@ -70,10 +70,11 @@ std::optional<Tuning> tuning_from(const Value& v, std::string& error) {
   t.epoch_millis = e->GetInt64();
   t.generation = count(&v, "generation");
   if (const Value* o = find(v, "owner"); o != nullptr) {
-    // The sidecar only accepts printable ASCII up to 128 bytes; anything else
-    // is not a trove-server's answer.
-    if (!o->IsString() || o->GetStringLength() > kMaxOwnerBytes) {
-      error = "sidecar tuning owner is not a string of at most 128 bytes";
+    // The sidecar only accepts printable ASCII up to the shared bound;
+    // anything else is not a trove-server's answer.
+    if (!o->IsString() || o->GetStringLength() > common::kMaxTuningOwnerBytes) {
+      error = "sidecar tuning owner is not a string of at most " +
+              std::to_string(common::kMaxTuningOwnerBytes) + " bytes";
       return std::nullopt;
     }
     t.owner.assign(o->GetString(), o->GetStringLength());

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "trove/common/json.hpp"
+#include "trove/common/tuning_owner.hpp"
 
 namespace trove::admin {
 
@@ -23,10 +24,10 @@ std::optional<TuningFieldError> ReadOwner(const rapidjson::Document& doc, std::s
   }
   if (!it->value.IsString()) return TuningFieldError{"owner", "owner must be a string"};
   const std::string_view value(it->value.GetString(), it->value.GetStringLength());
-  if (value.size() > net::kMaxOwnerBytes) {
+  if (value.size() > common::kMaxTuningOwnerBytes) {
     return TuningFieldError{"owner", "owner of " + std::to_string(value.size()) +
                                          " bytes longer than " +
-                                         std::to_string(net::kMaxOwnerBytes)};
+                                         std::to_string(common::kMaxTuningOwnerBytes)};
   }
   for (const char c : value) {
     if (c < 0x20 || c > 0x7e) {

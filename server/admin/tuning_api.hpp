@@ -19,7 +19,7 @@ struct TuningFieldError {
 // arenaBytes or epochMillis keeps the current value, generation is required,
 // a missing owner is the owner "" (what every writer was before owners
 // existed, so old writers keep their generation ordering). The owner is
-// 0..kMaxOwnerBytes of printable ASCII. Unknown members are refused so a typo
+// 0..common::kMaxTuningOwnerBytes of printable ASCII. Unknown members are refused so a typo
 // never passes silently.
 std::variant<net::Tuning, TuningFieldError> ParseTuningBody(std::string_view body,
                                                             const net::Tuning& current);

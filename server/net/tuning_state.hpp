@@ -3,7 +3,6 @@
 #pragma once
 
 #include <atomic>
-#include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -27,9 +26,8 @@ inline constexpr std::uint64_t kMinArenaBytes = 1ull << 20;
 inline constexpr std::uint64_t kMaxArenaBytes = 64ull << 30;
 inline constexpr std::uint64_t kMinEpochMillis = 1;
 inline constexpr std::uint64_t kMaxEpochMillis = 10000;
-// A Kubernetes uid is 36 bytes; room for other writers' names, small enough
-// that the tuning stays a short JSON object.
-inline constexpr std::size_t kMaxOwnerBytes = 128;
+// The owner's bound, common::kMaxTuningOwnerBytes, is shared with the
+// operator (trove/common/tuning_owner.hpp).
 
 class TuningState {
  public:

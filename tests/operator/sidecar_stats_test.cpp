@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "trove/common/tuning_owner.hpp"
+
 namespace trove::controller {
 namespace {
 
@@ -113,6 +115,11 @@ TEST(SidecarStats, OwnerIsReadFromTuningAndStats) {
       error);
   ASSERT_TRUE(s.has_value()) << error;
   EXPECT_EQ(s->tuning.owner, "uid-b");
+  // The longest owner the sidecar accepts reads back whole.
+  const std::string longest(common::kMaxTuningOwnerBytes, 'x');
+  t = parse_tuning(R"({"arenaBytes":1048576,"epochMillis":16,"owner":")" + longest + "\"}", error);
+  ASSERT_TRUE(t.has_value()) << error;
+  EXPECT_EQ(t->owner, longest);
   // A sidecar from before owners names none: the owner "".
   s = parse_sidecar_stats(kStats, error);
   ASSERT_TRUE(s.has_value()) << error;
@@ -124,7 +131,8 @@ TEST(SidecarStats, HostileOwnerIsABadAnswer) {
       R"({"arenaBytes":1048576,"epochMillis":16,"owner":7})",
       R"({"arenaBytes":1048576,"epochMillis":16,"owner":null})",
       R"({"arenaBytes":1048576,"epochMillis":16,"owner":["a"]})",
-      R"({"arenaBytes":1048576,"epochMillis":16,"owner":")" + std::string(129, 'x') + "\"}",
+      R"({"arenaBytes":1048576,"epochMillis":16,"owner":")" +
+          std::string(common::kMaxTuningOwnerBytes + 1, 'x') + "\"}",
   };
   for (const std::string& body : bodies) {
     std::string error;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "trove/common/tuning_owner.hpp"
+
 namespace trove::admin {
 namespace {
 
@@ -75,9 +77,8 @@ TEST(TuningOwner, IsAcceptedAndEchoed) {
   EXPECT_EQ(TuningJson(Parsed(R"({"generation":1,"owner":"a\"b\\c"})")),
             R"({"arenaBytes":134217728,"epochMillis":16,"generation":1,"owner":"a\"b\\c"})");
   EXPECT_EQ(Parsed(R"({"generation":1,"owner":""})").owner, "");
-  EXPECT_EQ(Parsed(std::string(R"({"generation":1,"owner":")") + std::string(128, 'x') + "\"}")
-                .owner.size(),
-            128u);
+  const std::string longest(common::kMaxTuningOwnerBytes, 'x');
+  EXPECT_EQ(Parsed(R"({"generation":1,"owner":")" + longest + "\"}").owner, longest);
 }
 
 TEST(TuningOwner, MissingOwnerIsTheEmptyOwnerNotTheCurrentOne) {
@@ -95,7 +96,8 @@ TEST(TuningOwner, BadOwnersAreRefusedNamingOwner) {
   EXPECT_EQ(FieldOf(R"({"generation":1,"owner":true})"), "owner");
   EXPECT_EQ(FieldOf(R"({"generation":1,"owner":["a"]})"), "owner");
   EXPECT_EQ(FieldOf(R"({"generation":1,"owner":{"uid":"a"}})"), "owner");
-  EXPECT_EQ(FieldOf(std::string(R"({"generation":1,"owner":")") + std::string(129, 'x') + "\"}"),
+  EXPECT_EQ(FieldOf(R"({"generation":1,"owner":")" +
+                    std::string(common::kMaxTuningOwnerBytes + 1, 'x') + "\"}"),
             "owner");
   EXPECT_EQ(FieldOf(R"({"generation":1,"owner":"a\nb"})"), "owner");
   EXPECT_EQ(FieldOf(R"({"generation":1,"owner":"a\tb"})"), "owner");
