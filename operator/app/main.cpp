@@ -21,6 +21,7 @@
 #include "kube/config.hpp"
 #include "kube/informer.hpp"
 #include "kube/leader_election.hpp"
+#include "kube/resource.hpp"
 #include "kube/workqueue.hpp"
 #include "operator_options.hpp"
 #include "trove/common/admin_http_server.hpp"
@@ -98,7 +99,13 @@ int main(int argc, char** argv) {
   kube::Client lease_client(config);
   kube::Client event_client(config);
 
-  controller::OperatorMetrics metrics;
+  // The resource label of the informers' counters (below), known now so
+  // their series exist from the first scrape.
+  const std::string hunts_resource = kube::treasure_hunts_type().plural;
+  const std::string pods_resource = kube::pods_type().plural;
+  controller::OperatorMetrics metrics({.controller = "treasurehunt",
+                                       .queue = kQueueName,
+                                       .resources = {hunts_resource, pods_resource}});
   Shutdown shutdown;
   common::ShutdownSignalWatcher signals([&](int signo) {
     spdlog::info("signal {}: shutting down", signo);
@@ -185,11 +192,11 @@ int main(int argc, char** argv) {
   std::vector<CounterExport> exports;
   for (auto& i : hunt_informers) {
     i->add_handlers(hunt_handlers);
-    exports.push_back({i.get(), "treasurehunts"});
+    exports.push_back({i.get(), hunts_resource});
   }
   for (auto& i : pod_informers) {
     i->add_handlers(pod_handlers);
-    exports.push_back({i.get(), "pods"});
+    exports.push_back({i.get(), pods_resource});
   }
   auto synced = [&] {
     for (const auto& i : hunt_informers) {

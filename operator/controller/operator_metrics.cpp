@@ -1,5 +1,7 @@
 #include "controller/operator_metrics.hpp"
 
+#include <utility>
+
 namespace trove::controller {
 
 namespace {
@@ -24,8 +26,8 @@ const Histogram::BucketBoundaries& queue_buckets() {
 
 }  // namespace
 
-OperatorMetrics::OperatorMetrics(std::string controller)
-    : controller_(std::move(controller)),
+OperatorMetrics::OperatorMetrics(OperatorMetricNames names)
+    : names_(std::move(names)),
       registry_(std::make_shared<prometheus::Registry>()),
       reconcile_total_(BuildCounter()
                            .Name("controller_runtime_reconcile_total")
@@ -84,19 +86,30 @@ OperatorMetrics::OperatorMetrics(std::string controller)
                   .Help("1 while this replica holds the leader lease")
                   .Register(*registry_)
                   .Add({})) {
-  // Pre-create the result series so rates exist before the first event.
-  for (const char* r : {"success", "error", "requeue", "requeue_after"}) {
-    reconcile_total_.Add({{"controller", controller_}, {"result", r}});
+  const prometheus::Labels controller{{"controller", names_.controller}};
+  for (const char* r : kReconcileResults) {
+    reconcile_total_.Add({{"controller", names_.controller}, {"result", r}});
   }
-  reconcile_errors_.Add({{"controller", controller_}});
-  for (const char* r : {"success", "error", "unauthorized"})
+  reconcile_errors_.Add(controller);
+  reconcile_time_.Add(controller, reconcile_buckets());
+  for (const char* r : kPushResults)
     pushes_.Add({{"result", r}});
+  const prometheus::Labels queue{{"name", names_.queue}};
+  queue_depth_.Add(queue);
+  queue_adds_.Add(queue);
+  queue_retries_.Add(queue);
+  queue_duration_.Add(queue, queue_buckets());
+  work_duration_.Add(queue, queue_buckets());
+  for (const auto& resource : names_.resources) {
+    watch_restarts_.Add({{"resource", resource}});
+    relists_.Add({{"resource", resource}});
+  }
 }
 
 void OperatorMetrics::reconciled(const std::string& result, double seconds) {
-  reconcile_total_.Add({{"controller", controller_}, {"result", result}}).Increment();
-  if (result == "error") reconcile_errors_.Add({{"controller", controller_}}).Increment();
-  reconcile_time_.Add({{"controller", controller_}}, reconcile_buckets()).Observe(seconds);
+  reconcile_total_.Add({{"controller", names_.controller}, {"result", result}}).Increment();
+  if (result == "error") reconcile_errors_.Add({{"controller", names_.controller}}).Increment();
+  reconcile_time_.Add({{"controller", names_.controller}}, reconcile_buckets()).Observe(seconds);
 }
 
 void OperatorMetrics::pushed(const std::string& result) {

@@ -9,22 +9,42 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <array>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace trove::controller {
 
+// Label values the operator knows before any event happens.
+struct OperatorMetricNames {
+  std::string controller = "treasurehunt";  // controller_runtime_* `controller`
+  std::string queue = "treasurehunt";       // workqueue_* `name`
+  // trove_operator_watch_restarts_total / _relists_total `resource`: the
+  // resources the informers watch (their plural, as in the API path).
+  std::vector<std::string> resources{};
+};
+
 class OperatorMetrics {
  public:
-  explicit OperatorMetrics(std::string controller = "treasurehunt");
+  // Every series whose label values are known here (these names and the
+  // result values below) is created at 0 now: a series that appears with
+  // its first event has no earlier sample, so rate() and increase() miss
+  // that event and an alert on the first failure cannot fire.
+  explicit OperatorMetrics(OperatorMetricNames names = {});
+
+  static constexpr std::array<const char*, 4> kReconcileResults{"success", "error", "requeue",
+                                                                "requeue_after"};
+  static constexpr std::array<const char*, 3> kPushResults{"success", "error", "unauthorized"};
 
   prometheus::Registry& registry() { return *registry_; }
+  const prometheus::Registry& registry() const { return *registry_; }
   std::shared_ptr<prometheus::Registry> shared_registry() { return registry_; }
-  const std::string& controller() const { return controller_; }
+  const std::string& controller() const { return names_.controller; }
 
-  // result = success | error | requeue | requeue_after
+  // result: one of kReconcileResults
   void reconciled(const std::string& result, double seconds);
-  // result = success | error | unauthorized
+  // result: one of kPushResults
   void pushed(const std::string& result);
   void hunt_pods(const std::string& ns, const std::string& hunt, double selected, double tuned);
   void forget_hunt(const std::string& ns, const std::string& hunt);
@@ -40,7 +60,7 @@ class OperatorMetrics {
   void queue_worked(const std::string& name, double seconds);
 
  private:
-  std::string controller_;
+  OperatorMetricNames names_;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& reconcile_total_;
   prometheus::Family<prometheus::Counter>& reconcile_errors_;
