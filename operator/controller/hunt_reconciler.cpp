@@ -233,6 +233,7 @@ ReconcileResult HuntReconciler::reconcile(const std::string& key) {
     PodOutcome& o = outcomes[i];
     PodMemory& pm = memory.pods[pod.name];
     o.name = pod.name;
+    pm.ownerless.serving(pod.sidecar_instance(gets[i].port));
     if (!hunt.spec.autotune.enabled) {
       pm.window.clear();
       pm.decision.reset();
@@ -244,7 +245,7 @@ ReconcileResult HuntReconciler::reconcile(const std::string& key) {
       std::string parse_error;
       if (auto stats = parse_sidecar_stats(stats_results[i].body, parse_error)) {
         o.running = stats->tuning;
-        if (!o.running->owner.empty()) pm.sidecar_without_owner = false;  // upgraded in place
+        pm.ownerless.reports_owner(o.running->owner);
         if (hunt.spec.autotune.enabled &&
             (!pm.decision || now - pm.last_sample >= options_.autotune_interval)) {
           if (auto s = sample_from_stats(*stats); s.valid) {
@@ -263,7 +264,7 @@ ReconcileResult HuntReconciler::reconcile(const std::string& key) {
         hunt.spec.autotune.enabled && pm.decision ? &*pm.decision : nullptr;
     o.desired = desired_tuning(hunt, pod.name, decision);
     // An old sidecar runs the owner "": that is all it can satisfy.
-    if (pm.sidecar_without_owner) o.desired.tuning.owner.clear();
+    if (pm.ownerless.owner_less()) o.desired.tuning.owner.clear();
     if (o.running && !o.running->satisfies(o.desired.tuning)) {
       puts.push_back(
           {pod.ip, gets[i].port, "PUT", kTuningPath, render_tuning(o.desired.tuning), token});
@@ -272,11 +273,11 @@ ReconcileResult HuntReconciler::reconcile(const std::string& key) {
   }
 
   std::vector<AdminResult> put_results = run_admin_calls(puts, options_.admin);
-  // Upgrade order: helm replaces the operator at once, but each sidecar stays
-  // the version from before owners until its pod restarts, and that version
-  // refuses the unknown member "owner" (400). Such a pod is tuned again in
-  // this pass without an owner (which both versions read as ""), so it
-  // neither shows TuningRejected nor is pushed again every reconcile.
+  // Upgrade order (controller/ownerless_sidecar.hpp): a sidecar from before
+  // owners refuses the unknown member "owner" (400). Such a pod is tuned
+  // again in this pass without an owner (which both versions read as ""), so
+  // it neither shows TuningRejected nor is pushed again every reconcile. The
+  // refused PUT is counted as owner_refused; the retry counts as any push.
   std::vector<std::size_t> retried;
   std::vector<AdminCall> retries;
   for (std::size_t j = 0; j < puts.size(); ++j) {
@@ -285,7 +286,9 @@ ReconcileResult HuntReconciler::reconcile(const std::string& key) {
         !rejects_owner_field(put_results[j].status, put_results[j].body)) {
       continue;
     }
-    memory.pods[o.name].sidecar_without_owner = true;
+    if (metrics_ != nullptr) metrics_->pushed("owner_refused");
+    memory.pods[o.name].ownerless.refused_owner(
+        sel.pods[put_pod[j]].sidecar_instance(puts[j].port));
     o.desired.tuning.owner.clear();
     retries.push_back(puts[j]);
     retries.back().body = render_tuning(o.desired.tuning);

@@ -19,6 +19,7 @@
 #include "controller/hunt_spec.hpp"
 #include "controller/hunt_status.hpp"
 #include "controller/operator_metrics.hpp"
+#include "controller/ownerless_sidecar.hpp"
 #include "controller/pod_view.hpp"
 #include "controller/sidecar_admin_client.hpp"
 #include "controller/store_set.hpp"
@@ -73,12 +74,8 @@ class HuntReconciler {
     std::deque<AutotuneSample> window;
     std::chrono::steady_clock::time_point last_sample{};
     std::optional<AutotuneDecision> decision;
-    std::string last_error;  // for Events on new failures only
-    // The sidecar predates tuning owners: it refused a PUT naming one (400,
-    // field "owner"). Sidecars are upgraded only when their pod restarts,
-    // hours after the operator, so until then this pod is tuned without an
-    // owner; cleared when the sidecar reports an owner (upgraded in place).
-    bool sidecar_without_owner = false;
+    std::string last_error;      // for Events on new failures only
+    OwnerlessSidecar ownerless;  // tune without an owner while its instance serves
   };
   struct HuntMemory {
     std::string uid;

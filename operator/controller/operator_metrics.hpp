@@ -35,7 +35,10 @@ class OperatorMetrics {
 
   static constexpr std::array<const char*, 4> kReconcileResults{"success", "error", "requeue",
                                                                 "requeue_after"};
-  static constexpr std::array<const char*, 3> kPushResults{"success", "error", "unauthorized"};
+  // owner_refused: a sidecar from before tuning owners refused the PUT's
+  // "owner" (400); the owner-less retry that follows is counted on its own.
+  static constexpr std::array<const char*, 4> kPushResults{"success", "error", "unauthorized",
+                                                           "owner_refused"};
 
   prometheus::Registry& registry() { return *registry_; }
   const prometheus::Registry& registry() const { return *registry_; }

@@ -1,5 +1,6 @@
 #include "controller/pod_view.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace trove::controller {
@@ -25,6 +26,43 @@ std::optional<int> parse_port(const std::string& text) {
   return port;
 }
 
+ContainerView& container_named(std::vector<ContainerView>& containers, std::string name) {
+  auto it = std::find_if(containers.begin(), containers.end(),
+                         [&](const ContainerView& c) { return c.name == name; });
+  if (it != containers.end()) return *it;
+  return containers.emplace_back(ContainerView{std::move(name), {}, {}});
+}
+
+// spec.containers / spec.initContainers: names and declared ports.
+void read_specs(const rapidjson::Value* list, std::vector<ContainerView>& out) {
+  if (list == nullptr || !list->IsArray()) return;
+  for (const auto& c : list->GetArray()) {
+    if (!c.IsObject()) continue;
+    ContainerView& view = container_named(out, str(&c, "name"));
+    const rapidjson::Value* ports = member(&c, "ports");
+    if (ports == nullptr || !ports->IsArray()) continue;
+    for (const auto& p : ports->GetArray()) {
+      const rapidjson::Value* port = member(&p, "containerPort");
+      if (port != nullptr && port->IsInt()) view.ports.push_back(port->GetInt());
+    }
+  }
+}
+
+// status.containerStatuses / status.initContainerStatuses: the instance.
+void read_statuses(const rapidjson::Value* list, std::vector<ContainerView>& out) {
+  if (list == nullptr || !list->IsArray()) return;
+  for (const auto& c : list->GetArray()) {
+    if (!c.IsObject()) continue;
+    const rapidjson::Value* restarts = member(&c, "restartCount");
+    const std::string id = str(&c, "containerID");
+    if (id.empty() && (restarts == nullptr || !restarts->IsInt64())) continue;
+    container_named(out, str(&c, "name")).instance =
+        id + "#" +
+        (restarts != nullptr && restarts->IsInt64() ? std::to_string(restarts->GetInt64())
+                                                    : std::string());
+  }
+}
+
 }  // namespace
 
 PodView read_pod(const rapidjson::Value& pod) {
@@ -33,6 +71,7 @@ PodView read_pod(const rapidjson::Value& pod) {
   const rapidjson::Value* status = member(&pod, "status");
   p.ns = str(meta, "namespace");
   p.name = str(meta, "name");
+  p.uid = str(meta, "uid");
   p.labels = parse_labels(member(meta, "labels"));
   p.deleting =
       member(meta, "deletionTimestamp") != nullptr && !member(meta, "deletionTimestamp")->IsNull();
@@ -47,14 +86,35 @@ PodView read_pod(const rapidjson::Value& pod) {
       if (str(&c, "type") == "Ready") p.ready = str(&c, "status") == "True";
     }
   }
+  const rapidjson::Value* spec = member(&pod, "spec");
+  read_specs(member(spec, "containers"), p.containers);
+  read_specs(member(spec, "initContainers"), p.containers);
+  read_statuses(member(status, "containerStatuses"), p.containers);
+  read_statuses(member(status, "initContainerStatuses"), p.containers);
   return p;
+}
+
+std::string PodView::sidecar_instance(int port) const {
+  for (const auto& c : containers) {
+    if (std::find(c.ports.begin(), c.ports.end(), port) != c.ports.end()) {
+      return uid + "/" + c.name + "=" + c.instance;
+    }
+  }
+  std::string s = uid;
+  for (const auto& c : containers)
+    s.append("/").append(c.name).append("=").append(c.instance);
+  return s;
 }
 
 std::string PodView::signature() const {
   std::string s = ip + "|" + (running ? "R" : "-") + (ready ? "Y" : "-") + (deleting ? "D" : "-") +
                   "|" + std::to_string(admin_port.value_or(0)) + "|";
   for (const auto& [k, v] : labels)
-    s += k + "=" + v + ",";
+    s.append(k).append("=").append(v).append(",");
+  // A replaced container may be a sidecar of another version.
+  s.append("|").append(uid);
+  for (const auto& c : containers)
+    s.append("|").append(c.name).append("=").append(c.instance);
   return s;
 }
 

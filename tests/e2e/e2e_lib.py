@@ -170,12 +170,24 @@ class FakeApi:
                 "annotations": {"trove.dev/admin-port": str(admin_port)}}
         self.must("POST", f"/api/v1/namespaces/{ns}/pods",
                   {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
-                   "spec": {"containers": [{"name": "trove", "image": "trove-server"}]}})
+                   "spec": {"containers": [{"name": "trove", "image": "trove-server",
+                                            "ports": [{"name": "trove-admin",
+                                                       "containerPort": admin_port}]}]}})
         self.set_pod_status(name, ip, ready, ns)
 
     def set_pod_status(self, name, ip, ready=True, ns="default"):
         status = {"phase": "Running", "podIP": ip,
                   "conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}
+        self.must("PATCH", f"/api/v1/namespaces/{ns}/pods/{name}/status", {"status": status},
+                  "application/merge-patch+json")
+
+    def set_container_status(self, name, container_id, restart_count, container="trove",
+                             ns="default"):
+        """What the kubelet reports for the pod's (only) container: a restart in
+        place shows as a new containerID and a higher restartCount."""
+        status = {"containerStatuses": [{"name": container, "containerID": container_id,
+                                         "restartCount": restart_count, "ready": True,
+                                         "started": True, "state": {"running": {}}}]}
         self.must("PATCH", f"/api/v1/namespaces/{ns}/pods/{name}/status", {"status": status},
                   "application/merge-patch+json")
 

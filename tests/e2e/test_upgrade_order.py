@@ -4,10 +4,15 @@ restarts. That version refuses the unknown member "owner" (400, field
 "owner") and never reports an owner. The operator must still tune it (one
 owner-less PUT, no TuningRejected), count it as tuned, and not push to it
 again every reconcile; the owner comes back once the sidecar does report one.
+The operator remembers an old sidecar per instance (the pod's uid and the
+sidecar container's containerID and restartCount), so a sidecar restarted in
+place is tried with an owner first: an old version refuses it again (counted
+as owner_refused), a current one is tuned with the owner.
 
 One pod's admin endpoint here is a stdlib fake of that old trove-server
 (server/admin/{admin_service,tuning_api}.cpp before a7f7c3e); the other two
-are real, current trove-servers."""
+are real, current trove-servers. At the end a real trove-server replaces the
+fake in the same pod (same IP and port, a new container instance)."""
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -97,6 +102,13 @@ class OldSidecar:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+    def restart_as_old_version(self):
+        """The process starts again (the old version): start tuning, no owner."""
+        with self.lock:
+            self.tuning = {"arenaBytes": 128 << 20, "epochMillis": 16, "generation": 0}
+            self.owner = ""
+            self.knows_owner = False
 
     def tuning_json(self):
         with self.lock:
@@ -192,11 +204,26 @@ def warning_reasons(kubectl):
     return sorted({e.get("reason") for e in items if e.get("type") == "Warning"})
 
 
+def settled_puts(old, since, quiet=2.5, timeout=20):
+    """The PUTs the old sidecar got from index `since` on, once none came for
+    `quiet` seconds (several reconciles at the 1 s interval)."""
+    deadline = time.monotonic() + timeout
+    seen, last_change = old.put_count(), time.monotonic()
+    while time.monotonic() - last_change < quiet:
+        assert time.monotonic() < deadline, f"PUTs never settled: {old.puts[since:]}"
+        time.sleep(0.1)
+        if old.put_count() != seen:
+            seen, last_change = old.put_count(), time.monotonic()
+    with old.lock:
+        return list(old.puts[since:])
+
+
 def scenario(work):
     api, kubectl, sidecars, _ = setup_cluster(work, pods=2, operator=False)
     old = OldSidecar("127.0.0.4")
     work.procs.append(old)  # stopped with the processes
     api.create_pod("game-2", old.ip, old.admin_port, {"app": "game"})
+    api.set_container_status("game-2", "containerd://game-2-a", 0)
     op = Operator(work, api)  # reconciles every hunt each second (autotune interval)
     wait_until(op.ready, 20, what="operator /readyz")
 
@@ -219,6 +246,8 @@ def scenario(work):
     assert json.loads(puts[0][1]).get("owner") == uid, puts[0]
     assert json.loads(puts[1][1]) == {"arenaBytes": 64 << 20, "epochMillis": 8, "generation": 1}, \
         puts[1]
+    refused = op.metric("trove_operator_tuning_pushes_total", result="owner_refused")
+    assert refused == 1, f"the refused PUT counted as owner_refused {refused} times"
     log(f"old sidecar tuned without an owner after {puts[0][0]}; the others own {uid}")
 
     # Several reconciles later: no push to anyone, no error, no Warning.
@@ -262,6 +291,55 @@ def scenario(work):
     assert warning_reasons(kubectl) == []
     assert op.metric("trove_operator_tuning_pushes_total", result="error") == 0
     log("upgraded sidecar reports an owner: owned by the hunt again, no further PUT")
+
+    # Rolled back in place (the old image again): the kubelet replaces the
+    # container, which starts with its start tuning. The new instance is tried
+    # with an owner, refuses it, and is then tuned without one. (Had the
+    # operator read the restarted process before the pod showed the new
+    # container, it probes the owner once per instance it sees: every PUT
+    # naming the owner is refused, and the last PUT is owner-less.)
+    refused = op.metric("trove_operator_tuning_pushes_total", result="owner_refused")
+    n_puts = old.put_count()
+    old.restart_as_old_version()
+    api.set_container_status("game-2", "containerd://game-2-b", 1)
+    wait_until(lambda: json.loads(old.tuning_json()) ==
+               {"arenaBytes": 96 << 20, "epochMillis": 12, "generation": 2}, 20,
+               what="the restarted old sidecar tuned without an owner")
+    puts = settled_puts(old, n_puts)
+    with_owner = [st for st, body in puts if json.loads(body).get("owner") == uid]
+    assert with_owner and set(with_owner) == {400}, puts
+    assert puts[-1][0] == 200 and "owner" not in json.loads(puts[-1][1]), puts
+    assert len(puts) == 2 * len(with_owner), f"one owner-less retry per refusal: {puts}"
+    assert op.metric("trove_operator_tuning_pushes_total", result="owner_refused") == \
+        refused + len(with_owner), "each refused PUT counts as owner_refused"
+    wait_until(lambda: hunt_ready_all_tuned(api, "game", 3), 20, what="game Ready after rollback")
+    assert warning_reasons(kubectl) == []
+    log(f"restarted as the old version: PUTs {[st for st, _ in puts]}, owner-less again")
+
+    # Upgraded by a restart in place: a real, current trove-server replaces the
+    # fake in the same pod (same IP and admin port), and the pod shows a new
+    # container. The operator must try the owner again, although it tuned this
+    # pod without one a moment ago.
+    refused = op.metric("trove_operator_tuning_pushes_total", result="owner_refused")
+    port = old.admin_port
+    old.stop()
+    current = Sidecar(work, "game-2-current", old.ip, admin_port=port)
+    api.set_container_status("game-2", "containerd://game-2-c", 2)
+    wait_until(lambda: current.tuning() == {"arenaBytes": 96 << 20, "epochMillis": 12,
+                                            "generation": 2, "owner": uid}, 20,
+               what="the restarted pod's current sidecar tuned and owned by the hunt")
+    wait_until(lambda: hunt_ready_all_tuned(api, "game", 3), 20,
+               what="game Ready after the restart in place")
+    pushes = op.metric("trove_operator_tuning_pushes_total")
+    time.sleep(2.5)
+    assert op.metric("trove_operator_tuning_pushes_total") == pushes, "pushed again while tuned"
+    assert op.metric("trove_operator_tuning_pushes_total", result="owner_refused") == refused, \
+        "a current sidecar never refuses the owner"
+    assert op.metric("trove_operator_tuning_pushes_total", result="error") == 0
+    # The sidecar was down between the two processes: a poll may have seen it.
+    warnings = set(warning_reasons(kubectl)) - {"SidecarUnreachable"}
+    assert not warnings, f"Warning Events: {warnings}"
+    log("restarted in place as a current sidecar: tuned with the owner, no further PUT")
 
 
 if __name__ == "__main__":
