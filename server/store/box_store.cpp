@@ -203,11 +203,12 @@ std::atomic<std::uint64_t>* BoxStore::slot_words(std::size_t slot) const noexcep
                                                                     sizeof(SlotHeader)));
 }
 
-std::uint64_t BoxStore::slot_id(std::size_t slot) const noexcept {
-  return slot_header(slot)->id.load(std::memory_order_acquire);
+std::size_t BoxStore::size() const noexcept {
+  return slot_count();
 }
 
-std::size_t BoxStore::size() const noexcept {
+std::size_t BoxStore::slot_count() const noexcept {
+  // slots_used_ overshoots capacity_ when writers race for the last slot.
   return std::min(slots_used_.load(std::memory_order_acquire), capacity_);
 }
 
@@ -358,6 +359,55 @@ ReadResult BoxStore::read(std::uint64_t id, std::span<char> payload_out,
       result.hunt_size = hunt_out.empty() ? 0 : hunt_copy;
       return result;
     }
+  }
+}
+
+std::size_t BoxStore::visit_boxes(std::size_t from_slot, std::size_t max_slots,
+                                  BoxVisitor& visitor) const {
+  const std::size_t used = slot_count();
+  if (from_slot >= used) return from_slot;
+  const std::size_t end = from_slot + std::min(max_slots, used - from_slot);
+  char hunt[kMaxHuntBytes];
+  char payload[kPayloadMaxLimit];
+  BoxView view;
+  for (std::size_t slot = from_slot; slot < end; ++slot) {
+    if (!read_slot(slot, visitor, hunt, payload, view)) continue;
+    if (!visitor.visit(view)) return slot + 1;
+  }
+  return end;
+}
+
+bool BoxStore::read_slot(std::size_t slot, BoxVisitor& visitor, char* hunt_out, char* payload_out,
+                         BoxView& view) const {
+  const SlotHeader* header = slot_header(slot);
+  // Published after the slot was taken: 0 while its first writer is still
+  // between the two (that write will be published to subscribers anyway).
+  const std::uint64_t id = header->id.load(std::memory_order_acquire);
+  if (id == 0) return false;
+  const std::atomic<std::uint64_t>* words = slot_words(slot);
+  for (;;) {
+    const std::uint64_t before = header->sequence.load(std::memory_order_acquire);
+    if ((before & 1U) != 0) {
+      cpu_relax();
+      continue;
+    }
+    if (before == 0) return false;  // first write not finished yet
+    const std::uint64_t sizes = header->sizes.load(std::memory_order_acquire);
+    // Sizes from a torn read may be garbage: clamp before copying.
+    const std::size_t hunt_size = std::min(static_cast<std::size_t>(sizes >> 32), kMaxHuntBytes);
+    const std::size_t payload_size =
+        std::min(static_cast<std::size_t>(sizes & 0xffffffffU), payload_max_);
+    load_words(words, hunt_size, hunt_out);
+    // The visitor judges whole hunts only, never one torn by a writer.
+    if (header->sequence.load(std::memory_order_relaxed) != before) continue;
+    if (!visitor.wants({hunt_out, hunt_size})) return false;
+    load_words(words + kHuntWords, payload_size, payload_out);
+    if (header->sequence.load(std::memory_order_relaxed) != before) continue;
+    view.id = id;
+    view.version = before / 2;
+    view.hunt = {hunt_out, hunt_size};
+    view.payload = {payload_out, payload_size};
+    return true;
   }
 }
 

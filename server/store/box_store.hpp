@@ -20,7 +20,6 @@
 // Thread safety: every member function is safe from any thread, lock-free for
 // readers; write() spins only while another thread writes the same box.
 
-#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -72,6 +71,33 @@ struct ReadResult {
   std::size_t hunt_size = 0;     // bytes written to hunt_out (0 if not asked)
 };
 
+// A box as BoxStore::visit_boxes shows it. version, hunt and payload come
+// from one and the same write (read under the slot's seqlock, never torn);
+// the views point into the scan's own buffers and die with the visit() call.
+struct BoxView {
+  std::uint64_t id = 0;
+  std::uint64_t version = 0;
+  std::string_view hunt;
+  std::string_view payload;
+};
+
+// What one scan step does with each box it passes.
+class BoxVisitor {
+ public:
+  // Whether the box is wanted, judged by its hunt alone, so that unwanted
+  // boxes cost no payload copy. Asked again for the same box when a
+  // concurrent write tore the read: it must not count anything.
+  virtual bool wants(std::string_view hunt) = 0;
+  // A wanted box. Returning false ends the step after this box.
+  virtual bool visit(const BoxView& box) = 0;
+
+ protected:
+  BoxVisitor() = default;
+  BoxVisitor(const BoxVisitor&) = default;
+  BoxVisitor& operator=(const BoxVisitor&) = default;
+  ~BoxVisitor() = default;
+};
+
 class BoxStore {
  public:
   // Throws std::invalid_argument for max_boxes == 0 or payload_max out of
@@ -105,17 +131,19 @@ class BoxStore {
   // Current version only (If-None-Match checks); nullopt for an unknown box.
   std::optional<std::uint64_t> version(std::uint64_t id) const noexcept;
 
-  // Calls fn(id) for every box stored so far, in insertion order
-  // (hunt subscriptions sending the current state). Boxes added during the
-  // call may or may not be visited.
-  template <class Fn>
-  void for_each_box(Fn&& fn) const {
-    const std::size_t used = std::min(slots_used_.load(std::memory_order_acquire), capacity_);
-    for (std::size_t i = 0; i < used; ++i) {
-      const std::uint64_t id = slot_id(i);
-      if (id != 0) fn(id);
-    }
-  }
+  // One bounded step of a resumable scan over the stored boxes, in slot
+  // (insertion) order: visits the slots from_slot … from_slot + max_slots - 1
+  // below slot_count(), and returns the slot the next step starts from (the
+  // one after the last visited). A box never changes slot and a new box takes
+  // the next free one, so steps resumed from the returned slot see every box
+  // stored before the scan began exactly once, whatever is written in
+  // between; boxes added meanwhile are seen if the scan reaches them. Bounded
+  // work per call is the point: a worker scans a million slots in steps and
+  // serves its other connections in between. Never blocks writers; allocates
+  // nothing itself (the payload buffer is on its stack).
+  std::size_t visit_boxes(std::size_t from_slot, std::size_t max_slots, BoxVisitor& visitor) const;
+  // Slots handed out so far: where a scan that starts now ends.
+  std::size_t slot_count() const noexcept;
 
   std::size_t size() const noexcept;  // boxes stored
   std::size_t capacity() const noexcept { return capacity_; }
@@ -130,7 +158,11 @@ class BoxStore {
   struct IndexEntry;
   struct SlotHeader;
 
-  std::uint64_t slot_id(std::size_t slot) const noexcept;
+  // Reads the slot for visit_boxes: false if it holds no finished write or
+  // the visitor does not want it. hunt_out/payload_out: kMaxHuntBytes and
+  // payload_max bytes.
+  bool read_slot(std::size_t slot, BoxVisitor& visitor, char* hunt_out, char* payload_out,
+                 BoxView& view) const;
   SlotHeader* slot_header(std::size_t slot) const noexcept;
   std::atomic<std::uint64_t>* slot_words(std::size_t slot) const noexcept;
   std::int64_t find_slot(std::uint64_t id) const noexcept;  // -1 if absent

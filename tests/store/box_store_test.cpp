@@ -8,10 +8,11 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <random>
-#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -126,16 +127,128 @@ TEST(BoxStore, ShortOutputBufferGetsAPrefixAndTheFullSize) {
   EXPECT_EQ(std::string_view(small.data(), 4), "0123");
 }
 
-TEST(BoxStore, ForEachBoxVisitsEveryStoredBoxOnce) {
-  BoxStore store({.max_boxes = 100});
-  std::set<std::uint64_t> written;
-  for (std::uint64_t id = 1; id <= 100; ++id) {
-    store.write(id * 7919, bytes("x"));
-    written.insert(id * 7919);
+// A scan step's visitor that records what it is shown; wants the hunts in
+// `hunts` (all when empty) and ends the step after `stop_after` boxes.
+struct Recorder final : BoxVisitor {
+  std::vector<std::string> hunts;
+  std::size_t stop_after = SIZE_MAX;
+  std::vector<Read> seen;
+  std::vector<std::uint64_t> ids;
+
+  bool wants(std::string_view hunt) override {
+    return hunts.empty() || std::find(hunts.begin(), hunts.end(), hunt) != hunts.end();
   }
-  std::set<std::uint64_t> visited;
-  store.for_each_box([&](std::uint64_t id) { EXPECT_TRUE(visited.insert(id).second); });
-  EXPECT_EQ(visited, written);
+  bool visit(const BoxView& box) override {
+    ids.push_back(box.id);
+    Read r;
+    r.result.found = true;
+    r.result.version = box.version;
+    r.payload = box.payload;
+    r.hunt = box.hunt;
+    seen.push_back(r);
+    return seen.size() < stop_after;
+  }
+};
+
+// Scans the whole store in steps of `step` slots, as a worker does; returns
+// the ids in the order seen and counts the steps.
+std::vector<std::uint64_t> scan_in_steps(const BoxStore& store, Recorder& recorder,
+                                         std::size_t step, std::size_t* steps = nullptr) {
+  std::size_t slot = 0;
+  std::size_t n = 0;
+  while (slot < store.slot_count()) {
+    const std::size_t next = store.visit_boxes(slot, step, recorder);
+    EXPECT_EQ(next, std::min(slot + step, store.slot_count())) << "a step must end after its slots";
+    slot = next;
+    ++n;
+  }
+  if (steps != nullptr) *steps = n;
+  return recorder.ids;
+}
+
+TEST(BoxStore, ScanInStepsOfAnySizeVisitsEveryBoxOnceInInsertionOrder) {
+  BoxStore store({.max_boxes = 100});
+  std::vector<std::uint64_t> written;
+  for (std::uint64_t id = 1; id <= 100; ++id) {
+    store.write(id * 7919, bytes("x"), id % 2 == 0 ? "even" : "odd");
+    written.push_back(id * 7919);
+  }
+  ASSERT_EQ(store.slot_count(), 100U);
+  for (const std::size_t step : {1, 3, 7, 64, 100, 1000}) {
+    Recorder all;
+    std::size_t steps = 0;
+    EXPECT_EQ(scan_in_steps(store, all, step, &steps), written) << "step " << step;
+    EXPECT_EQ(steps, (100 + step - 1) / step) << "step " << step;
+  }
+}
+
+TEST(BoxStore, ScanShowsWantedBoxesWithTheirCurrentHuntPayloadAndVersion) {
+  BoxStore store({.max_boxes = 16});
+  store.write(1, bytes("a1"), "a");
+  store.write(2, bytes("b2"), "b");
+  store.write(3, bytes("a3"), "a");
+  store.write(4, bytes("a4"), "a");
+  store.write(3, bytes("b3"), "b");  // moved from a to b
+  store.write(4, bytes("a4'"));      // stays in a, version 2
+  store.write(5, bytes("none"));     // no hunt
+  Recorder a;
+  a.hunts = {"a"};
+  EXPECT_EQ(store.visit_boxes(0, 16, a), 5U);
+  ASSERT_EQ(a.ids, (std::vector<std::uint64_t>{1, 4}));
+  EXPECT_EQ(a.seen[0].payload, "a1");
+  EXPECT_EQ(a.seen[0].result.version, 1U);
+  EXPECT_EQ(a.seen[1].payload, "a4'");
+  EXPECT_EQ(a.seen[1].hunt, "a");
+  EXPECT_EQ(a.seen[1].result.version, 2U);
+  Recorder b;
+  b.hunts = {"b"};
+  store.visit_boxes(0, 16, b);
+  EXPECT_EQ(b.ids, (std::vector<std::uint64_t>{2, 3}));
+  EXPECT_EQ(b.seen[1].payload, "b3");
+  Recorder no_hunt;
+  no_hunt.hunts = {""};
+  store.visit_boxes(0, 16, no_hunt);
+  EXPECT_EQ(no_hunt.ids, (std::vector<std::uint64_t>{5}));
+}
+
+TEST(BoxStore, AVisitThatReturnsFalseEndsTheStepRightAfterItsBox) {
+  BoxStore store({.max_boxes = 16});
+  for (std::uint64_t id = 1; id <= 10; ++id)
+    store.write(id, bytes("x"), id % 3 == 0 ? "c" : "other");
+  Recorder c;
+  c.hunts = {"c"};
+  c.stop_after = 1;
+  EXPECT_EQ(store.visit_boxes(0, 10, c), 3U) << "box 3 is in slot 2: resume at slot 3";
+  c.stop_after = 2;
+  EXPECT_EQ(store.visit_boxes(3, 10, c), 6U);
+  c.stop_after = SIZE_MAX;
+  EXPECT_EQ(store.visit_boxes(6, 10, c), 10U);
+  EXPECT_EQ(c.ids, (std::vector<std::uint64_t>{3, 6, 9}));
+}
+
+TEST(BoxStore, AScanAtOrPastTheEndOrWithoutSlotsVisitsNothing) {
+  BoxStore store({.max_boxes = 16});
+  Recorder all;
+  EXPECT_EQ(store.visit_boxes(0, 100, all), 0U) << "an empty store";
+  store.write(1, bytes("x"));
+  store.write(2, bytes("x"));
+  EXPECT_EQ(store.visit_boxes(2, 100, all), 2U);
+  EXPECT_EQ(store.visit_boxes(7, 100, all), 7U);
+  EXPECT_EQ(store.visit_boxes(0, 0, all), 0U);
+  EXPECT_TRUE(all.ids.empty());
+}
+
+TEST(BoxStore, BoxesAddedDuringAScanComeAfterTheOnesAlreadySeen) {
+  BoxStore store({.max_boxes = 16});
+  for (std::uint64_t id = 1; id <= 4; ++id)
+    store.write(id, bytes("x"));
+  Recorder all;
+  std::size_t slot = store.visit_boxes(0, 2, all);
+  store.write(1, bytes("y"));  // an update does not move a box
+  store.write(50, bytes("new"));
+  while (slot < store.slot_count())
+    slot = store.visit_boxes(slot, 2, all);
+  EXPECT_EQ(all.ids, (std::vector<std::uint64_t>{1, 2, 3, 4, 50}));
 }
 
 TEST(BoxStore, ExtremeIdsAreOrdinaryBoxes) {
@@ -315,6 +428,79 @@ std::size_t CountAdvised(bool huge) {
 // The store's two large mappings (index, slots) carry the advice asked for,
 // and with huge pages off a few thousand random boxes in a 1 M-box store
 // cost 4 KiB pages, not 2 MiB ones (the RSS a small game pays).
+// 120 bytes of the hunt's name: a payload long enough that a copy spans
+// many words, so a scan racing a writer would see a mix.
+std::string hunt_payload(std::string_view hunt) {
+  std::string p;
+  while (p.size() + hunt.size() <= 120)
+    p += hunt;
+  return p;
+}
+
+TEST(BoxStoreConcurrency, AScanNeverSeesAHuntAndPayloadFromTwoWrites) {
+  // A writer moves boxes between hunts "even" and "odd" with the hunt's
+  // name in the payload; scanners must only ever see matching pairs, and a
+  // box's version must never go backwards from one scan to the next.
+  BoxStore store({.max_boxes = 64});
+  constexpr std::uint64_t kBoxes = 4;  // few, so each is rewritten often
+  // Enough racing visits that a scan without the seqlock's final check
+  // (hunt and payload from two writes) is caught in nearly every run.
+  constexpr std::uint64_t kRacingVisits = 2'000'000;
+  const std::string even = hunt_payload("even");
+  const std::string odd = hunt_payload("odd");
+  for (std::uint64_t id = 1; id <= kBoxes; ++id)
+    store.write(id, bytes(even), "even");
+  std::atomic<bool> done{false};
+  std::atomic<std::uint64_t> visits{0};
+  std::thread writer([&] {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (std::uint64_t n = 0; visits.load(std::memory_order_relaxed) < kRacingVisits; ++n) {
+      const bool is_odd = (n / kBoxes) % 2 == 0;
+      store.write(1 + n % kBoxes, bytes(is_odd ? odd : even), is_odd ? "odd" : "even");
+      if (n % 1024 == 0 && std::chrono::steady_clock::now() > deadline) break;
+    }
+    done.store(true);
+  });
+  struct Checker final : BoxVisitor {
+    const std::string* even;
+    const std::string* odd;
+    std::array<std::uint64_t, kBoxes + 1> last_version{};
+    std::uint64_t torn = 0;
+    std::uint64_t went_back = 0;
+    std::uint64_t visits = 0;
+    Checker(const std::string& e, const std::string& o) : even(&e), odd(&o) {}
+    bool wants(std::string_view hunt) override { return hunt == "even" || hunt == "odd"; }
+    bool visit(const BoxView& box) override {
+      ++visits;
+      if (box.payload != (box.hunt == "odd" ? *odd : *even)) ++torn;
+      if (box.version < last_version[box.id]) ++went_back;
+      last_version[box.id] = box.version;
+      return true;
+    }
+  };
+  auto scanner = [&](Checker& checker) {
+    while (!done.load()) {
+      const std::uint64_t before = checker.visits;
+      for (std::size_t slot = 0; slot < store.slot_count();)
+        slot = store.visit_boxes(slot, 5, checker);
+      visits.fetch_add(checker.visits - before, std::memory_order_relaxed);
+    }
+  };
+  Checker c1(even, odd);
+  Checker c2(even, odd);
+  std::thread s1(scanner, std::ref(c1));
+  std::thread s2(scanner, std::ref(c2));
+  writer.join();
+  s1.join();
+  s2.join();
+  for (const Checker* c : {&c1, &c2}) {
+    EXPECT_GT(c->visits, 0U);
+    EXPECT_EQ(c->torn, 0U) << "a scan saw a hunt and a payload from two different writes ("
+                           << c->visits << " boxes seen)";
+    EXPECT_EQ(c->went_back, 0U) << "a box's version went backwards between scans";
+  }
+}
+
 TEST(BoxStore, HugePagesAreAdvisedOnlyWhenAsked) {
   const std::size_t huge_before = CountAdvised(true);
   const std::size_t no_huge_before = CountAdvised(false);
