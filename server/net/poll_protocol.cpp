@@ -131,6 +131,24 @@ void AppendIngestAck(std::string& out, std::uint64_t seq, const ingest::BatchRes
   out += '}';
 }
 
+void AppendPush(std::string& out, std::uint64_t box, std::uint64_t seq, std::string_view payload) {
+  out += "{\"op\":\"push\",\"box\":";
+  AppendUint(out, box);
+  out += ",\"seq\":";
+  AppendUint(out, seq);
+  out += ",\"payload\":";
+  out += payload;
+  out += '}';
+}
+
+void AppendSynced(std::string& out, std::string_view hunt, std::uint64_t boxes) {
+  out += "{\"op\":\"synced\",\"hunt\":";
+  common::AppendJsonString(out, hunt);
+  out += ",\"boxes\":";
+  AppendUint(out, boxes);
+  out += '}';
+}
+
 namespace {
 
 bool ReadBoxes(const rapidjson::Value& v, std::vector<std::uint64_t>& out, std::string& error) {

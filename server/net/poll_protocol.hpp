@@ -31,6 +31,13 @@ std::string_view ReasonPhrase(int status) noexcept;
 //  [,"rejectedTotal":R]}  — rejectedTotal only when the list was truncated.
 void AppendIngestAck(std::string& out, std::uint64_t seq, const ingest::BatchResult& result);
 
+// {"op":"push","box":B,"seq":S,"payload":P}: a box's state sent to a
+// subscriber (live update or snapshot). `payload` is the stored JSON, as is.
+void AppendPush(std::string& out, std::uint64_t box, std::uint64_t seq, std::string_view payload);
+// {"op":"synced","hunt":H,"boxes":N}: the end of a hunt's snapshot; N = the
+// pushes it sent.
+void AppendSynced(std::string& out, std::string_view hunt, std::uint64_t boxes);
+
 // A WebSocket client op on /v1/ws.
 struct WsOp {
   enum class Kind {

@@ -6,6 +6,7 @@
 #include <boost/asio/detail/socket_option.hpp>
 #include <boost/asio/post.hpp>
 
+#include "net/poll_protocol.hpp"
 #include "net/purge_scheduler.hpp"
 #include "net/sessions.hpp"
 
@@ -333,13 +334,7 @@ void Worker::OnPushTick() {
     }
     if (by_box == box_subscribers_.end() && by_hunt == hunt_subscribers_.end()) continue;
     push_message_.clear();
-    push_message_ += "{\"op\":\"push\",\"box\":";
-    push_message_ += std::to_string(box);
-    push_message_ += ",\"seq\":";
-    push_message_ += std::to_string(r.version);
-    push_message_ += ",\"payload\":";
-    push_message_.append(payload, std::min(r.payload_size, sizeof payload));
-    push_message_ += '}';
+    AppendPush(push_message_, box, r.version, {payload, std::min(r.payload_size, sizeof payload)});
     // A session may close (and unsubscribe) while we push: copy the targets.
     std::vector<WsSession*>& targets = push_targets_;
     targets.clear();

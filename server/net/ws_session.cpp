@@ -260,11 +260,10 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
     for (std::uint64_t box : boxes) {
       const store::ReadResult r = store.read(box, std::span<char>(payload, max));
       if (!r.found) continue;
-      scratch_ = "{\"op\":\"push\",\"box\":" + std::to_string(box) +
-                 ",\"seq\":" + std::to_string(r.version) + ",\"payload\":";
-      scratch_.append(payload, std::min(r.payload_size, max));
-      scratch_ += '}';
+      scratch_.clear();
+      AppendPush(scratch_, box, r.version, {payload, std::min(r.payload_size, max)});
       if (!Enqueue(scratch_)) return;
+      worker_.metrics().ws_pushes.Add();
     }
   }
 

@@ -59,6 +59,21 @@ TEST(IngestAck, ListsRejectionsWithIndexReasonCodeField) {
             "\"rejectedTotal\":5}");
 }
 
+TEST(WsPush, CarriesBoxSeqAndThePayloadAsStored) {
+  std::string out = "stale";
+  out.clear();
+  AppendPush(out, 18446744073709551615ULL, 7, R"({"box":1,"state":"open"})");
+  EXPECT_EQ(
+      out,
+      R"({"op":"push","box":18446744073709551615,"seq":7,"payload":{"box":1,"state":"open"}})");
+}
+
+TEST(WsSynced, NamesTheHuntEscapedAndCountsItsPushes) {
+  std::string out;
+  AppendSynced(out, "spr\"ing", 20000);
+  EXPECT_EQ(out, R"({"op":"synced","hunt":"spr\"ing","boxes":20000})");
+}
+
 TEST(WsOp, ParsesEveryOp) {
   WsOp get = ParseWsOp(R"({"op":"get","box":42})");
   EXPECT_EQ(get.kind, WsOp::Kind::kGet);
