@@ -102,10 +102,11 @@ struct MetricsExporter::Families {
           .Name("trove_limit_exceeded_total")
           .Help("Requests or connections stopped by a configured limit, by limit.")
           .Register(registry);
-  Family<Counter>& ws_pushes = prometheus::BuildCounter()
-                                   .Name("trove_ws_pushes_total")
-                                   .Help("WebSocket pushes queued to subscribers.")
-                                   .Register(registry);
+  Family<Counter>& ws_pushes =
+      prometheus::BuildCounter()
+          .Name("trove_ws_pushes_total")
+          .Help("WebSocket pushes queued to subscribers, live and on subscribe.")
+          .Register(registry);
   Family<Counter>& epoch_resets = prometheus::BuildCounter()
                                       .Name("trove_epoch_resets_total")
                                       .Help("Epoch arena resets, per worker.")

@@ -3,11 +3,14 @@
 // goes through one bounded queue per connection: a client that falls behind
 // by more than send_queue_max messages is closed with 1008 (DESIGN.md, Slow
 // consumers), so no client can make the server hold memory without bound.
+// A hunt subscription's snapshot (HuntSnapshot) fills at most half of that
+// queue and waits for the client, so it never trips the bound itself.
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
 
+#include "net/hunt_snapshot.hpp"
 #include "net/poll_protocol.hpp"
 #include "net/sessions.hpp"
 #include "net/worker.hpp"
@@ -31,7 +34,9 @@ constexpr auto kCloseGrace = std::chrono::milliseconds(1000);
 constexpr std::size_t kSpareBuffers = 16;
 }  // namespace
 
-class WsSession final : public Session, public std::enable_shared_from_this<WsSession> {
+class WsSession final : public Session,
+                        public std::enable_shared_from_this<WsSession>,
+                        private SnapshotSink {
  public:
   WsSession(Socket socket, Worker& worker, WsMode mode)
       : ws_(std::move(socket)), worker_(worker), config_(worker.context().config), mode_(mode) {}
@@ -205,7 +210,12 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
         scratch_ = "{\"op\":\"subscribed\",\"hunt\":";
         common::AppendJsonString(scratch_, op.hunt);
         scratch_ += '}';
-        Enqueue(scratch_);
+        if (!Enqueue(scratch_)) return;
+        // Subscribed first, scanned after: a write from here on is pushed
+        // live, and the scan reads each box as it stands when it gets there,
+        // so a box's seq never goes backwards on this connection.
+        snapshot_.Add(op.hunt, worker_.context().store.slot_count());
+        ScheduleSnapshot();
         return;
       case WsOp::Kind::kUnsubscribeBoxes:
         for (std::uint64_t box : op.boxes) {
@@ -222,6 +232,7 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
           hunts_.erase(it);
           worker_.UnsubscribeHunt(this, op.hunt);
         }
+        snapshot_.Remove(op.hunt);
         Enqueue("{\"op\":\"unsubscribed\"}");
         return;
       }
@@ -232,6 +243,7 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
           worker_.UnsubscribeHunt(this, hunt);
         boxes_.clear();
         hunts_.clear();
+        snapshot_.Clear();
         Enqueue("{\"op\":\"unsubscribed\"}");
         return;
       case WsOp::Kind::kInvalid:
@@ -265,6 +277,59 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
       if (!Enqueue(scratch_)) return;
       worker_.metrics().ws_pushes.Add();
     }
+  }
+
+  // ---- hunt snapshots (HuntSnapshot) ----
+
+  // A step runs as its own handler, so the worker's other connections get
+  // a turn between steps (as ContinueIngest's slices do).
+  void ScheduleSnapshot() {
+    if (snapshot_posted_ || snapshot_blocked_ || !snapshot_.active()) return;
+    snapshot_posted_ = true;
+    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->ContinueSnapshot(); });
+  }
+
+  void ContinueSnapshot() {
+    snapshot_posted_ = false;
+    // Closing (drain, 1008, idle, peer gone): nothing more is sent.
+    if (closing_) return snapshot_.Clear();
+    switch (snapshot_.Step(worker_.context().store, *this)) {
+      case HuntSnapshot::Progress::kDone:
+        return;
+      case HuntSnapshot::Progress::kMore:
+        return ScheduleSnapshot();
+      case HuntSnapshot::Progress::kBlocked:
+        snapshot_blocked_ = true;  // OnWrite resumes it
+        return;
+    }
+  }
+
+  // The snapshot's share of the send queue: half, so live pushes keep the
+  // other half before the slow-consumer bound closes the connection.
+  std::size_t SnapshotQueueLimit() const {
+    return std::max<std::size_t>(1, config_.send_queue_max / 2);
+  }
+
+  // Resume once kSpareBuffers writes have completed: the step then refills
+  // the queue from the spare buffers those writes returned, with no
+  // allocation, and one posted step carries that many pushes.
+  std::size_t SnapshotResumeLevel() const {
+    const std::size_t limit = SnapshotQueueLimit();
+    return limit > kSpareBuffers ? limit - kSpareBuffers : 0;
+  }
+
+  bool HasRoom() override { return !closing_ && queue_.size() < SnapshotQueueLimit(); }
+
+  void Push(const store::BoxView& box) override {
+    scratch_.clear();
+    AppendPush(scratch_, box.id, box.version, box.payload);
+    if (Enqueue(scratch_)) worker_.metrics().ws_pushes.Add();
+  }
+
+  void Synced(std::string_view hunt, std::uint64_t boxes) override {
+    scratch_.clear();
+    AppendSynced(scratch_, hunt, boxes);
+    Enqueue(scratch_);
   }
 
   // Copies `message` into a buffer this connection owns. Returns false when
@@ -312,6 +377,10 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
       return StartClose();
     }
     Touch();
+    if (snapshot_blocked_ && queue_.size() <= SnapshotResumeLevel()) {
+      snapshot_blocked_ = false;
+      ScheduleSnapshot();
+    }
     if (!queue_.empty()) DoWrite();
   }
 
@@ -356,6 +425,9 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
   std::vector<std::string> spare_;
   std::string scratch_;
   SlicedIngest slicer_;
+  HuntSnapshot snapshot_;
+  bool snapshot_posted_ = false;   // a ContinueSnapshot is queued
+  bool snapshot_blocked_ = false;  // no room in the queue: OnWrite resumes it
   Clock::time_point ingest_started_{};
   std::vector<std::uint64_t> boxes_;
   std::vector<std::string> hunts_;

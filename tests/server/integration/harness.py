@@ -24,11 +24,11 @@ SLOW = float(os.environ.get("TROVE_TEST_SLOWDOWN", "1"))
 
 
 class Server:
-    def __init__(self, *args, token=None, env=None, workers=2):
+    def __init__(self, *args, token=None, env=None, workers=2, max_boxes=65536):
         self.dir = tempfile.TemporaryDirectory(prefix="trove-it-")
         self.port_file = os.path.join(self.dir.name, "ports.json")
         cmd = [SERVER_BIN, "--port", "0", "--admin-port", "0", "--port-file", self.port_file,
-               "--workers", str(workers), "--arena-mib", "4", "--max-boxes", "65536"]
+               "--workers", str(workers), "--arena-mib", "4", "--max-boxes", str(max_boxes)]
         if token is not None:
             token_file = os.path.join(self.dir.name, "token")
             with open(token_file, "w") as f:
@@ -260,9 +260,11 @@ class ServerTestCase(unittest.TestCase):
     server_args = ()
     token = None
     workers = 2
+    max_boxes = 65536  # small: the store's RSS stays a few MB
 
     def setUp(self):
-        self.server = Server(*self.server_args, token=self.token, workers=self.workers)
+        self.server = Server(*self.server_args, token=self.token, workers=self.workers,
+                             max_boxes=self.max_boxes)
 
     def tearDown(self):
         if self.server.proc.poll() is None:

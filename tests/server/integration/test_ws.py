@@ -1,13 +1,15 @@
 """WebSocket data plane with Debian's python3-websockets (an independent client)."""
 import asyncio
 import json
+import random
+import socket
 import time
 import unittest
 import urllib.request
 
 import websockets
 
-from harness import SLOW, ServerTestCase
+from harness import SLOW, RawWebSocket, ServerTestCase
 
 
 def run(coro):
@@ -78,6 +80,9 @@ class WebSocket(ServerTestCase):
                 self.assertEqual(json.loads(await sub.recv())["op"], "subscribed")
                 await sub.send('{"op":"subscribe","hunt":"autumn"}')
                 self.assertEqual(json.loads(await sub.recv())["op"], "subscribed")
+                # The hunt has no boxes yet: its snapshot is only the marker.
+                self.assertEqual(json.loads(await sub.recv()),
+                                 {"op": "synced", "hunt": "autumn", "boxes": 0})
                 # Many updates of box 100 in one frame: coalesced, the push
                 # carries the newest payload.
                 lines = ['{"box":100,"state":"open","ts":%d}' % i for i in range(50)]
@@ -198,6 +203,260 @@ class IngestBesideOtherConnections(ServerTestCase):
         req = urllib.request.Request(self.server.url("/v1/ingest"), data=body.encode(), method="POST")
         with urllib.request.urlopen(req, timeout=10 * SLOW) as r:
             return json.loads(r.read())
+
+
+async def recv_json(ws, timeout=10):
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout * SLOW))
+
+
+async def quiet(ws, seconds=0.3):
+    """The next message if one arrives within `seconds`, else None."""
+    try:
+        return json.loads(await asyncio.wait_for(ws.recv(), seconds * SLOW))
+    except asyncio.TimeoutError:
+        return None
+
+
+def raw_json(raw):
+    """The next text frame of a RawWebSocket, parsed."""
+    while True:
+        op, payload = raw.recv_frame()
+        if op == 1:
+            return json.loads(payload)
+        if op == 8:
+            raise AssertionError("server closed the connection: %r" % payload)
+
+
+def hunt_lines(ids, hunt, player=""):
+    extra = ',"player":"%s"' % player if player else ""
+    return ['{"box":%d,"hunt":"%s","state":"open"%s}' % (b, hunt, extra) for b in ids]
+
+
+class HuntSubscription(ServerTestCase):
+    """{"op":"subscribe","hunt":H} answers "subscribed", then pushes every
+    stored box of H at its current seq, then {"op":"synced","hunt":H,
+    "boxes":N}. One worker, so every connection shares it; a small send
+    queue, so the snapshot has to wait for the client."""
+    workers = 1
+    server_args = ("--send-queue-max", "16", "--push-interval-ms", "1")
+
+    def test_subscribing_to_a_hunt_sends_exactly_its_boxes_at_their_current_seq_then_synced(self):
+        self.server.ingest([
+            '{"box":1,"hunt":"A","state":"open"}',
+            '{"box":2,"hunt":"A","state":"open"}',
+            '{"box":3,"hunt":"A","state":"open"}',
+            '{"box":4,"hunt":"B","state":"open"}',
+            '{"box":5,"hunt":"B","state":"open"}',
+            '{"box":6,"state":"open"}',
+            '{"box":2,"hunt":"B","state":"claimed"}',  # moved from A to B
+            '{"box":5,"hunt":"A","state":"empty"}',    # moved from B to A
+            '{"box":3,"state":"claimed","ts":7}',      # stays in A
+            '{"box":3,"state":"empty","ts":8}',
+            '{"box":7,"hunt":"AB","state":"open"}',    # another hunt, A as prefix
+        ])
+        async def go():
+            async with websockets.connect(self.server.ws_url("/v1/ws")) as ws:
+                await ws.send('{"op":"subscribe","hunt":"A"}')
+                a = [await recv_json(ws) for _ in range(5)]
+                a_extra = await quiet(ws)
+                pushes_after_a = self.server.metric("trove_ws_pushes_total")
+                await ws.send('{"op":"subscribe","hunt":"B"}')
+                b = [await recv_json(ws) for _ in range(4)]
+                return a, a_extra, pushes_after_a, b, await quiet(ws)
+        a, a_extra, pushes_after_a, b, b_extra = run(go())
+        self.assertEqual(a[0], {"op": "subscribed", "hunt": "A"})
+        self.assertEqual([(m["op"], m["box"], m["seq"]) for m in a[1:4]],
+                         [("push", 1, 1), ("push", 3, 3), ("push", 5, 2)], a)
+        self.assertEqual((a[2]["payload"]["state"], a[2]["payload"]["ts"]), ("empty", 8))
+        self.assertEqual(a[3]["payload"]["state"], "empty")
+        self.assertEqual(a[4], {"op": "synced", "hunt": "A", "boxes": 3})
+        self.assertIsNone(a_extra, "nothing may follow the marker")
+        self.assertEqual(pushes_after_a, 3, "snapshot pushes count in trove_ws_pushes_total")
+        self.assertEqual(b[0], {"op": "subscribed", "hunt": "B"})
+        self.assertEqual([(m["box"], m["seq"], m["payload"]["state"]) for m in b[1:3]],
+                         [(2, 2, "claimed"), (4, 1, "open")], b)
+        self.assertEqual(b[3], {"op": "synced", "hunt": "B", "boxes": 2})
+        self.assertIsNone(b_extra)
+
+    def test_hunts_subscribed_together_each_get_their_boxes_once_then_their_marker(self):
+        hunts = {"a": [], "b": [], "c": []}
+        for box in range(1, 6001):
+            hunts["abc"[box % 3]].append(box)
+        self.server.ingest(sum((hunt_lines(ids, h) for h, ids in hunts.items()), []))
+        async def go():
+            async with websockets.connect(self.server.ws_url("/v1/ws")) as ws:
+                # Sent together: the second joins the first one's scan.
+                await ws.send('{"op":"subscribe","hunt":"a"}')
+                await ws.send('{"op":"subscribe","hunt":"b"}')
+                messages, synced = [], 0
+                while synced < 2:
+                    m = await recv_json(ws)
+                    messages.append(m)
+                    synced += m["op"] == "synced"
+                return messages, await quiet(ws)
+        messages, extra = run(go())
+        self.assertIsNone(extra)
+        self.assertEqual(sum(m["op"] == "subscribed" for m in messages), 2)
+        for hunt in ("a", "b"):
+            marker = messages.index({"op": "synced", "hunt": hunt, "boxes": 2000})
+            pushed = [m["box"] for m in messages[:marker] if m["op"] == "push" and m["box"] in hunts[hunt]]
+            self.assertEqual(sorted(pushed), hunts[hunt],
+                             "hunt %s: each of its boxes exactly once before its marker" % hunt)
+        self.assertEqual(sum(m["op"] == "push" for m in messages), 4000, "no box of c, none twice")
+
+    def test_a_large_hunt_arrives_whole_through_a_small_send_queue(self):
+        n = 20000
+        self.server.ingest(hunt_lines(range(1, n + 1), "big", player="p" * 40) +
+                           hunt_lines(range(n + 1, n + 5001), "other"))
+        async def go():
+            async with websockets.connect(self.server.ws_url("/v1/ws")) as ws:
+                started = time.monotonic()
+                await ws.send('{"op":"subscribe","hunt":"big"}')
+                self.assertEqual((await recv_json(ws))["op"], "subscribed")
+                boxes = set()
+                while True:
+                    m = await recv_json(ws)
+                    if m["op"] != "push":
+                        break
+                    boxes.add(m["box"])
+                print("20,000-box snapshot through a 16-message queue: %.2f s"
+                      % (time.monotonic() - started))
+                return boxes, m
+        boxes, marker = run(go())
+        self.assertEqual(marker, {"op": "synced", "hunt": "big", "boxes": n})
+        self.assertEqual(boxes, set(range(1, n + 1)))
+        self.assertEqual(self.server.metric("trove_limit_exceeded_total", limit="send_queue"), 0,
+                         "the snapshot itself must never trip the send-queue bound")
+
+    def test_unsubscribing_mid_snapshot_stops_its_pushes(self):
+        n = 20000
+        self.server.ingest(hunt_lines(range(1, n + 1), "big", player="p" * 40))
+        # A small receive buffer, so the server cannot be far ahead of us.
+        sub = RawWebSocket(self.server.data, "/v1/ws", rcvbuf=8192)
+        sub.send_text('{"op":"subscribe","hunt":"big"}')
+        self.assertEqual(raw_json(sub)["op"], "subscribed")
+        before = [raw_json(sub) for _ in range(20)]
+        self.assertTrue(all(m["op"] == "push" for m in before), before)
+        sub.send_text('{"op":"unsubscribe","hunt":"big"}')
+        pushes = len(before)
+        while True:
+            m = raw_json(sub)
+            if m["op"] == "unsubscribed":
+                break
+            self.assertEqual(m["op"], "push", "no marker for a hunt unsubscribed mid-snapshot")
+            pushes += 1
+        self.assertLess(pushes, n)
+        print("%d pushes before unsubscribed" % pushes)
+        sub.sock.settimeout(0.5 * SLOW)
+        with self.assertRaises(socket.timeout, msg="a snapshot push after unsubscribed"):
+            raw_json(sub)
+        sub.sock.settimeout(5 * SLOW)
+        sub.send_text('{"op":"get","box":1}')
+        self.assertEqual(raw_json(sub)["box"], 1, "the connection still serves")
+        sub.close()
+
+
+class HuntSnapshotUnderIngest(ServerTestCase):
+    """Updates ingested while a hunt's snapshot runs, on another connection
+    (and on either of two workers): a box's seq never goes backwards on the
+    subscriber's connection, and its last push is its last write. The queue
+    is large enough that the client's pace, not the slow-consumer bound,
+    decides how far the live pushes get ahead."""
+    server_args = ("--push-interval-ms", "1", "--send-queue-max", "4096")
+
+    def test_updates_during_a_snapshot_never_make_a_seq_go_backwards(self):
+        n = 20000
+        self.server.ingest(hunt_lines(range(1, n + 1), "live"))
+        version = {box: 1 for box in range(1, n + 1)}
+        rng = random.Random(7)
+        async def go():
+            async with websockets.connect(self.server.ws_url("/v1/ws")) as sub, \
+                    websockets.connect(self.server.ws_url("/v1/ingest")) as ing:
+                seqs = {}
+                async def read():
+                    synced = False
+                    while True:
+                        m = await (recv_json(sub) if not synced else quiet(sub, 1.0))
+                        if m is None:
+                            return
+                        if m["op"] == "synced":
+                            synced = True
+                        elif m["op"] == "push":
+                            seqs.setdefault(m["box"], []).append(m["seq"])
+                async def write():
+                    # ~10,000 updates/s for about a second: while the snapshot
+                    # runs (the client reads ~30,000 messages/s) and after.
+                    for _ in range(200):
+                        await asyncio.sleep(0.005)
+                        batch = [rng.randint(1, n) for _ in range(50)]
+                        for box in batch:
+                            version[box] += 1
+                        await ing.send("\n".join('{"box":%d,"state":"claimed"}' % b for b in batch))
+                        ack = json.loads(await ing.recv())
+                        self.assertEqual(ack["accepted"], 50, ack)
+                await sub.send('{"op":"subscribe","hunt":"live"}')
+                self.assertEqual((await recv_json(sub))["op"], "subscribed")
+                await asyncio.gather(read(), write())
+                return seqs
+        seqs = run(go())
+        print("boxes pushed more than once (snapshot and live): %d"
+              % sum(len(s) > 1 for s in seqs.values()))
+        backwards = {b: s for b, s in seqs.items() if s != sorted(s)}
+        self.assertEqual(backwards, {}, "seq went backwards on the connection")
+        self.assertEqual(set(seqs), set(version), "every box of the hunt was pushed")
+        stale = {b: (s[-1], version[b]) for b, s in seqs.items() if s[-1] != version[b]}
+        self.assertEqual(stale, {}, "the last push of a box must be its last write")
+
+
+class PollBesideAHuntSnapshot(ServerTestCase):
+    """A hunt's snapshot over a store of a million boxes runs in steps: a
+    poll from another connection on the same worker is answered while it
+    runs, not after it."""
+    workers = 1
+    max_boxes = 1 << 20
+    hay = 1000000
+    server_args = ("--push-interval-ms", "1", "--max-body-bytes", str(64 << 20))
+
+    def test_a_poll_on_the_same_worker_is_answered_while_a_big_snapshot_runs(self):
+        last = self.hay + 2
+        self.server.ingest(['{"box":1,"hunt":"needle","state":"open"}'])
+        self.server.ingest(['{"box":%d,"hunt":"hay"}' % b for b in range(2, self.hay + 2)])
+        self.server.ingest(['{"box":%d,"hunt":"needle","state":"open"}' % last])
+        poller = RawWebSocket(self.server.data, "/v1/ws")
+        ingest = RawWebSocket(self.server.data, "/v1/ingest")
+        sub = RawWebSocket(self.server.data, "/v1/ws")
+        sub.send_text('{"op":"subscribe","hunt":"needle"}')
+        self.assertEqual(raw_json(sub)["op"], "subscribed")
+        first = raw_json(sub)
+        first_at = time.monotonic()
+        self.assertEqual((first["box"], first["seq"]), (1, 1), first)
+        # Box 1 is in the first slot, the other needle in the last: the scan
+        # is now somewhere in the hay.
+        started = time.monotonic()
+        poller.send_text('{"op":"get","box":%d}' % last)
+        reply = raw_json(poller)
+        poll_rtt = time.monotonic() - started
+        self.assertEqual(reply["seq"], 1, reply)
+        # A write after the poll's answer is pushed live; its push shows
+        # where the snapshot was when the poll was answered.
+        ingest.send_text('{"box":1,"state":"claimed"}')
+        self.assertEqual(raw_json(ingest)["accepted"], 1)
+        rest = []
+        while not any(m["op"] == "push" and m["box"] == 1 for m in rest) or \
+                not any(m["op"] == "synced" for m in rest):
+            rest.append(raw_json(sub))
+        print("poll answered in %.2f ms, marker read %.1f ms after box 1's snapshot push;"
+              " then: %s" % (poll_rtt * 1e3, (time.monotonic() - first_at) * 1e3,
+                            [(m["op"], m.get("box"), m.get("seq")) for m in rest]))
+        synced = [i for i, m in enumerate(rest) if m["op"] == "synced"]
+        live = [i for i, m in enumerate(rest) if m["op"] == "push" and m["box"] == 1]
+        self.assertEqual(rest[synced[0]], {"op": "synced", "hunt": "needle", "boxes": 2})
+        self.assertEqual(rest[live[0]]["seq"], 2)
+        self.assertLess(live[0], synced[0],
+                        "the poll was answered only after the whole store was scanned")
+        self.assertIn(last, [m.get("box") for m in rest[:synced[0]]])
+        for c in (poller, ingest, sub):
+            c.close()
 
 
 if __name__ == "__main__":
