@@ -249,7 +249,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     http::request<http::string_body> upgrade(req.method(), req.target(), req.version());
     for (const auto& field : req)
       upgrade.insert(field.name_string(), field.value());
-    StartWsSession(std::move(socket_), worker_, std::move(upgrade), mode);
+    StartWsSession(std::move(socket_), worker_, upgrade, mode);
     // This session ends here; the socket belongs to the WebSocket session.
   }
 

@@ -51,7 +51,9 @@ class WsSession final : public Session,
     worker_.Unregister(this);
   }
 
-  void Start(http::request<http::string_body> upgrade) {
+  // Beast reads the upgrade request only while initiating the accept (it
+  // builds the response there), so a reference to the caller's is enough.
+  void Start(const http::request<http::string_body>& upgrade) {
     worker_.Register(this);
     if (mode_ == WsMode::kIngest) worker_.AddIngestSession();
     worker_.metrics().connections_opened[static_cast<std::size_t>(Protocol::kWs)].Add();
@@ -440,9 +442,9 @@ class WsSession final : public Session,
   bool handshaking_ = false;
 };
 
-void StartWsSession(Socket socket, Worker& worker, http::request<http::string_body> upgrade,
+void StartWsSession(Socket socket, Worker& worker, const http::request<http::string_body>& upgrade,
                     WsMode mode) {
-  std::make_shared<WsSession>(std::move(socket), worker, mode)->Start(std::move(upgrade));
+  std::make_shared<WsSession>(std::move(socket), worker, mode)->Start(upgrade);
 }
 
 void QueueWsPush(WsSession& session, std::string_view message) {

@@ -16,7 +16,7 @@ enum class WsMode {
 };
 
 void StartWsSession(Socket socket, Worker& worker,
-                    boost::beast::http::request<boost::beast::http::string_body> upgrade,
+                    const boost::beast::http::request<boost::beast::http::string_body>& upgrade,
                     WsMode mode);
 
 }  // namespace trove::net
