@@ -57,6 +57,9 @@ struct WsOp {
 };
 // Bounds one op: at most this many boxes per subscribe.
 inline constexpr std::size_t kMaxBoxesPerOp = 4096;
+// Hunts one connection may subscribe to: a push and a snapshot step compare
+// each box's hunt with every hunt subscribed.
+inline constexpr std::size_t kMaxHuntsPerConnection = 64;
 WsOp ParseWsOp(std::string_view text);
 
 }  // namespace trove::net

@@ -3,16 +3,17 @@
 // goes through one bounded queue per connection: a client that falls behind
 // by more than send_queue_max messages is closed with 1008 (DESIGN.md, Slow
 // consumers), so no client can make the server hold memory without bound.
-// A hunt subscription's snapshot (HuntSnapshot) fills at most half of that
-// queue and waits for the client, so it never trips the bound itself.
+// The current state a new subscription is owed (SubscriptionSnapshot) fills
+// at most half of that queue and waits for the client, so it never trips the
+// bound itself.
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
 
-#include "net/hunt_snapshot.hpp"
 #include "net/poll_protocol.hpp"
 #include "net/sessions.hpp"
+#include "net/subscription_snapshot.hpp"
 #include "net/worker.hpp"
 #include "net/ws_upgrade.hpp"
 #include "trove/common/json.hpp"
@@ -200,12 +201,23 @@ class WsSession final : public Session,
           worker_.SubscribeBox(this, box);
         }
         scratch_ = "{\"op\":\"subscribed\",\"boxes\":" + std::to_string(op.boxes.size()) + "}";
-        Enqueue(scratch_);
-        SendCurrent(op.boxes);
+        if (!Enqueue(scratch_)) return;
+        // Their current state, through the same stepped, flow-controlled
+        // path as a hunt's: a subscribe to more boxes than the send queue
+        // holds must not close the client with 1008.
+        snapshot_.AddBoxes(op.boxes);
+        ScheduleSnapshot();
         return;
       case WsOp::Kind::kSubscribeHunt:
         if (std::find(hunts_.begin(), hunts_.end(), op.hunt) == hunts_.end()) {
           if (!AllowSubscription()) return;
+          if (hunts_.size() >= kMaxHuntsPerConnection) {
+            scratch_ =
+                R"({"op":"error","error":"too many hunt subscriptions on this connection (at most )";
+            scratch_ += std::to_string(kMaxHuntsPerConnection) + ")\"}";
+            Enqueue(scratch_);
+            return;
+          }
           hunts_.push_back(op.hunt);
           worker_.SubscribeHunt(this, op.hunt);
         }
@@ -226,6 +238,7 @@ class WsSession final : public Session,
           boxes_.erase(it);
           worker_.UnsubscribeBox(this, box);
         }
+        snapshot_.RemoveBoxes(op.boxes);
         Enqueue("{\"op\":\"unsubscribed\"}");
         return;
       case WsOp::Kind::kUnsubscribeHunt: {
@@ -259,29 +272,15 @@ class WsSession final : public Session,
   }
 
   // A subscriber's lists are bounded like its queue: at most kMaxBoxesPerOp
-  // boxes and 64 hunts per connection.
+  // boxes and hunts together, of them at most kMaxHuntsPerConnection hunts
+  // (each hunt is compared with every box a push or a snapshot passes).
   bool AllowSubscription() {
     if (boxes_.size() + hunts_.size() < kMaxBoxesPerOp) return true;
     Enqueue(R"({"op":"error","error":"too many subscriptions on this connection"})");
     return false;
   }
 
-  // A new subscriber gets the current payload of each box that exists.
-  void SendCurrent(const std::vector<std::uint64_t>& boxes) {
-    auto& store = worker_.context().store;
-    char payload[store::kPayloadMaxLimit];
-    const std::size_t max = store.payload_max();
-    for (std::uint64_t box : boxes) {
-      const store::ReadResult r = store.read(box, std::span<char>(payload, max));
-      if (!r.found) continue;
-      scratch_.clear();
-      AppendPush(scratch_, box, r.version, {payload, std::min(r.payload_size, max)});
-      if (!Enqueue(scratch_)) return;
-      worker_.metrics().ws_pushes.Add();
-    }
-  }
-
-  // ---- hunt snapshots (HuntSnapshot) ----
+  // ---- current state of new subscriptions (SubscriptionSnapshot) ----
 
   // A step runs as its own handler, so the worker's other connections get
   // a turn between steps (as ContinueIngest's slices do).
@@ -296,11 +295,11 @@ class WsSession final : public Session,
     // Closing (drain, 1008, idle, peer gone): nothing more is sent.
     if (closing_) return snapshot_.Clear();
     switch (snapshot_.Step(worker_.context().store, *this)) {
-      case HuntSnapshot::Progress::kDone:
+      case SubscriptionSnapshot::Progress::kDone:
         return;
-      case HuntSnapshot::Progress::kMore:
+      case SubscriptionSnapshot::Progress::kMore:
         return ScheduleSnapshot();
-      case HuntSnapshot::Progress::kBlocked:
+      case SubscriptionSnapshot::Progress::kBlocked:
         snapshot_blocked_ = true;  // OnWrite resumes it
         return;
     }
@@ -427,7 +426,7 @@ class WsSession final : public Session,
   std::vector<std::string> spare_;
   std::string scratch_;
   SlicedIngest slicer_;
-  HuntSnapshot snapshot_;
+  SubscriptionSnapshot snapshot_;
   bool snapshot_posted_ = false;   // a ContinueSnapshot is queued
   bool snapshot_blocked_ = false;  // no room in the queue: OnWrite resumes it
   Clock::time_point ingest_started_{};

@@ -356,6 +356,46 @@ class HuntSubscription(ServerTestCase):
         sub.close()
 
 
+class SubscriptionLimits(ServerTestCase):
+    """A box subscription's current state goes through the same flow control
+    as a hunt's snapshot: asking for more boxes than the send queue holds
+    must not get the client closed with 1008. And one connection takes at
+    most 64 hunts."""
+    workers = 1
+    server_args = ("--send-queue-max", "16")
+
+    def test_subscribing_to_more_boxes_than_the_send_queue_holds_sends_them_all(self):
+        self.server.ingest(['{"box":%d,"state":"open"}' % b for b in range(1, 4001)])
+        ids = list(range(1, 4097))  # 4,096 asked, 4,000 exist
+        async def go():
+            async with websockets.connect(self.server.ws_url("/v1/ws")) as ws:
+                await ws.send(json.dumps({"op": "subscribe", "boxes": ids}))
+                self.assertEqual(await recv_json(ws), {"op": "subscribed", "boxes": 4096})
+                pushed = [(await recv_json(ws))["box"] for _ in range(4000)]
+                return pushed, await quiet(ws)
+        pushed, extra = run(go())
+        self.assertEqual(pushed, list(range(1, 4001)), "each existing box once, in the order asked")
+        self.assertIsNone(extra)
+        self.assertEqual(self.server.metric("trove_limit_exceeded_total", limit="send_queue"), 0)
+
+    def test_a_connection_takes_at_most_64_hunts(self):
+        async def go():
+            async with websockets.connect(self.server.ws_url("/v1/ws")) as ws:
+                for h in range(64):
+                    await ws.send('{"op":"subscribe","hunt":"h%d"}' % h)
+                    self.assertEqual(await recv_json(ws), {"op": "subscribed", "hunt": "h%d" % h})
+                    self.assertEqual(await recv_json(ws), {"op": "synced", "hunt": "h%d" % h, "boxes": 0})
+                await ws.send('{"op":"subscribe","hunt":"one-too-many"}')
+                refused = await recv_json(ws)
+                await ws.send('{"op":"subscribe","hunt":"h3"}')  # already held: fine
+                again = await recv_json(ws)
+                return refused, again
+        refused, again = run(go())
+        self.assertEqual(refused["op"], "error", refused)
+        self.assertIn("64", refused["error"])
+        self.assertEqual(again, {"op": "subscribed", "hunt": "h3"})
+
+
 class HuntSnapshotUnderIngest(ServerTestCase):
     """Updates ingested while a hunt's snapshot runs, on another connection
     (and on either of two workers): a box's seq never goes backwards on the

@@ -1,8 +1,9 @@
-// HuntSnapshot: a hunt subscription's current state, scanned in bounded
-// steps. Each hunt gets exactly its boxes once, then its marker; hunts that
+// SubscriptionSnapshot: the current state of new subscriptions, in bounded
+// steps. A box subscription's boxes go out once each, in order, waiting for
+// room. Each hunt gets exactly its boxes once, then its marker; hunts that
 // join a running scan are served by the same pass (wrapping around); a sink
 // without room stops the scan where it is; removed hunts stop at once.
-#include "net/hunt_snapshot.hpp"
+#include "net/subscription_snapshot.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +16,7 @@
 namespace trove::net {
 namespace {
 
-using Progress = HuntSnapshot::Progress;
+using Progress = SubscriptionSnapshot::Progress;
 
 // Records what the snapshot sends; takes `room` more messages, then says no.
 struct RecordingSink final : SnapshotSink {
@@ -47,8 +48,8 @@ std::span<const char> bytes(std::string_view s) {
 }
 
 // Steps until done (or blocked); returns the number of steps.
-std::size_t RunToEnd(HuntSnapshot& snapshot, const store::BoxStore& store, SnapshotSink& sink,
-                     Progress* last = nullptr) {
+std::size_t RunToEnd(SubscriptionSnapshot& snapshot, const store::BoxStore& store,
+                     SnapshotSink& sink, Progress* last = nullptr) {
   std::size_t steps = 0;
   Progress p = Progress::kMore;
   while (p == Progress::kMore) {
@@ -59,12 +60,12 @@ std::size_t RunToEnd(HuntSnapshot& snapshot, const store::BoxStore& store, Snaps
   return steps;
 }
 
-TEST(HuntSnapshot, SendsExactlyTheHuntsBoxesInSlotOrderThenItsMarker) {
+TEST(SubscriptionSnapshot, SendsExactlyTheHuntsBoxesInSlotOrderThenItsMarker) {
   store::BoxStore store({.max_boxes = 64});
   for (std::uint64_t id = 1; id <= 10; ++id)
     store.write(id, bytes("{}"), id % 2 == 0 ? "even" : "odd");
   store.write(3, bytes("{}"), "even");  // moved from odd to even
-  HuntSnapshot snapshot;
+  SubscriptionSnapshot snapshot;
   RecordingSink sink;
   snapshot.Add("even", store.slot_count());
   Progress last{};
@@ -75,9 +76,9 @@ TEST(HuntSnapshot, SendsExactlyTheHuntsBoxesInSlotOrderThenItsMarker) {
   EXPECT_FALSE(snapshot.active());
 }
 
-TEST(HuntSnapshot, AHuntWithNoBoxesOrAnEmptyStoreGetsItsMarkerAtOnce) {
+TEST(SubscriptionSnapshot, AHuntWithNoBoxesOrAnEmptyStoreGetsItsMarkerAtOnce) {
   store::BoxStore store({.max_boxes = 8});
-  HuntSnapshot snapshot;
+  SubscriptionSnapshot snapshot;
   RecordingSink sink;
   snapshot.Add("none", store.slot_count());
   EXPECT_EQ(snapshot.Step(store, sink), Progress::kDone);
@@ -87,47 +88,47 @@ TEST(HuntSnapshot, AHuntWithNoBoxesOrAnEmptyStoreGetsItsMarkerAtOnce) {
   EXPECT_EQ(sink.messages, (std::vector<std::string>{"synced none 0", "synced none 0"}));
 }
 
-TEST(HuntSnapshot, StepsAreBoundedInSlotsAndInPushes) {
+TEST(SubscriptionSnapshot, StepsAreBoundedInSlotsAndInPushes) {
   store::BoxStore store({.max_boxes = 8192});
   for (std::uint64_t id = 1; id <= 5000; ++id)
     store.write(id, bytes("{}"), id <= 100 ? "dense" : "other");
-  HuntSnapshot snapshot;
+  SubscriptionSnapshot snapshot;
   RecordingSink sink;
   snapshot.Add("dense", store.slot_count());
   // The first 100 slots are all "dense": a step ends after kPushesPerStep.
   EXPECT_EQ(snapshot.Step(store, sink), Progress::kMore);
-  EXPECT_EQ(sink.messages.size(), HuntSnapshot::kPushesPerStep);
+  EXPECT_EQ(sink.messages.size(), SubscriptionSnapshot::kPushesPerStep);
   // The rest needs ceil(slots / kSlotsPerStep) steps at least.
   const std::size_t steps = 1 + RunToEnd(snapshot, store, sink);
-  const std::size_t min_steps =
-      100 / HuntSnapshot::kPushesPerStep + (5000 - 100) / HuntSnapshot::kSlotsPerStep;
+  const std::size_t min_steps = 100 / SubscriptionSnapshot::kPushesPerStep +
+                                (5000 - 100) / SubscriptionSnapshot::kSlotsPerStep;
   EXPECT_GE(steps, min_steps);
   EXPECT_LE(steps, min_steps + 3);
   EXPECT_EQ(sink.messages.back(), "synced dense 100");
 }
 
-TEST(HuntSnapshot, ManyHuntsAtOnceShrinkEachStepsSlots) {
+TEST(SubscriptionSnapshot, ManyHuntsAtOnceShrinkEachStepsSlots) {
   store::BoxStore store({.max_boxes = 64});
   for (std::uint64_t id = 1; id <= 10; ++id)
     store.write(id, bytes("{}"), "h0");
-  HuntSnapshot snapshot;
+  SubscriptionSnapshot snapshot;
   RecordingSink sink;
   // kSlotsPerStep hunts or more: every slot is compared with each of them,
   // so a step covers a single slot.
-  for (std::size_t h = 0; h < HuntSnapshot::kSlotsPerStep; ++h)
+  for (std::size_t h = 0; h < SubscriptionSnapshot::kSlotsPerStep; ++h)
     snapshot.Add("h" + std::to_string(h), store.slot_count());
   EXPECT_EQ(snapshot.Step(store, sink), Progress::kMore);
   EXPECT_EQ(sink.messages, std::vector<std::string>{"push 1"});
   RunToEnd(snapshot, store, sink);
   EXPECT_EQ(sink.boxes_by_hunt["h0"].size(), 10U);
-  EXPECT_EQ(sink.messages.size(), 10 + HuntSnapshot::kSlotsPerStep);
+  EXPECT_EQ(sink.messages.size(), 10 + SubscriptionSnapshot::kSlotsPerStep);
 }
 
-TEST(HuntSnapshot, ASinkWithoutRoomStopsTheScanWhereItIs) {
+TEST(SubscriptionSnapshot, ASinkWithoutRoomStopsTheScanWhereItIs) {
   store::BoxStore store({.max_boxes = 64});
   for (std::uint64_t id = 1; id <= 20; ++id)
     store.write(id, bytes("{}"), "h");
-  HuntSnapshot snapshot;
+  SubscriptionSnapshot snapshot;
   RecordingSink sink;
   sink.room = 5;
   snapshot.Add("h", store.slot_count());
@@ -147,11 +148,11 @@ TEST(HuntSnapshot, ASinkWithoutRoomStopsTheScanWhereItIs) {
   EXPECT_EQ(sink.messages.back(), "synced h 20");
 }
 
-TEST(HuntSnapshot, AHuntJoiningMidPassWrapsAroundAndGetsEachOfItsBoxesOnce) {
+TEST(SubscriptionSnapshot, AHuntJoiningMidPassWrapsAroundAndGetsEachOfItsBoxesOnce) {
   store::BoxStore store({.max_boxes = 8192});
   for (std::uint64_t id = 1; id <= 3000; ++id)
     store.write(id, bytes("{}"), id % 3 == 0 ? "a" : (id % 3 == 1 ? "b" : "c"));
-  HuntSnapshot snapshot;
+  SubscriptionSnapshot snapshot;
   RecordingSink sink;
   snapshot.Add("a", store.slot_count());
   for (int i = 0; i < 10; ++i)
@@ -182,10 +183,10 @@ TEST(HuntSnapshot, AHuntJoiningMidPassWrapsAroundAndGetsEachOfItsBoxesOnce) {
   EXPECT_EQ(std::find(synced_a, sink.messages.end(), "push 3000"), sink.messages.end());
 }
 
-TEST(HuntSnapshot, BoxesAddedAfterTheSubscribeAreLeftToLivePushes) {
+TEST(SubscriptionSnapshot, BoxesAddedAfterTheSubscribeAreLeftToLivePushes) {
   store::BoxStore store({.max_boxes = 64});
   store.write(1, bytes("{}"), "h");
-  HuntSnapshot snapshot;
+  SubscriptionSnapshot snapshot;
   RecordingSink sink;
   snapshot.Add("h", store.slot_count());
   store.write(2, bytes("{}"), "h");  // published to the subscriber anyway
@@ -193,11 +194,11 @@ TEST(HuntSnapshot, BoxesAddedAfterTheSubscribeAreLeftToLivePushes) {
   EXPECT_EQ(sink.messages, (std::vector<std::string>{"push 1", "synced h 1"}));
 }
 
-TEST(HuntSnapshot, ARemovedHuntGetsNoMoreBoxesAndNoMarker) {
+TEST(SubscriptionSnapshot, ARemovedHuntGetsNoMoreBoxesAndNoMarker) {
   store::BoxStore store({.max_boxes = 8192});
   for (std::uint64_t id = 1; id <= 4000; ++id)
     store.write(id, bytes("{}"), id % 2 == 0 ? "x" : "y");
-  HuntSnapshot snapshot;
+  SubscriptionSnapshot snapshot;
   RecordingSink sink;
   snapshot.Add("x", store.slot_count());
   snapshot.Add("y", store.slot_count());
@@ -217,17 +218,96 @@ TEST(HuntSnapshot, ARemovedHuntGetsNoMoreBoxesAndNoMarker) {
   EXPECT_EQ(snapshot.Step(store, sink), Progress::kDone);
 }
 
-TEST(HuntSnapshot, SubscribingAgainWhileAHuntIsBeingSentSharesItsPass) {
+TEST(SubscriptionSnapshot, SubscribingAgainWhileAHuntIsBeingSentSharesItsPass) {
   store::BoxStore store({.max_boxes = 64});
   for (std::uint64_t id = 1; id <= 5; ++id)
     store.write(id, bytes("{}"), "h");
-  HuntSnapshot snapshot;
+  SubscriptionSnapshot snapshot;
   RecordingSink sink;
   snapshot.Add("h", store.slot_count());
   snapshot.Add("h", store.slot_count());
   RunToEnd(snapshot, store, sink);
   EXPECT_EQ(sink.messages.size(), 6U);
   EXPECT_EQ(sink.messages.back(), "synced h 5");
+}
+
+TEST(SubscriptionSnapshot, BoxesAreSentOnceEachInTheOrderAskedSkippingAbsentOnes) {
+  store::BoxStore store({.max_boxes = 64});
+  for (std::uint64_t id : {1, 2, 3, 5})
+    store.write(id, bytes("{}"), "");
+  SubscriptionSnapshot snapshot;
+  RecordingSink sink;
+  const std::vector<std::uint64_t> first{5, 4, 1};
+  const std::vector<std::uint64_t> again{1, 2, 5, 3};  // 1 and 5 still waiting: not twice
+  snapshot.AddBoxes(first);
+  snapshot.AddBoxes(again);
+  EXPECT_TRUE(snapshot.active());
+  Progress last{};
+  RunToEnd(snapshot, store, sink, &last);
+  EXPECT_EQ(last, Progress::kDone);
+  EXPECT_EQ(sink.messages, (std::vector<std::string>{"push 5", "push 1", "push 2", "push 3"}));
+  EXPECT_FALSE(snapshot.active());
+  // Sent: a later subscribe to the same box sends its state again.
+  snapshot.AddBoxes(first);
+  RunToEnd(snapshot, store, sink);
+  EXPECT_EQ(sink.messages.size(), 6U);
+}
+
+TEST(SubscriptionSnapshot, BoxesWaitForRoomAndUnsubscribedOnesAreDropped) {
+  store::BoxStore store({.max_boxes = 64});
+  std::vector<std::uint64_t> ids;
+  for (std::uint64_t id = 1; id <= 40; ++id) {
+    store.write(id, bytes("{}"), "");
+    ids.push_back(id);
+  }
+  SubscriptionSnapshot snapshot;
+  RecordingSink sink;
+  sink.room = 10;
+  snapshot.AddBoxes(ids);
+  EXPECT_EQ(snapshot.Step(store, sink), Progress::kBlocked);
+  EXPECT_EQ(sink.messages.size(), 10U);
+  EXPECT_EQ(sink.sent_without_room, 0U);
+  const std::vector<std::uint64_t> gone{11, 12, 40, 99};
+  snapshot.RemoveBoxes(gone);
+  sink.room = SIZE_MAX;
+  RunToEnd(snapshot, store, sink);
+  EXPECT_EQ(sink.messages.size(), 37U);  // 40 minus 11, 12 and 40
+  EXPECT_EQ(std::count(sink.messages.begin(), sink.messages.end(), "push 12"), 0);
+  EXPECT_EQ(sink.messages.back(), "push 39");
+}
+
+TEST(SubscriptionSnapshot, StepsOverBoxesAreBoundedInPushesAndLookups) {
+  store::BoxStore store({.max_boxes = 8192});
+  std::vector<std::uint64_t> ids;
+  for (std::uint64_t id = 1; id <= 4096; ++id)
+    ids.push_back(id);  // none exists: only lookups
+  store.write(4096, bytes("{}"), "");
+  SubscriptionSnapshot snapshot;
+  RecordingSink sink;
+  snapshot.AddBoxes(ids);
+  EXPECT_EQ(snapshot.Step(store, sink), Progress::kMore);
+  EXPECT_TRUE(sink.messages.empty());
+  const std::size_t steps = 1 + RunToEnd(snapshot, store, sink);
+  EXPECT_EQ(steps, 4096 / SubscriptionSnapshot::kSlotsPerStep);
+  EXPECT_EQ(sink.messages, (std::vector<std::string>{"push 4096"}));
+}
+
+TEST(SubscriptionSnapshot, BoxesGoOutBeforeAHuntsScanAndClearDropsBoth) {
+  store::BoxStore store({.max_boxes = 64});
+  store.write(1, bytes("{}"), "h");
+  store.write(2, bytes("{}"), "");
+  SubscriptionSnapshot snapshot;
+  RecordingSink sink;
+  snapshot.Add("h", store.slot_count());
+  const std::vector<std::uint64_t> box{2};
+  snapshot.AddBoxes(box);
+  RunToEnd(snapshot, store, sink);
+  EXPECT_EQ(sink.messages, (std::vector<std::string>{"push 2", "push 1", "synced h 1"}));
+  snapshot.Add("h", store.slot_count());
+  snapshot.AddBoxes(box);
+  snapshot.Clear();
+  EXPECT_FALSE(snapshot.active());
+  EXPECT_EQ(snapshot.Step(store, sink), Progress::kDone);
 }
 
 }  // namespace

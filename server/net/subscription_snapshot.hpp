@@ -1,15 +1,20 @@
-// The current state of the hunts a WebSocket client subscribes to: every
-// stored box whose hunt is one of them, pushed with its current payload, then
-// one marker per hunt ({"op":"synced",…}) once its boxes are all out, so the
-// client knows when it holds the hunt's whole state.
+// The current state a WebSocket client is owed when it subscribes: the
+// payload of each box of a box subscription that exists, and for a hunt
+// subscription every stored box whose hunt it is, then one marker per hunt
+// ({"op":"synced",…}) once its boxes are all out, so the client knows when it
+// holds the hunt's whole state.
 //
-// Finding a hunt's boxes means passing every slot of the store (up to
-// --max-boxes, a million by default, ~10 ns a slot out of cache), on a worker
-// that also answers polls within tens of microseconds. So the scan runs in
-// steps of at most kSlotsPerStep slots and kPushesPerStep pushes, the session
-// gives its worker's other connections a turn between steps, and a step stops
-// early when the session's send queue has no room for snapshot messages; the
-// session resumes it as writes complete.
+// Both go through the session's bounded send queue, which closes a client
+// that falls behind (1008): a subscribe to 4,096 boxes, or a hunt of 100,000,
+// must not trip that bound by itself. And finding a hunt's boxes means
+// passing every slot of the store (up to --max-boxes, a million by default,
+// ~10 ns a slot out of cache), on a worker that also answers polls within
+// tens of microseconds. So the work runs in steps of at most kSlotsPerStep
+// slots (or box lookups) and kPushesPerStep pushes, the session gives its
+// worker's other connections a turn between steps, and a step stops early
+// when the session's send queue has no room for snapshot messages; the
+// session resumes it as writes complete. Boxes of box subscriptions go out
+// first, in the order asked; then the hunts' scan.
 //
 // Hunts subscribed while a scan runs join it where it is: the scan goes on to
 // the end of the store, wraps to the first slot, and a hunt is complete once
@@ -19,8 +24,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <span>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "store/box_store.hpp"
@@ -44,7 +52,7 @@ class SnapshotSink {
   ~SnapshotSink() = default;
 };
 
-class HuntSnapshot final : private store::BoxVisitor {
+class SubscriptionSnapshot final : private store::BoxVisitor {
  public:
   // A step over a large store out of cache: ~2.8 us for 256 slots, ~10.6 us
   // for 1024 (trove-microbench BM_StoreScanStep). Measured with 2,000 polls/s
@@ -68,8 +76,14 @@ class HuntSnapshot final : private store::BoxVisitor {
   void Add(std::string_view hunt, std::size_t slot_count);
   // Stops sending `hunt` (unsubscribe): no more of its boxes, no marker.
   void Remove(std::string_view hunt);
+  // Sends the current payload of each of `boxes` that exists, once: a box
+  // still waiting from an earlier subscribe keeps its place. Call after the
+  // session subscribed to them (as for Add).
+  void AddBoxes(std::span<const std::uint64_t> boxes);
+  // Unsubscribed boxes that are still waiting are not sent.
+  void RemoveBoxes(std::span<const std::uint64_t> boxes);
   void Clear();
-  [[nodiscard]] bool active() const noexcept { return !pending_.empty(); }
+  [[nodiscard]] bool active() const noexcept { return !pending_.empty() || !boxes_.empty(); }
 
   enum class Progress {
     kDone,     // no hunt left to send
@@ -89,9 +103,16 @@ class HuntSnapshot final : private store::BoxVisitor {
   // Sends the markers of hunts whose pass is complete; false if the sink had
   // no room for one.
   bool FinishCompleteHunts(SnapshotSink& sink);
+  // The box subscriptions' part of a step; false when it ran out of budget
+  // or room (`progress` says which).
+  bool SendBoxes(const store::BoxStore& store, SnapshotSink& sink, Progress& progress);
   bool wants(std::string_view hunt) override;
   bool visit(const store::BoxView& box) override;
 
+  // Boxes of box subscriptions still to send, in order, and the same ids
+  // for the duplicate check (at most the connection's subscription bound).
+  std::deque<std::uint64_t> boxes_;
+  std::unordered_set<std::uint64_t> boxes_waiting_;
   // Few per connection (a hunt joins for the length of one pass), so a
   // linear search per slot; each step's slots shrink as hunts are added.
   std::vector<PendingHunt> pending_;

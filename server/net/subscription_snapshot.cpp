@@ -1,10 +1,11 @@
-#include "net/hunt_snapshot.hpp"
+#include "net/subscription_snapshot.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace trove::net {
 
-void HuntSnapshot::Add(std::string_view hunt, std::size_t slot_count) {
+void SubscriptionSnapshot::Add(std::string_view hunt, std::size_t slot_count) {
   const auto same = [hunt](const PendingHunt& h) { return h.name == hunt; };
   if (std::any_of(pending_.begin(), pending_.end(), same)) return;
   if (pending_.empty()) {
@@ -18,15 +19,57 @@ void HuntSnapshot::Add(std::string_view hunt, std::size_t slot_count) {
   pending_.push_back(PendingHunt{std::string(hunt), cursor_, false, 0});
 }
 
-void HuntSnapshot::Remove(std::string_view hunt) {
+void SubscriptionSnapshot::Remove(std::string_view hunt) {
   std::erase_if(pending_, [hunt](const PendingHunt& h) { return h.name == hunt; });
 }
 
-void HuntSnapshot::Clear() {
-  pending_.clear();
+void SubscriptionSnapshot::AddBoxes(std::span<const std::uint64_t> boxes) {
+  for (std::uint64_t box : boxes) {
+    if (boxes_waiting_.insert(box).second) boxes_.push_back(box);
+  }
 }
 
-bool HuntSnapshot::FinishCompleteHunts(SnapshotSink& sink) {
+void SubscriptionSnapshot::RemoveBoxes(std::span<const std::uint64_t> boxes) {
+  for (std::uint64_t box : boxes) {
+    if (boxes_waiting_.erase(box) != 0) std::erase(boxes_, box);
+  }
+}
+
+void SubscriptionSnapshot::Clear() {
+  pending_.clear();
+  boxes_.clear();
+  boxes_waiting_.clear();
+}
+
+bool SubscriptionSnapshot::SendBoxes(const store::BoxStore& store, SnapshotSink& sink,
+                                     Progress& progress) {
+  // Lookups of boxes that do not exist cost a step too: a subscribe to
+  // 4,096 absent boxes is bounded per step like a scan.
+  std::size_t lookups_left = kSlotsPerStep;
+  std::array<char, store::kPayloadMaxLimit> payload{};
+  const std::size_t max = store.payload_max();
+  while (!boxes_.empty()) {
+    if (pushes_left_ == 0 || lookups_left == 0) {
+      progress = Progress::kMore;
+      return false;
+    }
+    if (!sink.HasRoom()) {
+      progress = Progress::kBlocked;
+      return false;
+    }
+    const std::uint64_t id = boxes_.front();
+    boxes_.pop_front();
+    boxes_waiting_.erase(id);
+    --lookups_left;
+    const store::ReadResult r = store.read(id, std::span<char>(payload.data(), max));
+    if (!r.found) continue;
+    sink.Push(store::BoxView{id, r.version, {}, {payload.data(), std::min(r.payload_size, max)}});
+    --pushes_left_;
+  }
+  return true;
+}
+
+bool SubscriptionSnapshot::FinishCompleteHunts(SnapshotSink& sink) {
   for (auto it = pending_.begin(); it != pending_.end();) {
     if (!it->wrapped || cursor_ < it->joined_at) {
       ++it;
@@ -39,10 +82,13 @@ bool HuntSnapshot::FinishCompleteHunts(SnapshotSink& sink) {
   return true;
 }
 
-HuntSnapshot::Progress HuntSnapshot::Step(const store::BoxStore& store, SnapshotSink& sink) {
-  if (pending_.empty()) return Progress::kDone;
+SubscriptionSnapshot::Progress SubscriptionSnapshot::Step(const store::BoxStore& store,
+                                                          SnapshotSink& sink) {
+  if (!active()) return Progress::kDone;
   sink_ = &sink;
   pushes_left_ = kPushesPerStep;
+  if (Progress progress = Progress::kMore; !SendBoxes(store, sink, progress)) return progress;
+  if (pending_.empty()) return Progress::kDone;
   // Each slot is compared with every pending hunt: the step's work stays
   // bounded however many hunts a client subscribes to at once.
   std::size_t slots_left = std::max<std::size_t>(1, kSlotsPerStep / pending_.size());
@@ -69,7 +115,7 @@ HuntSnapshot::Progress HuntSnapshot::Step(const store::BoxStore& store, Snapshot
   }
 }
 
-bool HuntSnapshot::wants(std::string_view hunt) {
+bool SubscriptionSnapshot::wants(std::string_view hunt) {
   for (std::size_t i = 0; i < pending_.size(); ++i) {
     if (pending_[i].name == hunt) {
       matched_ = i;
@@ -79,7 +125,7 @@ bool HuntSnapshot::wants(std::string_view hunt) {
   return false;
 }
 
-bool HuntSnapshot::visit(const store::BoxView& box) {
+bool SubscriptionSnapshot::visit(const store::BoxView& box) {
   ++pending_[matched_].boxes;
   sink_->Push(box);
   --pushes_left_;
