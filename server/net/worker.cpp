@@ -238,6 +238,11 @@ static void AddSubscriber(Map& map, const Key& key, WsSession* s, std::atomic<st
   if (std::find(list.begin(), list.end(), s) != list.end()) return;
   list.push_back(s);
   n.fetch_add(1, std::memory_order_relaxed);
+  // Pairs with the fence in PublishStored (store-then-load on both sides):
+  // either the publisher sees this subscription, or the state this new
+  // subscriber reads next (its snapshot) already holds the publisher's write.
+  // Without it, both could miss an update, formally.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
 }
 
 template <class Map, class Key>
@@ -269,6 +274,9 @@ void Worker::UnsubscribeHunt(WsSession* s, const std::string& hunt) {
 
 void Worker::PublishStored() {
   if (stored_.empty()) return;
+  // The batch's store writes before the subscription counts below (see
+  // AddSubscriber). One fence per batch, not per message.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
   std::shared_ptr<const std::vector<std::uint64_t>> batch;
   for (Worker* w : context_.workers) {
     if (w->subscriptions_.load(std::memory_order_relaxed) == 0) continue;
