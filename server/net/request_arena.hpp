@@ -13,6 +13,18 @@
 
 namespace trove::net {
 
+// Releases what RequestArena::Allocate took from ::operator new(bytes). GCC
+// declares the sized delete from C++14 on (with jemalloc it frees without
+// looking the size up); clang 14 only with -fsized-deallocation, and there the
+// unsized delete is the matching release.
+inline void DeleteSpilled(void* p, [[maybe_unused]] std::size_t bytes) noexcept {
+#if defined(__cpp_sized_deallocation)
+  ::operator delete(p, bytes);
+#else
+  ::operator delete(p);
+#endif
+}
+
 class RequestArena {
  public:
   // 4 KiB holds the headers of any ordinary poll (curl, browsers, load
@@ -28,7 +40,7 @@ class RequestArena {
     return ::operator new(bytes);
   }
   void Deallocate(void* p, std::size_t bytes) noexcept {
-    if (!Owns(p)) ::operator delete(p, bytes);
+    if (!Owns(p)) DeleteSpilled(p, bytes);
   }
   // Only when nothing allocated from the buffer is alive (between requests).
   void Reset() noexcept { used_ = 0; }
