@@ -122,8 +122,12 @@ const Value* find_condition(const Value& status, const char* type) {
   if (!status.IsObject()) return nullptr;
   auto conds = status.FindMember("conditions");
   if (conds == status.MemberEnd() || !conds->value.IsArray()) return nullptr;
-  for (const auto& c : conds->value.GetArray()) {
-    if (str_member(&c, "type") == type) return &c;
+  // Indexed, not range-for: str_member's null check on &element made
+  // clang-analyzer assume an element's address can be null and report the
+  // range-for iterator's next dereference (a false positive).
+  const Value& list = conds->value;
+  for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
+    if (str_member(&list[i], "type") == type) return &list[i];
   }
   return nullptr;
 }
