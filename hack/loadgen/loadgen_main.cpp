@@ -40,10 +40,14 @@ std::uint16_t port_from_file(const std::string& path) {
   ss << in.rdbuf();
   rapidjson::Document d;
   d.Parse(ss.str().c_str());
-  if (d.HasParseError() || !d.IsObject() || !d.HasMember("data") || !d["data"].IsUint() ||
-      d["data"].GetUint() == 0 || d["data"].GetUint() > 65535)
+  const rapidjson::Value* data = nullptr;
+  if (!d.HasParseError() && d.IsObject()) {
+    auto it = d.FindMember("data");
+    if (it != d.MemberEnd()) data = &it->value;
+  }
+  if (data == nullptr || !data->IsUint() || data->GetUint() == 0 || data->GetUint() > 65535)
     throw CLI::ValidationError("--port-file", path + ": no {\"data\":PORT}");
-  return static_cast<std::uint16_t>(d["data"].GetUint());
+  return static_cast<std::uint16_t>(data->GetUint());
 }
 
 void pin_current_thread(const std::vector<int>& cpus) {

@@ -7,8 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "test_json.hpp"
+
 namespace trove::loadgen {
 namespace {
+
+using testing::at;
 
 std::vector<std::string> lines_of(const std::string& batch) {
   std::vector<std::string> out;
@@ -30,13 +34,13 @@ TEST(IngestBatch, EveryLineIsTheReferenceMessageWithItsBoxAndTs) {
     d.Parse(lines[i].data(),
             lines[i].size());  // sized: NUL-terminated parsing with SSE4.2 reads past the end
     ASSERT_FALSE(d.HasParseError()) << lines[i];
-    EXPECT_EQ(d["box"].GetUint64(), 100 + i);
-    EXPECT_EQ(d["ts"].GetInt64(), 1732712345678901);
-    EXPECT_STREQ(d["hunt"].GetString(), "spring");
-    EXPECT_STREQ(d["state"].GetString(), "open");
-    EXPECT_STREQ(d["player"].GetString(), "p-8812");
-    EXPECT_DOUBLE_EQ(d["x"].GetDouble(), 12.5);
-    EXPECT_DOUBLE_EQ(d["y"].GetDouble(), -3.25);
+    EXPECT_EQ(at(d, "/box").GetUint64(), 100 + i);
+    EXPECT_EQ(at(d, "/ts").GetInt64(), 1732712345678901);
+    EXPECT_STREQ(at(d, "/hunt").GetString(), "spring");
+    EXPECT_STREQ(at(d, "/state").GetString(), "open");
+    EXPECT_STREQ(at(d, "/player").GetString(), "p-8812");
+    EXPECT_DOUBLE_EQ(at(d, "/x").GetDouble(), 12.5);
+    EXPECT_DOUBLE_EQ(at(d, "/y").GetDouble(), -3.25);
   }
 }
 
@@ -49,7 +53,7 @@ TEST(IngestBatch, BoxIdsWrapAroundTheRange) {
   for (const auto& l : lines) {
     rapidjson::Document d;
     d.Parse(l.data(), l.size());
-    boxes.push_back(d["box"].GetUint64());
+    boxes.push_back(at(d, "/box").GetUint64());
   }
   EXPECT_EQ(boxes, (std::vector<std::uint64_t>{7, 5, 6, 7, 5}));
   EXPECT_EQ(b.next_box(), 6u);

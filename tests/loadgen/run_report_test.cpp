@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include "test_json.hpp"
+
 namespace trove::loadgen {
 namespace {
+
+using testing::at;
 
 // Sized parse: RapidJSON's SSE4.2 scanning of NUL-terminated strings reads
 // 16-byte blocks past the terminator, which ASan rightly reports.
@@ -40,24 +44,24 @@ TEST(RunReport, JsonCarriesPercentilesRatesErrorsAndCpu) {
   rapidjson::Document d;
   parse_json(d, to_json(sample()));
   ASSERT_FALSE(d.HasParseError());
-  EXPECT_STREQ(d["label"].GetString(), "s2-trove");
-  const auto& poll = d["roles"]["poll"];
-  EXPECT_STREQ(poll["mode"].GetString(), "closed");
-  EXPECT_DOUBLE_EQ(poll["rate_per_s"].GetDouble(), 100.0);
-  EXPECT_NEAR(poll["latency_us"]["p50"].GetDouble(), 500, 500 / 128.0);
-  EXPECT_NEAR(poll["latency_us"]["p99"].GetDouble(), 990, 990 / 128.0);
-  EXPECT_DOUBLE_EQ(poll["latency_us"]["max"].GetDouble(), 1000);
-  EXPECT_EQ(poll["status"]["404"].GetUint64(), 1u);
-  EXPECT_EQ(poll["errors"]["http_status_404"].GetUint64(), 1u);
-  EXPECT_EQ(poll["error_total"].GetUint64(), 1u);
-  const auto& ingest = d["roles"]["ingest"];
-  EXPECT_DOUBLE_EQ(ingest["messages_per_s"].GetDouble(), 64.0);
-  EXPECT_EQ(ingest["messages_rejected"].GetUint64(), 3u);
+  EXPECT_STREQ(at(d, "/label").GetString(), "s2-trove");
+  const auto& poll = at(d, "/roles/poll");
+  EXPECT_STREQ(at(poll, "/mode").GetString(), "closed");
+  EXPECT_DOUBLE_EQ(at(poll, "/rate_per_s").GetDouble(), 100.0);
+  EXPECT_NEAR(at(poll, "/latency_us/p50").GetDouble(), 500, 500 / 128.0);
+  EXPECT_NEAR(at(poll, "/latency_us/p99").GetDouble(), 990, 990 / 128.0);
+  EXPECT_DOUBLE_EQ(at(poll, "/latency_us/max").GetDouble(), 1000);
+  EXPECT_EQ(at(poll, "/status/404").GetUint64(), 1u);
+  EXPECT_EQ(at(poll, "/errors/http_status_404").GetUint64(), 1u);
+  EXPECT_EQ(at(poll, "/error_total").GetUint64(), 1u);
+  const auto& ingest = at(d, "/roles/ingest");
+  EXPECT_DOUBLE_EQ(at(ingest, "/messages_per_s").GetDouble(), 64.0);
+  EXPECT_EQ(at(ingest, "/messages_rejected").GetUint64(), 3u);
   // CPU per request divides by poll responses; per message by accepted messages.
-  EXPECT_DOUBLE_EQ(d["server_cpu"]["us_per_request"].GetDouble(), 500.0);
-  EXPECT_DOUBLE_EQ(d["server_cpu"]["us_per_message"].GetDouble(), 0.5e6 / 640);
-  EXPECT_DOUBLE_EQ(d["server_cpu"]["utilization"].GetDouble(), 0.05);
-  EXPECT_DOUBLE_EQ(d["server_cpu"]["process_us_per_request"].GetDouble(), 250.0);
+  EXPECT_DOUBLE_EQ(at(d, "/server_cpu/us_per_request").GetDouble(), 500.0);
+  EXPECT_DOUBLE_EQ(at(d, "/server_cpu/us_per_message").GetDouble(), 0.5e6 / 640);
+  EXPECT_DOUBLE_EQ(at(d, "/server_cpu/utilization").GetDouble(), 0.05);
+  EXPECT_DOUBLE_EQ(at(d, "/server_cpu/process_us_per_request").GetDouble(), 250.0);
 }
 
 TEST(RunReport, LabelIsEscaped) {
@@ -66,7 +70,7 @@ TEST(RunReport, LabelIsEscaped) {
   rapidjson::Document d;
   parse_json(d, to_json(r));
   ASSERT_FALSE(d.HasParseError());
-  EXPECT_STREQ(d["label"].GetString(), "a\"b\\c\n");
+  EXPECT_STREQ(at(d, "/label").GetString(), "a\"b\\c\n");
 }
 
 TEST(RunReport, SummaryNamesEveryRoleAndError) {

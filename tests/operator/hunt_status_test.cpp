@@ -7,6 +7,8 @@
 namespace trove::controller {
 namespace {
 
+using testing::at;
+
 constexpr std::int64_t MiB = kBytesPerMiB;
 
 PodOutcome tuned_pod(const std::string& name, std::int64_t size_mib = 64) {
@@ -29,26 +31,28 @@ StatusInput input(std::vector<PodOutcome> pods, const std::string& now = "2026-0
 
 std::string cond(const rapidjson::Value& st, const char* type, const char* field) {
   const auto* c = find_condition(st, type);
-  if (c == nullptr || !c->HasMember(field)) return "<missing>";
-  return (*c)[field].GetString();
+  if (c == nullptr) return "<missing>";
+  auto it = c->FindMember(field);
+  if (it == c->MemberEnd()) return "<missing>";
+  return it->value.GetString();
 }
 
 TEST(HuntStatus, AllTunedIsReadyNotProgressingNotDegraded) {
   auto st = build_status(input({tuned_pod("a"), tuned_pod("b"), tuned_pod("c")}), nullptr);
-  EXPECT_EQ(st["observedGeneration"].GetInt64(), 2);
-  EXPECT_EQ(st["podCount"].GetUint64(), 3u);
-  EXPECT_EQ(st["tunedCount"].GetUint64(), 3u);
+  EXPECT_EQ(at(st, "/observedGeneration").GetInt64(), 2);
+  EXPECT_EQ(at(st, "/podCount").GetUint64(), 3u);
+  EXPECT_EQ(at(st, "/tunedCount").GetUint64(), 3u);
   EXPECT_EQ(cond(st, "Ready", "status"), "True");
   EXPECT_EQ(cond(st, "Ready", "reason"), "AllPodsTuned");
   EXPECT_EQ(cond(st, "Progressing", "status"), "False");
   EXPECT_EQ(cond(st, "Degraded", "status"), "False");
-  ASSERT_EQ(st["pods"].Size(), 3u);
-  const auto& a = st["pods"][0];
-  EXPECT_STREQ(a["name"].GetString(), "a");
-  EXPECT_EQ(a["arenaBytes"].GetInt64(), 64 * MiB);
-  EXPECT_STREQ(a["source"].GetString(), "static");
-  EXPECT_EQ(a["generation"].GetInt64(), 2);
-  EXPECT_STREQ(a["appliedTime"].GetString(), "2026-01-01T00:00:00Z");
+  ASSERT_EQ(at(st, "/pods").Size(), 3u);
+  const auto& a = at(st, "/pods/0");
+  EXPECT_STREQ(at(a, "/name").GetString(), "a");
+  EXPECT_EQ(at(a, "/arenaBytes").GetInt64(), 64 * MiB);
+  EXPECT_STREQ(at(a, "/source").GetString(), "static");
+  EXPECT_EQ(at(a, "/generation").GetInt64(), 2);
+  EXPECT_STREQ(at(a, "/appliedTime").GetString(), "2026-01-01T00:00:00Z");
   EXPECT_FALSE(a.HasMember("lastError"));
 }
 
@@ -60,7 +64,7 @@ TEST(HuntStatus, SameValuesUnderAnotherOwnerAreNotTuned) {
   p.running->owner = "uid-old";
   EXPECT_FALSE(p.tuned());
   auto st = build_status(input({p, tuned_pod("b")}), nullptr);
-  EXPECT_EQ(st["tunedCount"].GetUint64(), 1u);
+  EXPECT_EQ(at(st, "/tunedCount").GetUint64(), 1u);
   EXPECT_EQ(cond(st, "Ready", "status"), "False");
   p.running->owner = "uid-new";
   EXPECT_TRUE(p.tuned());
@@ -72,7 +76,7 @@ TEST(HuntStatus, UnchangedOutcomeBuildsAnEqualStatusWithStableTimes) {
       build_status(input({tuned_pod("b"), tuned_pod("a")}, "2026-01-01T01:00:00Z"), &first);
   EXPECT_TRUE(same_status(second, &first)) << "a no-op must be detectable so no write happens";
   EXPECT_EQ(cond(second, "Ready", "lastTransitionTime"), "2026-01-01T00:00:00Z");
-  EXPECT_STREQ(second["pods"][0]["appliedTime"].GetString(), "2026-01-01T00:00:00Z");
+  EXPECT_STREQ(at(second, "/pods/0/appliedTime").GetString(), "2026-01-01T00:00:00Z");
 }
 
 TEST(HuntStatus, TransitionMovesOnlyTheChangedConditionsTime) {
@@ -90,7 +94,7 @@ TEST(HuntStatus, TransitionMovesOnlyTheChangedConditionsTime) {
   EXPECT_NE(cond(second, "Degraded", "message").find("pod a:"), std::string::npos);
   EXPECT_EQ(cond(second, "Progressing", "status"), "False") << "nothing left that can progress";
   EXPECT_EQ(cond(second, "Progressing", "lastTransitionTime"), "2026-01-01T00:00:00Z");
-  EXPECT_STREQ(second["pods"][0]["lastError"].GetString(), down.error.c_str());
+  EXPECT_STREQ(at(second, "/pods/0/lastError").GetString(), down.error.c_str());
 }
 
 TEST(HuntStatus, ChangedTuningMovesAppliedTimeAndDecision) {
@@ -98,8 +102,8 @@ TEST(HuntStatus, ChangedTuningMovesAppliedTimeAndDecision) {
   PodOutcome p = tuned_pod("a", 128);
   p.desired.decision = "bigger";
   auto second = build_status(input({p}, "2026-01-01T03:00:00Z"), &first);
-  EXPECT_STREQ(second["pods"][0]["appliedTime"].GetString(), "2026-01-01T03:00:00Z");
-  EXPECT_STREQ(second["pods"][0]["decision"].GetString(), "bigger");
+  EXPECT_STREQ(at(second, "/pods/0/appliedTime").GetString(), "2026-01-01T03:00:00Z");
+  EXPECT_STREQ(at(second, "/pods/0/decision").GetString(), "bigger");
   PodOutcome q = p;
   q.desired.decision = "same tuning, new numbers in the explanation";
   auto third = build_status(input({q}, "2026-01-01T04:00:00Z"), &second);
@@ -110,7 +114,7 @@ TEST(HuntStatus, PendingPodsMeanProgressing) {
   PodOutcome p = tuned_pod("a");
   p.running = Tuning{128 * MiB, 16, 1};
   auto st = build_status(input({p, tuned_pod("b")}), nullptr);
-  EXPECT_EQ(st["tunedCount"].GetUint64(), 1u);
+  EXPECT_EQ(at(st, "/tunedCount").GetUint64(), 1u);
   EXPECT_EQ(cond(st, "Ready", "status"), "False");
   EXPECT_EQ(cond(st, "Progressing", "status"), "True");
   EXPECT_EQ(cond(st, "Degraded", "status"), "False");
@@ -124,7 +128,7 @@ TEST(HuntStatus, ConflictIsDegradedNamingThePod) {
   EXPECT_EQ(cond(st, "Degraded", "reason"), "Conflict");
   EXPECT_NE(cond(st, "Degraded", "message").find("shared-0"), std::string::npos);
   EXPECT_NE(cond(st, "Degraded", "message").find("older-hunt"), std::string::npos);
-  EXPECT_EQ(st["conflictCount"].GetUint64(), 1u);
+  EXPECT_EQ(at(st, "/conflictCount").GetUint64(), 1u);
   EXPECT_EQ(cond(st, "Ready", "status"), "True") << "its own pods are still tuned";
 }
 
@@ -146,10 +150,10 @@ TEST(HuntStatus, PodEntriesAreCappedErrorsFirst) {
   pods[240].error = "401";
   pods[240].running.reset();
   auto st = build_status(input(pods), nullptr);
-  ASSERT_EQ(st["pods"].Size(), kMaxStatusPods);
-  EXPECT_STREQ(st["pods"][0]["name"].GetString(), "pod-1240");
-  EXPECT_EQ(st["podsOmitted"].GetUint64(), 50u);
-  EXPECT_EQ(st["podCount"].GetUint64(), 250u);
+  ASSERT_EQ(at(st, "/pods").Size(), kMaxStatusPods);
+  EXPECT_STREQ(at(st, "/pods/0/name").GetString(), "pod-1240");
+  EXPECT_EQ(at(st, "/podsOmitted").GetUint64(), 50u);
+  EXPECT_EQ(at(st, "/podCount").GetUint64(), 250u);
   EXPECT_EQ(cond(st, "Degraded", "reason"), "SidecarUnauthorized");
 }
 
