@@ -70,7 +70,9 @@ std::string pem_field(const YAML::Node& map, const std::string& key, const std::
 }  // namespace
 
 std::optional<std::string> process_env(const std::string& name) {
-  const char* v = std::getenv(name.c_str());
+  // Read while the operator loads its kubeconfig, before any thread starts,
+  // and nothing in the process sets the environment: getenv is safe here.
+  const char* v = std::getenv(name.c_str());  // NOLINT(concurrency-mt-unsafe)
   if (v == nullptr) return std::nullopt;
   return std::string(v);
 }

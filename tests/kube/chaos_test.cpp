@@ -40,6 +40,10 @@ constexpr const char* kFaultNames[] = {
 class Chaos : public FakeApiTest {
  protected:
   void SetUp() override {
+    // Read before start_server starts the fake's threads: POSIX does not make
+    // getenv thread-safe.
+    const char* seed_env = std::getenv("TROVE_CHAOS_SEED");  // NOLINT(concurrency-mt-unsafe)
+    seed_ = seed_env ? std::strtoull(seed_env, nullptr, 10) : 20261127;
     auto o = fast_server_options();
     o.bookmark_interval = 50ms;
     start_server(o);
@@ -114,11 +118,12 @@ class Chaos : public FakeApiTest {
         break;
     }
   }
+
+  std::uint64_t seed_ = 0;  // $TROVE_CHAOS_SEED, else a fixed one
 };
 
 TEST_F(Chaos, CacheEqualsServerAfterRandomFaults) {
-  const char* seed_env = std::getenv("TROVE_CHAOS_SEED");
-  const std::uint64_t seed = seed_env ? std::strtoull(seed_env, nullptr, 10) : 20261127;
+  const std::uint64_t seed = seed_;
   std::printf("chaos seed %llu\n", static_cast<unsigned long long>(seed));
 
   auto client = make_client();

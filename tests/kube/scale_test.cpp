@@ -50,11 +50,21 @@ std::size_t heap_in_use() {
   return mallinfo2().uordblks;
 }
 
-class Scale : public FakeApiTest {};
+class Scale : public FakeApiTest {
+ protected:
+  void SetUp() override {
+    // Read before FakeApiTest::SetUp starts the fake's threads: POSIX does not
+    // make getenv thread-safe.
+    const char* env = std::getenv("TROVE_KUBE_SCALE_PODS");  // NOLINT(concurrency-mt-unsafe)
+    pods_ = env ? static_cast<int>(std::strtol(env, nullptr, 10)) : kDefaultPods;
+    FakeApiTest::SetUp();
+  }
+
+  int pods_ = 0;  // $TROVE_KUBE_SCALE_PODS, else kDefaultPods
+};
 
 TEST_F(Scale, TenThousandPodsListedAndWatched) {
-  const char* env = std::getenv("TROVE_KUBE_SCALE_PODS");
-  const int pods = env ? std::atoi(env) : kDefaultPods;
+  const int pods = pods_;
   ASSERT_GT(pods, 0);
   const auto create_start = std::chrono::steady_clock::now();
   for (int i = 0; i < pods; ++i)

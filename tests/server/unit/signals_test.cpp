@@ -4,13 +4,13 @@
 // stops it at once.
 #include "trove/common/signals.hpp"
 
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <string>
@@ -27,18 +27,18 @@ using namespace std::chrono_literals;
 long OtherThreadsWakeups() {
   long total = 0;
   const std::string self = std::to_string(gettid());
-  DIR* dir = opendir("/proc/self/task");
-  if (dir == nullptr) return -1;
-  while (dirent* entry = readdir(dir)) {
-    const std::string tid = entry->d_name;
-    if (tid == "." || tid == ".." || tid == self) continue;
-    std::ifstream status("/proc/self/task/" + tid + "/status");
+  // directory_iterator, not readdir: other threads run while this reads.
+  std::error_code ec;
+  std::filesystem::directory_iterator tasks("/proc/self/task", ec);
+  if (ec) return -1;
+  for (const auto& task : tasks) {
+    if (task.path().filename() == self) continue;
+    std::ifstream status(task.path() / "status");
     std::string line;
     while (std::getline(status, line)) {
       if (line.rfind("voluntary_ctxt_switches:", 0) == 0) total += std::stol(line.substr(24));
     }
   }
-  closedir(dir);
   return total;
 }
 
