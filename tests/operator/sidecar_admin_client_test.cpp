@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 
 #include "trove/common/admin_http_server.hpp"
@@ -46,10 +47,11 @@ struct SilentListener {
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::listen(fd, 16);
     socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    const bool listening = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                           ::listen(fd, 16) == 0 &&
+                           ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+    EXPECT_TRUE(listening) << "loopback listener: errno " << errno;
     port = ntohs(a.sin_port);
   }
   ~SilentListener() { ::close(fd); }

@@ -114,11 +114,8 @@ TEST(LabelSelector, Operators) {
 }
 
 TEST(LabelSelector, RejectsMalformed) {
-  for (const char* bad :
-       {"a in (1", "a in 1)", "a in ((1))", "a between (1)", "a=b c", ",", "a=1,,b=2", "=1",
-        "a="
-        "\x01",
-        "!", "a in (x y)"}) {
+  for (const char* bad : {"a in (1", "a in 1)", "a in ((1))", "a between (1)", "a=b c", ",",
+                          "a=1,,b=2", "=1", "a=\x01", "!", "a in (x y)"}) {
     std::string error;
     EXPECT_FALSE(LabelSelector::parse(bad, &error)) << bad;
   }
