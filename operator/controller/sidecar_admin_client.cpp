@@ -91,7 +91,7 @@ class AdminExchange : public std::enable_shared_from_this<AdminExchange> {
     close_and_continue();
   }
 
-  void finish_error(std::string what) {
+  void finish_error(const std::string& what) {
     const AdminCall& call = batch_.calls[index_];
     batch_.results[index_].error =
         call.method + " " + call.host + ":" + std::to_string(call.port) + call.target + ": " + what;

@@ -147,7 +147,7 @@ std::string_view to_string(ErrorKind kind) {
   return "Unknown";
 }
 
-ApiError::ApiError(ErrorKind kind, int code, std::string reason, std::string message,
+ApiError::ApiError(ErrorKind kind, int code, std::string reason, const std::string& message,
                    std::chrono::seconds retry_after)
     : std::runtime_error(std::string(to_string(kind)) +
                          (code ? " (" + std::to_string(code) + ")" : std::string()) + ": " +
@@ -165,7 +165,7 @@ ApiError parse_status_json(std::string_view status_json) {
   return from_status(0, status_json, std::chrono::seconds{0});
 }
 
-ApiError transport_error(std::string message) {
+ApiError transport_error(const std::string& message) {
   return ApiError(ErrorKind::kTransport, 0, {}, printable(message));
 }
 

@@ -27,7 +27,7 @@ std::string_view to_string(ErrorKind kind);
 
 class ApiError : public std::runtime_error {
  public:
-  ApiError(ErrorKind kind, int code, std::string reason, std::string message,
+  ApiError(ErrorKind kind, int code, std::string reason, const std::string& message,
            std::chrono::seconds retry_after = std::chrono::seconds{0});
 
   ErrorKind kind() const { return kind_; }
@@ -52,6 +52,6 @@ ApiError parse_api_error(int code, std::string_view body, std::string_view retry
 // Same for a Status object received inside a watch ERROR event.
 ApiError parse_status_json(std::string_view status_json);
 
-ApiError transport_error(std::string message);
+ApiError transport_error(const std::string& message);
 
 }  // namespace trove::kube

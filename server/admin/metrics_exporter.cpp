@@ -174,7 +174,7 @@ struct MetricsExporter::Families {
   void SetCounter(Family<Counter>& family, const prometheus::Labels& labels, double total) {
     std::string key = family.GetName();
     for (const auto& [k, v] : labels)
-      key += "|" + k + "=" + v;
+      key.append("|").append(k).append("=").append(v);
     auto& mirror = counters[key];
     if (mirror.counter == nullptr) mirror.counter = &family.Add(labels);
     mirror.Set(total);
@@ -184,7 +184,7 @@ struct MetricsExporter::Families {
                     const std::vector<double>& buckets, double sum) {
     std::string key = family.GetName();
     for (const auto& [k, v] : labels)
-      key += "|" + k + "=" + v;
+      key.append("|").append(k).append("=").append(v);
     auto& mirror = histograms[key];
     if (mirror.histogram == nullptr) mirror.histogram = &family.Add(labels, bounds);
     mirror.Set(buckets, sum);

@@ -144,6 +144,7 @@ TEST_F(Chaos, CacheEqualsServerAfterRandomFaults) {
     // faults, short enough to hit it in every state.
     std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15ULL);
     std::vector<Fault> round;
+    round.reserve(kFaultKinds);
     for (int f = 0; f < kFaultKinds; ++f)
       round.push_back(static_cast<Fault>(f));
     while (!done) {
@@ -161,6 +162,7 @@ TEST_F(Chaos, CacheEqualsServerAfterRandomFaults) {
   std::vector<bool> present(kObjects, false);
   int creates = 0, updates = 0, deletes = 0;
   const std::string base = "/api/v1/namespaces/chaos/pods";
+  const std::string item_prefix = base + "/";
   const auto ops_start = std::chrono::steady_clock::now();
   for (int op = 0; op < kOperations; ++op) {
     const int i = static_cast<int>(rng() % kObjects);
@@ -170,12 +172,12 @@ TEST_F(Chaos, CacheEqualsServerAfterRandomFaults) {
       present[i] = true;
       ++creates;
     } else if (rng() % 10 < 6) {
-      direct_ok("PATCH", base + "/" + name,
+      direct_ok("PATCH", item_prefix + name,
                 R"({"metadata":{"annotations":{"tag":")" + std::to_string(op) + "\"}}}",
                 "application/merge-patch+json");
       ++updates;
     } else {
-      direct_ok("DELETE", base + "/" + name);
+      direct_ok("DELETE", item_prefix + name);
       present[i] = false;
       ++deletes;
     }

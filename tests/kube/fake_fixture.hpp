@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "kube/client.hpp"
 #include "kube/informer.hpp"
@@ -72,7 +73,7 @@ class FakeApiTest : public ::testing::Test {
   // A client with rate limits high enough that tests measure the server, not
   // the limiter (tests of the limiter set their own).
   std::unique_ptr<Client> make_client(ClientOptions options = fast_client_options()) {
-    return std::make_unique<Client>(load_kubeconfig_file(kubeconfig_.string()), options);
+    return std::make_unique<Client>(load_kubeconfig_file(kubeconfig_.string()), std::move(options));
   }
   static ClientOptions fast_client_options() {
     ClientOptions o;

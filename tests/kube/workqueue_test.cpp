@@ -49,6 +49,7 @@ TEST(WorkQueue, SeveralWaitersOnDelayedKeysEachGetOneKey) {
   constexpr int kKeys = 50;
   std::atomic<int> got{0};
   std::vector<std::thread> workers;
+  workers.reserve(4);
   for (int w = 0; w < 4; ++w) {
     workers.emplace_back([&] {
       while (auto key = q.get()) {
@@ -73,6 +74,7 @@ TEST(WorkQueue, NeverHandsOneKeyToTwoWorkers) {
   std::atomic<bool> overlap{false};
   std::atomic<int> processed{0};
   std::vector<std::thread> workers;
+  workers.reserve(4);
   for (int w = 0; w < 4; ++w) {
     workers.emplace_back([&] {
       while (auto key = q.get()) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <utility>
 
 namespace trove::controller {
 namespace {
@@ -45,7 +46,7 @@ Trajectory simulate(const AutotuneSpec& s, PodModel m, Tuning start, int rounds,
   std::uniform_real_distribution<double> noise(-m.jitter, m.jitter);
   std::deque<AutotuneSample> window;
   Trajectory t;
-  Tuning cur = start;
+  Tuning cur = std::move(start);
   for (int i = 0; i < rounds; ++i) {
     AutotuneSample smp;
     smp.epoch_millis = cur.epoch_millis;

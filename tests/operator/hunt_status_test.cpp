@@ -143,6 +143,7 @@ TEST(HuntStatus, InvalidSpecIsDegradedAndNotReady) {
 
 TEST(HuntStatus, PodEntriesAreCappedErrorsFirst) {
   std::vector<PodOutcome> pods;
+  pods.reserve(250);
   for (int i = 0; i < 250; ++i) {
     pods.push_back(tuned_pod("pod-" + std::to_string(1000 + i)));
   }

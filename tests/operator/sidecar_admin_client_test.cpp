@@ -77,6 +77,7 @@ TEST(SidecarAdminClient, GetsAndPutsWithTheBearerToken) {
 TEST(SidecarAdminClient, ManyCallsKeepTheirOrderUnderAConcurrencyLimit) {
   FakeSidecar s;
   std::vector<AdminCall> calls;
+  calls.reserve(50);
   for (int i = 0; i < 50; ++i) {
     calls.push_back({"127.0.0.1", s.port(), "PUT", "/admin/v1/tuning",
                      "{\"i\":" + std::to_string(i) + "}", "tok"});

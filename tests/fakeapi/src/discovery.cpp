@@ -125,7 +125,7 @@ std::optional<std::string> openapi_document(const ApiState& state, const std::st
     if (!first) out += ",";
     first = false;
     out += json::quote(base) + ":" + op;
-    if (t->has_status) out += "," + json::quote(base + "/status") + ":" + op;
+    if (t->has_status) out.append(",").append(json::quote(base + "/status")).append(":").append(op);
   }
   return out + R"(},"components":{"schemas":{}}})";
 }

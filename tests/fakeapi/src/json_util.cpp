@@ -302,7 +302,8 @@ std::string json_patch(Value& target, const Value& operations, Allocator& a) {
     } else {
       return "unknown operation \"" + name + "\"";
     }
-    if (!error.empty()) return name + " " + path_value->GetString() + ": " + error;
+    if (!error.empty())
+      return name.append(" ").append(path_value->GetString()).append(": ").append(error);
   }
   return {};
 }

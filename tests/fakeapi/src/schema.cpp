@@ -45,6 +45,10 @@ void defaults_at(json::Value& object, const json::Value& schema, json::Allocator
   }
 }
 
+std::string field_path(const std::string& path, const std::string& name) {
+  return path + "." + name;
+}
+
 void prune_at(json::Value& object, const json::Value& schema, bool keep_type_meta,
               const std::string& path, std::vector<std::string>& removed, int depth) {
   if (depth > kMaxDepth || !schema.IsObject()) return;
@@ -75,11 +79,11 @@ void prune_at(json::Value& object, const json::Value& schema, bool keep_type_met
       continue;
     }
     prune_at(m.value, *child_schema, flag(*child_schema, "x-kubernetes-embedded-resource"),
-             path + "." + name, removed, depth + 1);
+             field_path(path, name), removed, depth + 1);
   }
   for (const std::string& name : unknown) {
     json::remove(object, name);
-    removed.push_back(path + "." + name);
+    removed.push_back(field_path(path, name));
   }
 }
 

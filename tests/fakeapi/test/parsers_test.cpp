@@ -204,6 +204,7 @@ TEST(Schema, DefaultsPruningAndValidation) {
   json::Document wrong = doc(R"({"spec":{"mode":"pull","ios":1.5,"items":[{"k":3}]}})");
   auto violations = schema::validate(wrong, schema);
   std::vector<std::string> fields;
+  fields.reserve(violations.size());
   for (const auto& v : violations)
     fields.push_back(v.field);
   EXPECT_EQ(fields,
