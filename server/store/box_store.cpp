@@ -328,6 +328,14 @@ WriteResult BoxStore::write(std::uint64_t id, std::span<const char> payload,
   return result;
 }
 
+std::uint64_t BoxStore::stable_sequence(const SlotHeader* header) noexcept {
+  for (;;) {
+    const std::uint64_t seq = header->sequence.load(std::memory_order_acquire);
+    if ((seq & 1U) == 0) return seq;
+    cpu_relax();  // a writer is in the slot
+  }
+}
+
 ReadResult BoxStore::read(std::uint64_t id, std::span<char> payload_out,
                           std::span<char> hunt_out) const noexcept {
   ReadResult result;
@@ -338,11 +346,7 @@ ReadResult BoxStore::read(std::uint64_t id, std::span<char> payload_out,
   const SlotHeader* header = slot_header(slot);
   const std::atomic<std::uint64_t>* words = slot_words(slot);
   for (;;) {
-    const std::uint64_t before = header->sequence.load(std::memory_order_acquire);
-    if ((before & 1U) != 0) {
-      cpu_relax();
-      continue;
-    }
+    const std::uint64_t before = stable_sequence(header);
     if (before == 0) return result;  // claimed, first write not finished yet
     const std::uint64_t sizes = header->sizes.load(std::memory_order_acquire);
     const std::size_t payload_size = static_cast<std::size_t>(sizes & 0xffffffffU);
@@ -386,11 +390,7 @@ bool BoxStore::read_slot(std::size_t slot, BoxVisitor& visitor, char* hunt_out, 
   if (id == 0) return false;
   const std::atomic<std::uint64_t>* words = slot_words(slot);
   for (;;) {
-    const std::uint64_t before = header->sequence.load(std::memory_order_acquire);
-    if ((before & 1U) != 0) {
-      cpu_relax();
-      continue;
-    }
+    const std::uint64_t before = stable_sequence(header);
     if (before == 0) return false;  // first write not finished yet
     const std::uint64_t sizes = header->sizes.load(std::memory_order_acquire);
     // Sizes from a torn read may be garbage: clamp before copying.

@@ -164,6 +164,9 @@ class BoxStore {
   bool read_slot(std::size_t slot, BoxVisitor& visitor, char* hunt_out, char* payload_out,
                  BoxView& view) const;
   SlotHeader* slot_header(std::size_t slot) const noexcept;
+  // A reader's start of a seqlock read: the slot's sequence once no writer
+  // is in it (even). Both readers (read, read_slot) begin here.
+  static std::uint64_t stable_sequence(const SlotHeader* header) noexcept;
   std::atomic<std::uint64_t>* slot_words(std::size_t slot) const noexcept;
   std::int64_t find_slot(std::uint64_t id) const noexcept;  // -1 if absent
   std::int64_t find_or_insert(std::uint64_t id) noexcept;   // -1 if full
