@@ -34,14 +34,23 @@ if ((${#missing[@]})); then
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # Debian's nginx and prometheus packages start system services; trove's
-  # tests start their own instances on loopback ports, so stop the defaults.
-  if command -v systemctl >/dev/null 2>&1; then
-    $SUDO systemctl disable --now nginx prometheus >/dev/null 2>&1 || true
+  # Debian's nginx and prometheus packages start system services when they
+  # are installed; trove's tests start their own instances on free loopback
+  # ports. A policy-rc.d that answers 101 ("action forbidden") keeps the
+  # packages from starting anything during this install; it is removed
+  # afterwards, and only if this script created it. Nothing already running
+  # is touched.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod 0755 "$policy"
+    made_policy=1
   fi
-  $SUDO pkill -x nginx >/dev/null 2>&1 || true
-  $SUDO pkill -x prometheus >/dev/null 2>&1 || true
+  status=0
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+  ((made_policy)) && $SUDO rm -f "$policy"
+  [ "$status" -eq 0 ] || exit "$status"
 else
   echo "deps: all ${#packages[@]} Debian packages already installed"
 fi
