@@ -1,5 +1,5 @@
 # Sanitizer builds leave jemalloc out: ASan/TSan must own malloc, and the
-# epoch arena then takes its chunks from aligned_alloc (DESIGN.md, Memory).
+# epoch arena then takes its chunks from aligned_alloc (docs/design.md, Memory).
 set(TROVE_WITH_JEMALLOC ON)
 if(TROVE_SANITIZE)
   set(TROVE_WITH_JEMALLOC OFF)

@@ -1,4 +1,4 @@
-# Warnings are errors (STYLE.md). trove_set_warnings(<target>) applies them to
+# Warnings are errors (docs/contributing.md). trove_set_warnings(<target>) applies them to
 # the project's own targets only; third-party headers come in as SYSTEM.
 # No -Wnull-dereference: GCC 12 at -O2 reports false positives inside Asio,
 # shared_ptr and CLI11 code inlined into our translation units.

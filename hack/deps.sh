@@ -8,7 +8,7 @@ packages=(
   # toolchain
   g++ cmake ninja-build ccache make pkg-config git unzip curl
   clang-format clang-tidy
-  # libraries (DESIGN.md "Stack")
+  # libraries (docs/design.md "Stack")
   libboost1.81-dev libsimdjson-dev rapidjson-dev libjemalloc-dev
   prometheus-cpp-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev

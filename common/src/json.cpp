@@ -16,6 +16,20 @@ std::optional<std::string> ParseJson(std::string_view text, rapidjson::Document&
   return std::nullopt;
 }
 
+const rapidjson::Value* find_member(const rapidjson::Value* object, std::string_view name) {
+  if (object == nullptr || !object->IsObject()) return nullptr;
+  const rapidjson::Value key(rapidjson::StringRef(name.data(), name.size()));
+  auto it = object->FindMember(key);
+  return it != object->MemberEnd() ? &it->value : nullptr;
+}
+
+std::optional<std::string_view> string_member(const rapidjson::Value* object,
+                                              std::string_view name) {
+  const rapidjson::Value* v = find_member(object, name);
+  if (v == nullptr || !v->IsString()) return std::nullopt;
+  return std::string_view(v->GetString(), v->GetStringLength());
+}
+
 JsonFieldStatus GetUint64Member(const rapidjson::Value& object, const char* name,
                                 std::uint64_t& out) {
   auto it = object.FindMember(name);

@@ -21,7 +21,7 @@ struct ServerConfig {
   // Admin plane: probes, metrics, tuning. Never exposed to game clients.
   std::string admin_bind = "127.0.0.1";
   std::uint64_t admin_port = 9090;
-  // One worker per core (DESIGN.md, Data flow); 0 = number of cores.
+  // One worker per core (docs/design.md, Data flow); 0 = number of cores.
   std::uint64_t workers = 0;
   // 128 MiB ≈ 1.2 M msg/s × 16 ms × 8 KiB blobs, the original deployment.
   std::uint64_t arena_mib = 128;

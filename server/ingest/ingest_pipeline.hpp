@@ -1,7 +1,7 @@
 #pragma once
 // IngestPipeline: NDJSON batch → arena copy with simdjson padding → simdjson
 // On-Demand → validate → hydrate into a blob → render the compact payload with
-// RapidJSON's Writer → BoxStore (DESIGN.md, Data flow 2; docs/api.md).
+// RapidJSON's Writer → BoxStore (docs/design.md, Data flow 2; docs/api.md).
 //
 // Every line is one message, indexed from 0 in the batch. A message is either
 // stored (accepted) or rejected with its index and a specific reason; a bad
@@ -40,7 +40,7 @@ struct IngestConfig {
   std::size_t max_line_bytes = 4096;
   // Deepest nesting of objects/arrays in a message (the message object is depth 1).
   std::size_t max_depth = 8;
-  // Hydrated blob bound (DESIGN.md: 8 KiB).
+  // Hydrated blob bound (docs/design.md: 8 KiB).
   std::size_t blob_bytes = 8192;
   // How many rejections ingest() lists in detail per batch; the rest are
   // only counted. Bounds the reply and the memory a hostile batch can cost.

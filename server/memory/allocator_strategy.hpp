@@ -1,7 +1,7 @@
 #pragma once
 // Where the ingest path takes its per-message memory from (--allocator).
 // Chosen once at start so a benchmark can compare the strategies on one
-// binary and one workload (DESIGN.md, Memory model).
+// binary and one workload (docs/design.md, Memory model).
 
 #include <optional>
 #include <string_view>

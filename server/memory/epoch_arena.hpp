@@ -1,6 +1,6 @@
 #pragma once
 // EpochArena: the per-worker bump allocator that ingest parses into
-// (DESIGN.md, Memory model).
+// (docs/design.md, Memory model).
 //
 // Memory comes in large aligned chunks (default 2 MiB) taken with mallocx from
 // the worker's own JemallocArena. allocate() bumps a pointer inside the current

@@ -1,5 +1,5 @@
 #pragma once
-// A dedicated jemalloc arena owned by one worker (DESIGN.md, Memory model).
+// A dedicated jemalloc arena owned by one worker (docs/design.md, Memory model).
 //
 // Created with `arenas.create`; its dirty and muzzy decay are set to -1 so
 // jemalloc never purges behind the worker's back: every purge is explicit

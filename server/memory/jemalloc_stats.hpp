@@ -1,6 +1,6 @@
 #pragma once
 // Reads jemalloc's own statistics, so exported memory figures are the
-// allocator's truth (DESIGN.md: their counter said 2.1 GB while jemalloc held
+// allocator's truth (docs/design.md: their counter said 2.1 GB while jemalloc held
 // 8.2 GB). Every read first bumps mallctl `epoch`, which refreshes jemalloc's
 // cached stats. Without jemalloc every reader returns nullopt.
 

@@ -1,7 +1,7 @@
 #pragma once
 // Purger: the thread that runs `arena.<i>.purge` for the workers' jemalloc
 // arenas, so the ~60-80 µs/MiB purge never lands on a worker between two polls
-// (DESIGN.md, Memory model). A worker trims its EpochArena at the epoch tick
+// (docs/design.md, Memory model). A worker trims its EpochArena at the epoch tick
 // and, if it released chunks, calls request(index); the purger coalesces
 // requests (one pending flag per arena) and purges them in order.
 // Without jemalloc purging is a no-op (free() already returned the memory).

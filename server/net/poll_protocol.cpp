@@ -183,7 +183,7 @@ bool ReadHunt(const rapidjson::Value& v, std::string& out, std::string& error) {
 }  // namespace
 
 namespace {
-// The get every polling client sends, byte for byte as DESIGN.md spells it:
+// The get every polling client sends, byte for byte as docs/design.md spells it:
 // recognised without building a DOM. Anything else (spaces, other key
 // order, escapes, bad ids) takes the full parse, which also words the errors.
 std::optional<std::uint64_t> CanonicalGet(std::string_view text) noexcept {

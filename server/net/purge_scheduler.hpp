@@ -1,4 +1,4 @@
-// Runs arena purges off the worker threads (DESIGN.md, Memory model): a
+// Runs arena purges off the worker threads (docs/design.md, Memory model): a
 // worker that trimmed chunks at its epoch tick calls Request(); this thread
 // purges with memory::Purger::purge_now and records each purge's duration for
 // trove_epoch_purge_duration_seconds. Requests for an arena already queued

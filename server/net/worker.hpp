@@ -1,6 +1,6 @@
 // A worker: one thread, its own io_context, its own SO_REUSEPORT listener,
 // its own epoch arena and ingest pipeline, its sessions and its subscriber
-// lists (DESIGN.md, Data flow 1). Other threads talk to it only by posting to
+// lists (docs/design.md, Data flow 1). Other threads talk to it only by posting to
 // its io_context.
 #pragma once
 

@@ -1,7 +1,7 @@
 // WebSocket sessions: /v1/ingest (NDJSON per text frame, an ack per frame)
 // and /v1/ws (get, subscribe, unsubscribe; pushes). Every outgoing message
 // goes through one bounded queue per connection: a client that falls behind
-// by more than send_queue_max messages is closed with 1008 (DESIGN.md, Slow
+// by more than send_queue_max messages is closed with 1008 (docs/design.md, Slow
 // consumers), so no client can make the server hold memory without bound.
 // The current state a new subscription is owed (SubscriptionSnapshot) fills
 // at most half of that queue and waits for the client, so it never trips the

@@ -1,5 +1,5 @@
 #pragma once
-// BoxStore: the one structure all workers share (DESIGN.md, Data flow 3).
+// BoxStore: the one structure all workers share (docs/design.md, Data flow 3).
 //
 // Fixed capacity set at start, all memory allocated once in the constructor
 // (pages are faulted in as boxes arrive; nothing is allocated afterwards).

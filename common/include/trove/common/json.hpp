@@ -1,5 +1,5 @@
 // Small JSON helpers over RapidJSON for the admin API and configuration
-// echoes (DESIGN.md: RapidJSON everywhere but the ingest hot path).
+// echoes (docs/design.md: RapidJSON everywhere but the ingest hot path).
 #pragma once
 
 #include <rapidjson/document.h>
@@ -18,6 +18,18 @@ namespace trove::common {
 // `require_object`.
 std::optional<std::string> ParseJson(std::string_view text, rapidjson::Document& doc,
                                      bool require_object = true);
+
+// object[name], or nullptr when `object` is null, not an object, or has no
+// such member. One lookup: HasMember then operator[] is two, and operator[]
+// on a missing member is undefined behaviour in RapidJSON.
+const rapidjson::Value* find_member(const rapidjson::Value* object, std::string_view name);
+inline const rapidjson::Value* find_member(const rapidjson::Value& object, std::string_view name) {
+  return find_member(&object, name);
+}
+
+// The member's text when it is a string, else nullopt.
+std::optional<std::string_view> string_member(const rapidjson::Value* object,
+                                              std::string_view name);
 
 // Result of reading one unsigned integer member.
 enum class JsonFieldStatus { kOk, kMissing, kWrongType };
