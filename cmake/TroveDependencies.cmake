@@ -5,12 +5,15 @@ find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 
 # Boost 1.81: Asio and Beast are header-only; we need no compiled Boost lib.
+# In 1.81 Beast's string_view is always boost::core::string_view (it converts
+# to and from std::string_view): BOOST_BEAST_USE_STD_STRING_VIEW selects
+# nothing and prints a deprecation note in every translation unit, so it
+# stays undefined.
 find_package(Boost 1.81 EXACT REQUIRED)
 add_library(trove_boost INTERFACE)
 target_include_directories(trove_boost SYSTEM INTERFACE ${Boost_INCLUDE_DIRS})
 target_compile_definitions(trove_boost INTERFACE
-  BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW
-  BOOST_ASIO_DISABLE_BOOST_COROUTINE)
+  BOOST_ASIO_NO_DEPRECATED BOOST_ASIO_DISABLE_BOOST_COROUTINE)
 target_link_libraries(trove_boost INTERFACE Threads::Threads)
 
 find_package(simdjson REQUIRED)
