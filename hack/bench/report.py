@@ -435,6 +435,21 @@ and `--check` turns any error into exit status 2.
     else:
         w("Not run (build/release/server/bench/trove-microbench absent, or MICROBENCH=0).\n")
 
+    cmp = load_json(os.path.join(a.results, "microbench-compare.json"))
+    if cmp and cmp.get("rows"):
+        w("### Against the baseline build (same run, medians of %d, alternating)\n" % cmp["reps"])
+        w("| benchmark | baseline CPU time | this tree's CPU time | ratio |")
+        w("|---|---|---|---|")
+        for r in cmp["rows"]:
+            if "only_in" in r:
+                w("| %s | only in the %s | | |" % (r["name"], r["only_in"]))
+            else:
+                w("| %s | %.4g | %.4g | %.3f%s |" % (
+                    r["name"], r["baseline_cpu"], r["current_cpu"], r["ratio"],
+                    " (slower by more than %.0f %%)" % (100 * cmp["tolerance"])
+                    if r["ratio"] > 1 + cmp["tolerance"] else ""))
+        w("")
+
     # ---- commands
     w("## Exact commands\n")
     w("Ports are ephemeral (`--port 0` + `--port-file`, or a free port for nginx); `$REP` is the repetition.\n")

@@ -41,6 +41,11 @@ SERVER_CPU=${SERVER_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 MICROBENCH=${MICROBENCH:-1}
 MICROBENCH_TIMEOUT=${MICROBENCH_TIMEOUT:-420}
+# A git revision to compare the micro-benchmarks against in the same run
+# (e.g. BASELINE=origin/main before a performance change): its
+# trove-microbench is built in build/baseline and both binaries take turns,
+# REPS times each (hack/bench/micro_compare.py). Empty = no comparison.
+BASELINE=${BASELINE:-}
 SKIP_BUILD=${SKIP_BUILD:-0}
 BUILD_DIR=${BUILD_DIR:-build/release}
 # Priority of the whole bench over other sessions' work (e.g. builds) on a
@@ -73,7 +78,7 @@ meta=$out/meta-$mode.json
 work=$(mktemp -d /tmp/trove-bench.XXXXXX)
 : >"$results"
 : >"$commands"
-rm -f "$out/server-exits-$mode.txt"
+rm -f "$out/server-exits-$mode.txt" "$out/microbench-compare.json"
 server_pid=
 server_name=
 last_label=
@@ -97,6 +102,18 @@ if [[ $SKIP_BUILD != 1 ]]; then
     targets+=(trove-microbench)
   fi
   cmake --build "$BUILD_DIR" -j "$(nproc)" --target "${targets[@]}"
+fi
+baseline_microbench_bin=
+if [[ -n $BASELINE ]]; then
+  # A detached worktree of our own, replaced on every run; nothing else lives there.
+  baseline_src=$repo/build/baseline/src
+  log "building trove-microbench at BASELINE=$BASELINE in $baseline_src"
+  git worktree remove --force "$baseline_src" 2>/dev/null || rm -rf "$baseline_src"
+  git worktree prune
+  git worktree add --detach "$baseline_src" "$BASELINE" >/dev/null
+  (cd "$baseline_src" && cmake --preset release >/dev/null &&
+    cmake --build --preset release -j "$(nproc)" --target trove-microbench >/dev/null)
+  baseline_microbench_bin=$baseline_src/build/release/server/bench/trove-microbench
 fi
 server_bin=$BUILD_DIR/server/app/trove-server
 loadgen_bin=$BUILD_DIR/hack/loadgen/trove-loadgen
@@ -294,6 +311,14 @@ run_quick() {
     timeout "$MICROBENCH_TIMEOUT" taskset -c "$SERVER_CPU" "$microbench_bin" \
       --benchmark_out="$out/microbench.json" --benchmark_out_format=json >&2 ||
       log "micro-benchmarks failed or timed out (${MICROBENCH_TIMEOUT}s); continuing"
+    if [[ -n $baseline_microbench_bin ]]; then
+      log "micro-benchmarks against BASELINE=$BASELINE, $REPS turns each"
+      note_command "python3 hack/bench/micro_compare.py --baseline <BASELINE=$BASELINE>/trove-microbench --current $microbench_bin --reps $REPS --cpu $SERVER_CPU"
+      python3 hack/bench/micro_compare.py --baseline "$baseline_microbench_bin" \
+        --current "$microbench_bin" --reps "$REPS" --cpu "$SERVER_CPU" \
+        --out "$out/microbench-compare.json" >&2 ||
+        log "micro-benchmarks: some are slower than BASELINE=$BASELINE (see docs/benchmarks.md)"
+    fi
   else
     log "micro-benchmarks skipped ($microbench_bin absent or MICROBENCH=0)"
   fi
