@@ -120,7 +120,7 @@ def main():
   Open loop: every connection sends one request per period at fixed intended times; latency is
   measured from the intended send time, so a stall is charged to every request it delayed
   (coordinated omission corrected). Closed loop: the next request leaves when the response
-  arrives. `--spin` (used for every measured run, as issue 3 asks) keeps the client out of `epoll_wait`
+  arrives. `--spin` (used for every measured run) keeps the client out of `epoll_wait`
   sleeps: waking an idle core costs ~35 µs on these VMs and would hide the server's latency.
 - **Percentiles** come from the generator's own log-linear histogram (exact below 256 ns,
   128 sub-buckets per power of two above: ≤ 0.8 % error).
@@ -140,7 +140,7 @@ def main():
   body: the machine's limit), and `trove-beast-ref` (hack/loadgen/beast_ref_main.cpp: plain
   Boost.Beast as its examples write it, untuned, one thread, `http::response<http::string_body>`
   with the same body, and over WebSocket a fixed reply shaped like trove's get reply: the kind
-  of server issue 3's Beast figures describe, measured in the same run as trove). trove answers
+  of server the Beast reference figures describe, measured in the same run as trove). trove answers
   polls with the stored payload of the box.
 """)
 

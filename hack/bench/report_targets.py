@@ -1,4 +1,4 @@
-"""The summary at the top of docs/benchmarks.md: issue 3's 'Must show'
+"""The summary at the top of docs/benchmarks.md: the performance targets
 figures, each a mechanical comparison of medians from one bench run.
 Used by report.py."""
 import os
@@ -8,7 +8,7 @@ from report_data import metric, rss_series
 
 
 def targets_section(g, results_dir):
-    """Issue 3's 'Must show' figures, each compared in the same run."""
+    """The performance targets, each compared in the same run."""
     def med(key, rolename, *path):
         m = metric(g.get(key, []), rolename, *path)
         return m[0] if m else None
@@ -45,7 +45,7 @@ def targets_section(g, results_dir):
     wc = med(("WS-get-closed", "trove"), None, "server_cpu", "us_per_request")
     if wc is not None:
         row("WebSocket get: server CPU per message (closed loop, core busy)", "%.2f µs" % wc, "≤ 6.0 µs", wc <= 6.0)
-    # Issue 3's WebSocket targets are plain Beast's figures from another day;
+    # The WebSocket targets are plain Beast's figures from another day;
     # the same measures against plain Beast in this run (trove-beast-ref).
     wb = med(("WS-get", "beast"), "ws_get", "latency_us", "p99")
     if w99 is not None and wb:
@@ -88,7 +88,7 @@ def targets_section(g, results_dir):
                 "within 20 %", abs(lg / wk - 1) <= 0.2)
     if not rows:
         return ""
-    return ("## Summary against the targets (issue 3's 'Must show'; medians of this run)\n\n"
+    return ("## Summary against the targets (medians of this run)\n\n"
             "| measure | measured | target | verdict |\n|---|---|---|---|\n" + "\n".join(rows) +
             "\n\nVerdicts are mechanical comparisons of medians from this run; read them with the "
             "noise note above. Details and ranges below.\n")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# trove's benchmark suite (issue 4): `make bench` = `run.sh quick`,
+# trove's benchmark suite: `make bench` = `run.sh quick`,
 # `make bench-soak` = `run.sh soak`. Builds the release preset, runs the
 # micro-benchmarks and the scenarios with trove-server and the references
 # (nginx, trove-floor, trove-beast-ref = plain Boost.Beast) taking turns,
@@ -174,7 +174,7 @@ start_reference() {  # start_reference BINARY: trove-floor or trove-beast-ref (s
   admin_port=
 }
 start_floor() { start_reference "$floor_bin"; }
-start_beast() { start_reference "$beast_bin"; }  # plain Boost.Beast, untuned: issue 3's Beast figures
+start_beast() { start_reference "$beast_bin"; }  # plain Boost.Beast, untuned: the plain-Beast reference
 
 start_nginx() {
   local prefix=$work/nginx body
@@ -237,7 +237,7 @@ start_subject() {  # trove | nginx | floor | beast
 }
 
 # --- load ----------------------------------------------------------------------
-loadgen() {  # loadgen LABEL [flags]: one measured run, appended to $results (busy-polling client, as issue 3 asks)
+loadgen() {  # loadgen LABEL [flags]: one measured run, appended to $results (busy-polling client)
   local label=$1
   shift
   local cmd=(taskset -c "$LOAD_CPU" "$loadgen_bin" --port "$data_port" --cpu "$LOAD_CPU"

@@ -1,6 +1,6 @@
 // trove-beast-ref: the benchmarks' "plain Boost.Beast" reference server.
-// Issue 3 cites figures for plain Beast measured on other days; this server
-// lets the bench measure it in the same run as trove instead.
+// Figures for plain Beast measured on other days cannot be compared with
+// trove's; this server lets the bench measure it in the same run as trove.
 //
 // It is deliberately what a competent engineer writes from Beast's own
 // examples (http_server_async, websocket_server_async, advanced_server) with

@@ -1,4 +1,4 @@
-// trove-loadgen: the project's load generator (issue 4). One run drives any
+// trove-loadgen: the project's load generator. One run drives any
 // mix of HTTP pollers, WebSocket get clients, WebSocket subscribers and
 // producers against one server for a warm-up plus a measured window, then
 // prints one JSON object (stdout) and a human summary (stderr).
@@ -130,7 +130,7 @@ void sleep_until(std::int64_t t) {
 
 int run(int argc, char** argv) {
   LoadConfig c;
-  CLI::App app{"trove-loadgen: open/closed-loop HTTP and WebSocket load for trove (issue 4)"};
+  CLI::App app{"trove-loadgen: open/closed-loop HTTP and WebSocket load for trove"};
   std::string port_file, cpus, label = "run", json_path, poll_boxes = "1-2000",
                                subscribe_boxes = "1-200", ingest_boxes = "1-2000";
   int server_cpu = -1;

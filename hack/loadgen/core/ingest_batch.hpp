@@ -1,5 +1,5 @@
 // Builds the producer's NDJSON batches: B copies of the reference message
-// (issue 2) with box ids cycling over a configured range and `ts` set to the
+// with box ids cycling over a configured range and `ts` set to the
 // send time.
 //
 // Timestamp scheme: `ts` carries MICROSECONDS since the Unix epoch
