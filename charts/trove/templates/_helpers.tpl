@@ -180,11 +180,26 @@ sidecar. Call it once per pod-spec section, and it renders the right part:
   (dict "context" $ "section" "containers")      the sidecar, when it is a plain container
   (dict "context" $ "section" "volumes")         the admin-token volume
 
+"context" is the including chart's root context ($), from this chart or from
+a parent chart that depends on trove. A parent's $ carries the parent's
+.Values, .Chart and .Files; the sidecar needs trove's (its values, appVersion
+and files/drain.sh), so it switches to the dependency's own context,
+$.Subcharts.trove. A dependency with an alias adds "chart" "<alias>".
+
 Sections that have nothing to add render nothing, so both container sections
 can always be included.
 */}}
 {{- define "trove.sidecar" -}}
 {{- $root := .context }}
+{{- $chart := default "trove" .chart }}
+{{- if and $root.Subcharts (hasKey $root.Subcharts $chart) }}
+{{- $root = index $root.Subcharts $chart }}
+{{- else if .chart }}
+{{- fail (printf "trove.sidecar: this chart has no dependency named %q (the \"chart\" key names trove's alias)" .chart) }}
+{{- end }}
+{{- if not ($root.Files.Get "files/drain.sh") }}
+{{- fail "trove.sidecar: \"context\" is neither the trove chart nor a chart depending on it (an aliased dependency needs \"chart\" \"<alias>\")" }}
+{{- end }}
 {{- $native := include "trove.sidecarIsNative" $root }}
 {{- if eq .section "labels" }}
 {{- toYaml $root.Values.sidecar.podLabels }}
