@@ -236,3 +236,39 @@ can always be included.
 {{- fail (printf "trove.sidecar: unknown section %q (labels, initContainers, containers, volumes, imagePullSecrets)" .section) }}
 {{- end }}
 {{- end }}
+
+{{/*
+A regex as the body of a PromQL double-quoted string: backslashes and
+quotes escaped.
+*/}}
+{{- define "trove.promqlString" -}}
+{{- . | replace "\\" "\\\\" | replace "\"" "\\\"" }}
+{{- end }}
+
+{{/*
+The job/namespace matchers that select this release's series in the alert
+and recording rules; argument (dict "root" $ "role" "operator"|"sidecar").
+Defaults follow the Prometheus Operator: a ServiceMonitor's targets get the
+Service name as job, a PodMonitor's get "<its namespace>/<its name>".
+*/}}
+{{- define "trove.ruleMatchers" -}}
+{{- $root := .root }}
+{{- $selector := index $root.Values.monitoring.prometheusRule.selectors .role }}
+{{- $job := $selector.job }}
+{{- $namespace := $selector.namespace }}
+{{- if eq .role "operator" }}
+{{- $job = default (include "trove.operatorName" $root | regexQuoteMeta) $job }}
+{{- $namespace = default ($root.Release.Namespace | regexQuoteMeta) $namespace }}
+{{- else }}
+{{- $job = default (printf "%s/%s-sidecars" $root.Release.Namespace (include "trove.fullname" $root) | regexQuoteMeta) $job }}
+{{- if and (not $namespace) (eq $root.Values.operator.watch.mode "namespaced") }}
+{{- $quoted := list }}
+{{- range uniq $root.Values.operator.watch.namespaces }}
+{{- $quoted = append $quoted (regexQuoteMeta .) }}
+{{- end }}
+{{- $namespace = join "|" $quoted }}
+{{- end }}
+{{- $namespace = default ".*" $namespace }}
+{{- end }}
+{{- printf "job=~\"%s\",namespace=~\"%s\"" (include "trove.promqlString" $job) (include "trove.promqlString" $namespace) }}
+{{- end }}
