@@ -179,6 +179,31 @@ def check_network_policy(c, r):
     c.eq(spec["spec"]["ingress"][1], {"ports": [{"port": 8080, "protocol": "TCP"}]}, "data port open to all by default")
 
 
+# (helm arguments, text the schema error must contain) for the new values.
+SCHEMA_VIOLATIONS = [
+    (["--set", "operator.image.digest=latest"], "at '/operator/image/digest'"),
+    (["--set", "sidecar.image.pullPolicy=Sometimes"], "at '/sidecar/image/pullPolicy': value must be one of"),
+    (["--set", "operator.podDisruptionBudget.minAvailable=most"], "at '/operator/podDisruptionBudget/minAvailable'"),
+    (["--set", "operator.podDisruptionBudget.bogus=1"], "additional properties 'bogus' not allowed"),
+    (["--set", "sidecar.extraArgs={busy-poll}"], "at '/sidecar/extraArgs/0'"),
+    (["--set", "sidecar.extraEnv[0].value=x"], "at '/sidecar/extraEnv/0'"),
+    (["--set", "networkPolicy.data.cidrs={10.0.0.0}"], "at '/networkPolicy/data/cidrs/0'"),
+    (["--set", "networkPolicy.data.namespaces={Bad_NS}"], "at '/networkPolicy/data/namespaces/0'"),
+    (["--set", "networkPolicy.enable=true"], "additional properties 'enable' not allowed"),
+    (["--set", "monitoring.prometheusRule.runbookBaseURL=docs/runbooks.md"], "at '/monitoring/prometheusRule/runbookBaseURL'"),
+    (["--set", "monitoring.prometheusRule.selectors.operator.jobs=x"], "additional properties 'jobs' not allowed"),
+    (["--set-string", "operator.enabled=no"], "at '/operator/enabled': got string, want boolean"),
+]
+
+
+def check_rejections(c, r):
+    c.section("invalid new values are rejected with a message naming them")
+    for args, message in SCHEMA_VIOLATIONS:
+        code, out = r.helm(["template", "t", r.chart] + args)
+        c.true(code != 0 and message in out, f"{' '.join(args)} -> rejected with {message!r}"
+               + ("" if code != 0 and message in out else f"\n      helm said (exit {code}): {out.strip()[:400]}"))
+
+
 def check_lint(c, r):
     c.section("helm lint --strict: each switch flipped, then all at once")
     every = [flag for title, flags in SWITCHES.items() if title != "pdb maxUnavailable" for flag in flags]
@@ -205,7 +230,7 @@ def main():
         r = Renderer(a.helm, a.kubectl, os.path.join(a.repo, "charts", "trove"), tmp)
         c = Checker()
         for check in (check_operator_off, check_operator_placement, check_images, check_pull_secrets,
-                      check_security, check_sidecar_extras, check_network_policy, check_lint):
+                      check_security, check_sidecar_extras, check_network_policy, check_rejections, check_lint):
             check(c, r)
         return c.finish()
 
