@@ -20,9 +20,10 @@ FIXTURE_DEPENDENCY = "file://../../../charts/trove"
 ALIAS = "state"
 
 
-def copy_parent(repo, tmp, name, alias=None):
+def copy_parent(repo, tmp, name, alias=None, name_alias=True):
     """The fixture in a scratch folder, its dependency pointing at this
-    repository's chart (and aliased when `alias` is given)."""
+    repository's chart (and aliased when `alias` is given; the includes name
+    the alias unless name_alias is false)."""
     dest = os.path.join(tmp, name)
     shutil.copytree(os.path.join(repo, "tests", "chart", "parent-chart"), dest)
     chart_yaml = os.path.join(dest, "Chart.yaml")
@@ -35,7 +36,9 @@ def copy_parent(repo, tmp, name, alias=None):
             path = os.path.join(dest, rel)
             with open(path) as f:
                 body = f.read()
-            body = body.replace("trove:\n", f"{alias}:\n").replace('"context" $', f'"context" $ "chart" "{alias}"')
+            body = body.replace("trove:\n", f"{alias}:\n")
+            if name_alias:
+                body = body.replace('"context" $', f'"context" $ "chart" "{alias}"')
             with open(path, "w") as f:
                 f.write(body)
     with open(chart_yaml, "w") as f:
@@ -108,7 +111,19 @@ def main():
             suffix = f" (alias {alias})" if alias else ""
             check_render(c, r, repo, "native sidecar on 1.30" + suffix, ["--kube-version", "1.30.0"], True)
             check_render(c, r, repo, "plain container on 1.28" + suffix, ["--kube-version", "1.28.4"], False)
+        check_unnamed_alias(c, a, repo, tmp)
     return c.finish()
+
+
+def check_unnamed_alias(c, a, repo, tmp):
+    c.section("an aliased dependency the includes do not name")
+    chart = copy_parent(repo, tmp, "parent-unnamed-alias", ALIAS, name_alias=False)
+    r = Renderer(a.helm, a.kubectl, chart, tmp, namespace="games", release="game")
+    if dependency_update(c, r, chart):
+        code, out = r.helm(["template", "game", chart])
+        message = 'trove.sidecar: "context" is neither the trove chart nor a chart depending on it'
+        c.true(code != 0 and message in out, f"helm template fails naming the calling convention"
+               + ("" if code != 0 and message in out else f"\n      helm said (exit {code}): {out.strip()[:400]}"))
 
 
 if __name__ == "__main__":
