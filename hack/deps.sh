@@ -54,3 +54,6 @@ if ((${#missing[@]})); then
 else
   echo "deps: all ${#packages[@]} Debian packages already installed"
 fi
+
+# The npm tools the chart tests use (readme-generator-for-helm), pinned.
+bash "$(dirname "$0")/npm-tools.sh"

@@ -42,13 +42,32 @@ app.kubernetes.io/component: operator
 {{- end }}
 {{- end }}
 
-{{/* image: (dict "root" $ "image" .Values.x.image) */}}
+{{/*
+image: (dict "root" $ "image" .Values.x.image). A digest pins the image and
+wins over the tag; without either, the tag is the chart's appVersion.
+*/}}
 {{- define "trove.image" -}}
-{{- $tag := default .root.Chart.AppVersion .image.tag }}
+{{- $repository := .image.repository }}
 {{- if .root.Values.imageRegistry }}
-{{- printf "%s/%s:%s" (trimSuffix "/" .root.Values.imageRegistry) .image.repository $tag }}
+{{- $repository = printf "%s/%s" (trimSuffix "/" .root.Values.imageRegistry) .image.repository }}
+{{- end }}
+{{- if .image.digest }}
+{{- printf "%s@%s" $repository .image.digest }}
 {{- else }}
-{{- printf "%s:%s" .image.repository $tag }}
+{{- printf "%s:%s" $repository (default .root.Chart.AppVersion .image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* imagePullPolicy: (dict "root" $ "image" .Values.x.image); the image's own, else the chart-wide one. */}}
+{{- define "trove.imagePullPolicy" -}}
+{{- default .root.Values.imagePullPolicy .image.pullPolicy }}
+{{- end }}
+
+{{/* The imagePullSecrets list of every pod the chart creates; empty when none are set. */}}
+{{- define "trove.imagePullSecrets" -}}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
 
@@ -90,7 +109,7 @@ are on by default from Kubernetes 1.29 (SidecarContainers beta).
 {{- $s := .Values.sidecar -}}
 - name: trove
   image: {{ include "trove.image" (dict "root" . "image" $s.image) }}
-  imagePullPolicy: {{ .Values.imagePullPolicy }}
+  imagePullPolicy: {{ include "trove.imagePullPolicy" (dict "root" . "image" $s.image) }}
   {{- if include "trove.sidecarIsNative" . }}
   restartPolicy: Always
   {{- end }}
@@ -106,6 +125,9 @@ are on by default from Kubernetes 1.29 (SidecarContainers beta).
     - --store-huge-pages={{ if $s.storeHugePages }}on{{ else }}off{{ end }}
     {{- if $s.workers }}
     - --workers={{ $s.workers | int64 }}
+    {{- end }}
+    {{- range $s.extraArgs }}
+    - {{ . | quote }}
     {{- end }}
   ports:
     - name: trove-data
@@ -149,26 +171,17 @@ are on by default from Kubernetes 1.29 (SidecarContainers beta).
       value: /var/run/trove/admin-token/{{ .Values.adminToken.key }}
     - name: DRAIN_SECONDS
       value: {{ $s.drainSeconds | quote }}
+    {{- with $s.extraEnv }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
   resources:
     {{- toYaml $s.resources | nindent 4 }}
   securityContext:
-    {{- include "trove.containerSecurityContext" . | nindent 4 }}
+    {{- toYaml (default .Values.securityContext $s.securityContext) | nindent 4 }}
   volumeMounts:
     - name: trove-admin-token
       mountPath: /var/run/trove/admin-token
       readOnly: true
-{{- end }}
-
-{{- define "trove.containerSecurityContext" -}}
-runAsNonRoot: true
-runAsUser: 65532
-runAsGroup: 65532
-allowPrivilegeEscalation: false
-readOnlyRootFilesystem: true
-capabilities:
-  drop: [ALL]
-seccompProfile:
-  type: RuntimeDefault
 {{- end }}
 
 {{/*
@@ -179,12 +192,28 @@ sidecar. Call it once per pod-spec section, and it renders the right part:
   (dict "context" $ "section" "initContainers")  the sidecar, when it is native (Kubernetes >= 1.29)
   (dict "context" $ "section" "containers")      the sidecar, when it is a plain container
   (dict "context" $ "section" "volumes")         the admin-token volume
+  (dict "context" $ "section" "imagePullSecrets") the chart's imagePullSecrets, as the pod-spec key (or nothing)
+
+"context" is the including chart's root context ($), from this chart or from
+a parent chart that depends on trove. A parent's $ carries the parent's
+.Values, .Chart and .Files; the sidecar needs trove's (its values, appVersion
+and files/drain.sh), so it switches to the dependency's own context,
+$.Subcharts.trove. A dependency with an alias adds "chart" "<alias>".
 
 Sections that have nothing to add render nothing, so both container sections
 can always be included.
 */}}
 {{- define "trove.sidecar" -}}
 {{- $root := .context }}
+{{- $chart := default "trove" .chart }}
+{{- if and $root.Subcharts (hasKey $root.Subcharts $chart) }}
+{{- $root = index $root.Subcharts $chart }}
+{{- else if .chart }}
+{{- fail (printf "trove.sidecar: this chart has no dependency named %q (the \"chart\" key names trove's alias)" .chart) }}
+{{- end }}
+{{- if not ($root.Files.Get "files/drain.sh") }}
+{{- fail "trove.sidecar: \"context\" is neither the trove chart nor a chart depending on it (an aliased dependency needs \"chart\" \"<alias>\")" }}
+{{- end }}
 {{- $native := include "trove.sidecarIsNative" $root }}
 {{- if eq .section "labels" }}
 {{- toYaml $root.Values.sidecar.podLabels }}
@@ -201,7 +230,45 @@ can always be included.
   secret:
     secretName: {{ $root.Values.adminToken.secretName }}
     defaultMode: 0444
+{{- else if eq .section "imagePullSecrets" }}
+{{- include "trove.imagePullSecrets" $root }}
 {{- else }}
-{{- fail (printf "trove.sidecar: unknown section %q (labels, initContainers, containers, volumes)" .section) }}
+{{- fail (printf "trove.sidecar: unknown section %q (labels, initContainers, containers, volumes, imagePullSecrets)" .section) }}
 {{- end }}
+{{- end }}
+
+{{/*
+A regex as the body of a PromQL double-quoted string: backslashes and
+quotes escaped.
+*/}}
+{{- define "trove.promqlString" -}}
+{{- . | replace "\\" "\\\\" | replace "\"" "\\\"" }}
+{{- end }}
+
+{{/*
+The job/namespace matchers that select this release's series in the alert
+and recording rules; argument (dict "root" $ "role" "operator"|"sidecar").
+Defaults follow the Prometheus Operator: a ServiceMonitor's targets get the
+Service name as job, a PodMonitor's get "<its namespace>/<its name>".
+*/}}
+{{- define "trove.ruleMatchers" -}}
+{{- $root := .root }}
+{{- $selector := index $root.Values.monitoring.prometheusRule.selectors .role }}
+{{- $job := $selector.job }}
+{{- $namespace := $selector.namespace }}
+{{- if eq .role "operator" }}
+{{- $job = default (include "trove.operatorName" $root | regexQuoteMeta) $job }}
+{{- $namespace = default ($root.Release.Namespace | regexQuoteMeta) $namespace }}
+{{- else }}
+{{- $job = default (printf "%s/%s-sidecars" $root.Release.Namespace (include "trove.fullname" $root) | regexQuoteMeta) $job }}
+{{- if and (not $namespace) (eq $root.Values.operator.watch.mode "namespaced") }}
+{{- $quoted := list }}
+{{- range uniq $root.Values.operator.watch.namespaces }}
+{{- $quoted = append $quoted (regexQuoteMeta .) }}
+{{- end }}
+{{- $namespace = join "|" $quoted }}
+{{- end }}
+{{- $namespace = default ".*" $namespace }}
+{{- end }}
+{{- printf "job=~\"%s\",namespace=~\"%s\"" (include "trove.promqlString" $job) (include "trove.promqlString" $namespace) }}
 {{- end }}
