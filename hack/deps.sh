@@ -8,7 +8,7 @@ packages=(
   # toolchain
   g++ cmake ninja-build ccache make pkg-config git unzip curl
   clang-format clang-tidy
-  # libraries (docs/design.md "Stack")
+  # libraries
   libboost1.81-dev libsimdjson-dev rapidjson-dev libjemalloc-dev
   prometheus-cpp-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
@@ -54,6 +54,3 @@ if ((${#missing[@]})); then
 else
   echo "deps: all ${#packages[@]} Debian packages already installed"
 fi
-
-# The npm tools the chart tests use (readme-generator-for-helm), pinned.
-bash "$(dirname "$0")/npm-tools.sh"
