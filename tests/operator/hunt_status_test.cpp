@@ -14,7 +14,7 @@ constexpr std::int64_t MiB = kBytesPerMiB;
 PodOutcome tuned_pod(const std::string& name, std::int64_t size_mib = 64) {
   PodOutcome p;
   p.name = name;
-  p.desired.tuning = {size_mib * MiB, 16, 2};
+  p.desired.tuning = {static_cast<std::uint64_t>(size_mib * MiB), 16, 2};
   p.desired.source = TuningSource::kStatic;
   p.desired.decision = "static spec.arena";
   p.running = p.desired.tuning;
@@ -54,6 +54,16 @@ TEST(HuntStatus, AllTunedIsReadyNotProgressingNotDegraded) {
   EXPECT_EQ(at(a, "/generation").GetInt64(), 2);
   EXPECT_STREQ(at(a, "/appliedTime").GetString(), "2026-01-01T00:00:00Z");
   EXPECT_FALSE(a.HasMember("lastError"));
+}
+
+TEST(HuntStatus, AGenerationAboveTheCrdsInt64IsShownAsItsLargest) {
+  // trove-server accepts any unsigned generation from another writer; the
+  // CRD's pods[].generation is format int64, so the status shows its largest.
+  PodOutcome p = tuned_pod("a");
+  p.running->generation = UINT64_MAX;
+  auto st = build_status(input({p}), nullptr);
+  EXPECT_TRUE(at(st, "/pods/0/generation").IsInt64());
+  EXPECT_EQ(at(st, "/pods/0/generation").GetInt64(), INT64_MAX);
 }
 
 TEST(HuntStatus, SameValuesUnderAnotherOwnerAreNotTuned) {
