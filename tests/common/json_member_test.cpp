@@ -14,7 +14,8 @@ rapidjson::Document parsed(std::string_view text) {
 }
 
 TEST(FindMember, NullAndNonObjectsHaveNoMembers) {
-  EXPECT_EQ(find_member(nullptr, "a"), nullptr);
+  const rapidjson::Value* none = nullptr;
+  EXPECT_EQ(find_member(none, "a"), nullptr);
   for (const char* text : {"null", "[1,2]", R"("a")", "7", "true"}) {
     const rapidjson::Document doc = parsed(text);
     EXPECT_EQ(find_member(doc, "a"), nullptr) << text;

@@ -3,11 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "test_json.hpp"
+#include "trove/common/json.hpp"
 
 namespace trove::controller {
 namespace {
 
-using testing::at;
+using test_json::at;
 
 constexpr std::int64_t MiB = kBytesPerMiB;
 
@@ -30,11 +31,9 @@ StatusInput input(std::vector<PodOutcome> pods, const std::string& now = "2026-0
 }
 
 std::string cond(const rapidjson::Value& st, const char* type, const char* field) {
-  const auto* c = find_condition(st, type);
-  if (c == nullptr) return "<missing>";
-  auto it = c->FindMember(field);
-  if (it == c->MemberEnd()) return "<missing>";
-  return it->value.GetString();
+  const rapidjson::Value* v = common::find_member(find_condition(st, type), field);
+  if (v == nullptr) return "<missing>";
+  return v->GetString();
 }
 
 TEST(HuntStatus, AllTunedIsReadyNotProgressingNotDegraded) {
@@ -182,10 +181,10 @@ TEST(HuntStatus, MessagesNameAFewPodsAndCountTheRest) {
 }
 
 TEST(HuntStatus, GarbagePreviousStatusIsIgnored) {
-  auto garbage = testing::json(R"({"conditions":"x","pods":[1,{"name":7}]})");
+  auto garbage = test_json::json(R"({"conditions":"x","pods":[1,{"name":7}]})");
   auto st = build_status(input({tuned_pod("a")}), &garbage);
   EXPECT_EQ(cond(st, "Ready", "status"), "True");
-  auto arr = testing::json("[1]");
+  auto arr = test_json::json("[1]");
   auto st2 = build_status(input({tuned_pod("a")}), &arr);
   EXPECT_FALSE(same_status(st2, &arr));
   EXPECT_FALSE(same_status(st2, nullptr));

@@ -26,6 +26,11 @@ const rapidjson::Value* find_member(const rapidjson::Value* object, std::string_
 inline const rapidjson::Value* find_member(const rapidjson::Value& object, std::string_view name) {
   return find_member(&object, name);
 }
+// The same lookup for a caller that moves the member out.
+inline rapidjson::Value* find_member(rapidjson::Value* object, std::string_view name) {
+  return const_cast<rapidjson::Value*>(
+      find_member(static_cast<const rapidjson::Value*>(object), name));
+}
 
 // The member's text when it is a string, else nullopt.
 std::optional<std::string_view> string_member(const rapidjson::Value* object,
