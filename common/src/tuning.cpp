@@ -1,5 +1,7 @@
 #include "trove/common/tuning.hpp"
 
+#include <rapidjson/document.h>
+
 #include <array>
 #include <optional>
 

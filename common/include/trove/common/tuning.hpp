@@ -6,7 +6,7 @@
 // tuning the server could not have accepted.
 #pragma once
 
-#include <rapidjson/document.h>
+#include <rapidjson/fwd.h>
 
 #include <cstddef>
 #include <cstdint>
