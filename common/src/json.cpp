@@ -30,12 +30,36 @@ std::optional<std::string_view> string_member(const rapidjson::Value* object,
   return std::string_view(v->GetString(), v->GetStringLength());
 }
 
+std::optional<std::uint64_t> uint64_member(const rapidjson::Value* object, std::string_view name) {
+  const rapidjson::Value* v = find_member(object, name);
+  if (v == nullptr || !v->IsUint64()) return std::nullopt;
+  return v->GetUint64();
+}
+
+std::optional<std::int64_t> int64_member(const rapidjson::Value* object, std::string_view name) {
+  const rapidjson::Value* v = find_member(object, name);
+  if (v == nullptr || !v->IsInt64()) return std::nullopt;
+  return v->GetInt64();
+}
+
+std::optional<int> int_member(const rapidjson::Value* object, std::string_view name) {
+  const rapidjson::Value* v = find_member(object, name);
+  if (v == nullptr || !v->IsInt()) return std::nullopt;
+  return v->GetInt();
+}
+
+std::optional<bool> bool_member(const rapidjson::Value* object, std::string_view name) {
+  const rapidjson::Value* v = find_member(object, name);
+  if (v == nullptr || !v->IsBool()) return std::nullopt;
+  return v->GetBool();
+}
+
 JsonFieldStatus GetUint64Member(const rapidjson::Value& object, const char* name,
                                 std::uint64_t& out) {
-  auto it = object.FindMember(name);
-  if (it == object.MemberEnd()) return JsonFieldStatus::kMissing;
-  if (!it->value.IsUint64()) return JsonFieldStatus::kWrongType;
-  out = it->value.GetUint64();
+  const rapidjson::Value* value = find_member(object, name);
+  if (value == nullptr) return JsonFieldStatus::kMissing;
+  if (!value->IsUint64()) return JsonFieldStatus::kWrongType;
+  out = value->GetUint64();
   return JsonFieldStatus::kOk;
 }
 

@@ -19,6 +19,7 @@
 #include "http_poll_session.hpp"
 #include "ingest_sessions.hpp"
 #include "load_config.hpp"
+#include "trove/common/json.hpp"
 #include "worker.hpp"
 #include "ws_client_sessions.hpp"
 
@@ -40,14 +41,10 @@ std::uint16_t port_from_file(const std::string& path) {
   ss << in.rdbuf();
   rapidjson::Document d;
   d.Parse(ss.str().c_str());
-  const rapidjson::Value* data = nullptr;
-  if (!d.HasParseError() && d.IsObject()) {
-    auto it = d.FindMember("data");
-    if (it != d.MemberEnd()) data = &it->value;
-  }
-  if (data == nullptr || !data->IsUint() || data->GetUint() == 0 || data->GetUint() > 65535)
+  const auto port = d.HasParseError() ? std::nullopt : trove::common::uint64_member(&d, "data");
+  if (!port || *port == 0 || *port > 65535)
     throw CLI::ValidationError("--port-file", path + ": no {\"data\":PORT}");
-  return static_cast<std::uint16_t>(data->GetUint());
+  return static_cast<std::uint16_t>(*port);
 }
 
 void pin_current_thread(const std::vector<int>& cpus) {

@@ -1,5 +1,7 @@
 #include "controller/hunt_spec.hpp"
 
+#include "trove/common/json.hpp"
+
 namespace trove::controller {
 
 namespace {
@@ -8,10 +10,10 @@ using rapidjson::Value;
 
 constexpr rapidjson::SizeType kMaxOverrides = 1000;  // the CRD's maxItems
 
+// A null member is an unset one: what Kubernetes keeps for a cleared field.
 const Value* member(const Value& obj, const char* name) {
-  if (!obj.IsObject()) return nullptr;
-  auto it = obj.FindMember(name);
-  return it == obj.MemberEnd() || it->value.IsNull() ? nullptr : &it->value;
+  const Value* v = common::find_member(obj, name);
+  return v == nullptr || v->IsNull() ? nullptr : v;
 }
 
 // Reads an optional integer field within [lo, hi]; absent keeps *out.
@@ -40,8 +42,7 @@ bool read_optional_int(const Value& obj, const char* name, std::int64_t lo, std:
 }
 
 std::string read_string(const Value& obj, const char* name) {
-  const Value* v = member(obj, name);
-  return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : "";
+  return std::string(common::string_member(obj, name).value_or(""));
 }
 
 bool parse_arena(const Value& v, ArenaSpec& a, std::string& error) {

@@ -14,15 +14,19 @@
 #include <vector>
 
 #include "controller/label_selector.hpp"
+#include "trove/common/tuning.hpp"
 
 namespace trove::controller {
 
-// Bounds of trove-server's PUT /admin/v1/tuning (docs/contracts.md).
-inline constexpr std::int64_t kMinSizeMiB = 1;
-inline constexpr std::int64_t kMaxSizeMiB = 65536;  // 64 GiB
-inline constexpr std::int64_t kMinEpochMillis = 1;
-inline constexpr std::int64_t kMaxEpochMillis = 10000;
+// Bounds of trove-server's PUT /admin/v1/tuning (docs/contracts.md), in the
+// spec's units and signed like the Kubernetes integers they check.
 inline constexpr std::int64_t kBytesPerMiB = 1024 * 1024;
+inline constexpr auto kMinSizeMiB =
+    static_cast<std::int64_t>(common::kMinArenaBytes) / kBytesPerMiB;
+inline constexpr auto kMaxSizeMiB =
+    static_cast<std::int64_t>(common::kMaxArenaBytes) / kBytesPerMiB;
+inline constexpr auto kMinEpochMillis = static_cast<std::int64_t>(common::kMinEpochMillis);
+inline constexpr auto kMaxEpochMillis = static_cast<std::int64_t>(common::kMaxEpochMillis);
 
 struct ArenaSpec {
   std::int64_t size_mib = 128;     // trove-server's --arena-mib default

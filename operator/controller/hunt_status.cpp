@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include "trove/common/json.hpp"
+
 namespace trove::controller {
 
 namespace {
@@ -30,25 +32,24 @@ const char* reason_for(PodErrorKind k) {
 }
 
 std::string str_member(const Value* obj, const char* name) {
-  if (obj == nullptr || !obj->IsObject()) return "";
-  auto it = obj->FindMember(name);
-  return it != obj->MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+  return std::string(common::string_member(obj, name).value_or(""));
 }
 
 const Value* find_pod_entry(const Value* previous, const std::string& name) {
-  if (previous == nullptr || !previous->IsObject()) return nullptr;
-  auto pods = previous->FindMember("pods");
-  if (pods == previous->MemberEnd() || !pods->value.IsArray()) return nullptr;
-  for (const auto& p : pods->value.GetArray()) {
+  const Value* pods = common::find_member(previous, "pods");
+  if (pods == nullptr || !pods->IsArray()) return nullptr;
+  for (const auto& p : pods->GetArray()) {
     if (str_member(&p, "name") == name) return &p;
   }
   return nullptr;
 }
 
-std::int64_t int_member(const Value* obj, const char* name) {
-  if (obj == nullptr || !obj->IsObject()) return -1;
-  auto it = obj->FindMember(name);
-  return it != obj->MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : -1;
+// The CRD declares a pod's generation format int64, and the API server
+// refuses a larger number: a sidecar's unsigned generation above it (another
+// writer's) is shown as the largest the field holds.
+std::int64_t status_generation(std::uint64_t generation) {
+  constexpr auto kMaxStatusGeneration = static_cast<std::uint64_t>(INT64_MAX);
+  return static_cast<std::int64_t>(std::min(generation, kMaxStatusGeneration));
 }
 
 struct ConditionSpec {
@@ -101,10 +102,11 @@ Value pod_entry(Document& doc, const PodOutcome& p, const Value* previous, const
     v.AddMember("arenaBytes", p.running->arena_bytes, a);
     v.AddMember("epochMillis", p.running->epoch_millis, a);
     v.AddMember("source", Value(source, a), a);
-    v.AddMember("generation", p.running->generation, a);
+    v.AddMember("generation", status_generation(p.running->generation), a);
     // appliedTime and decision describe the tuning; they move only with it.
-    const bool same = old != nullptr && int_member(old, "arenaBytes") == p.running->arena_bytes &&
-                      int_member(old, "epochMillis") == p.running->epoch_millis &&
+    const bool same = old != nullptr &&
+                      common::uint64_member(old, "arenaBytes") == p.running->arena_bytes &&
+                      common::uint64_member(old, "epochMillis") == p.running->epoch_millis &&
                       str_member(old, "source") == source;
     std::string when = same ? str_member(old, "appliedTime") : "";
     std::string decision = same ? str_member(old, "decision") : p.desired.decision;
@@ -119,13 +121,12 @@ Value pod_entry(Document& doc, const PodOutcome& p, const Value* previous, const
 }  // namespace
 
 const Value* find_condition(const Value& status, const char* type) {
-  if (!status.IsObject()) return nullptr;
-  auto conds = status.FindMember("conditions");
-  if (conds == status.MemberEnd() || !conds->value.IsArray()) return nullptr;
+  const Value* conds = common::find_member(status, "conditions");
+  if (conds == nullptr || !conds->IsArray()) return nullptr;
   // Indexed, not range-for: str_member's null check on &element made
   // clang-analyzer assume an element's address can be null and report the
   // range-for iterator's next dereference (a false positive).
-  const Value& list = conds->value;
+  const Value& list = *conds;
   for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
     if (str_member(&list[i], "type") == type) return &list[i];
   }

@@ -8,29 +8,13 @@
 #include <string>
 #include <string_view>
 
+#include "trove/common/tuning.hpp"
+
 namespace trove::controller {
 
-struct Tuning {
-  std::int64_t arena_bytes = 0;
-  std::int64_t epoch_millis = 0;
-  std::int64_t generation = 0;
-  // Who set it: the operator sends its TreasureHunt's metadata.uid. The
-  // sidecar orders generations only within one owner ("" = none named).
-  std::string owner{};  // {} so brace-initialising the first three stays warning-free
-
-  // Same values; the generation is bookkeeping, not tuning.
-  bool same_values(const Tuning& o) const {
-    return arena_bytes == o.arena_bytes && epoch_millis == o.epoch_millis;
-  }
-  // What a sidecar runs (this) needs no push to become `desired`: the same
-  // values, set by the same owner. A recreated hunt (new uid, generation
-  // back at 1) or a pod moved to another hunt must push even when the values
-  // match, so the sidecar learns its new owner and the new owner's later
-  // generations are not refused as stale against the old owner's.
-  bool satisfies(const Tuning& desired) const {
-    return same_values(desired) && owner == desired.owner;
-  }
-};
+// The tuning document, its validation and its rendering are common's, the
+// same code trove-server accepts PUT bodies with.
+using Tuning = common::Tuning;
 
 struct SidecarStats {
   Tuning tuning;
@@ -50,14 +34,13 @@ struct SidecarStats {
 // that is not JSON, or lacks a valid tuning, is an error (returns nothing).
 std::optional<SidecarStats> parse_sidecar_stats(std::string_view body, std::string& error);
 
-// Parses the body of GET/PUT /admin/v1/tuning. A missing "owner" (a sidecar
-// from before owners, or none named yet) reads as "".
+// Parses the body of GET/PUT /admin/v1/tuning (common::read_tuning_answer's
+// rules). A missing "owner" (a sidecar from before owners, or none named
+// yet) reads as "".
 std::optional<Tuning> parse_tuning(std::string_view body, std::string& error);
 
-// Renders the PUT /admin/v1/tuning body. An empty owner is left out: a
-// sidecar reads a missing owner as "", and a sidecar from before owners
-// refuses the member (400) whatever its value.
-std::string render_tuning(const Tuning& t);
+// Renders the PUT /admin/v1/tuning body; an empty owner is left out.
+using common::render_tuning;
 
 // True when a PUT /admin/v1/tuning answer is a sidecar from before owners
 // refusing the "owner" member: status 400 and a JSON object whose "field" is

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "kube/errors.hpp"
+#include "trove/common/json.hpp"
 
 namespace trove::kube {
 namespace {
@@ -98,14 +99,14 @@ ObjectList Client::list(const ResourceType& type, std::string_view ns, const Lis
   doc.Parse(res.body.data(), res.body.size());
   if (doc.HasParseError() || !doc.IsObject()) throw transport_error("list answer is not JSON");
   ObjectList out;
-  if (auto meta = doc.FindMember("metadata"); meta != doc.MemberEnd()) {
-    out.resource_version = KubeObject::string_at(meta->value, "resourceVersion");
-    out.continue_token = KubeObject::string_at(meta->value, "continue");
+  if (const rapidjson::Value* meta = common::find_member(doc, "metadata"); meta != nullptr) {
+    out.resource_version = KubeObject::string_at(*meta, "resourceVersion");
+    out.continue_token = KubeObject::string_at(*meta, "continue");
   }
-  auto items = doc.FindMember("items");
-  if (items != doc.MemberEnd() && items->value.IsArray()) {
-    out.items.reserve(items->value.Size());
-    for (const auto& item : items->value.GetArray())
+  const rapidjson::Value* items = common::find_member(doc, "items");
+  if (items != nullptr && items->IsArray()) {
+    out.items.reserve(items->Size());
+    for (const auto& item : items->GetArray())
       if (item.IsObject()) out.items.push_back(KubeObject::copy_of(item));
   }
   return out;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "trove/common/json.hpp"
+
 namespace trove::kube {
 namespace {
 
@@ -86,28 +88,20 @@ std::chrono::seconds parse_retry_after(std::string_view header) {
   return std::min(std::chrono::seconds{seconds}, kMaxRetryAfter);
 }
 
-std::string string_member(const rapidjson::Value& obj, const char* name) {
-  auto it = obj.FindMember(name);
-  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
-  return std::string(it->value.GetString(), it->value.GetStringLength());
-}
-
 ApiError from_status(int code, std::string_view body, std::chrono::seconds retry_after) {
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
   std::string reason;
   std::string message;
   if (!doc.HasParseError() && doc.IsObject()) {
-    reason = string_member(doc, "reason");
-    message = string_member(doc, "message");
-    auto c = doc.FindMember("code");
-    if (code == 0 && c != doc.MemberEnd() && c->value.IsInt()) code = c->value.GetInt();
+    reason = common::string_member(doc, "reason").value_or("");
+    message = common::string_member(doc, "message").value_or("");
+    if (auto c = common::int_member(&doc, "code"); code == 0 && c) code = *c;
     // Status.details.retryAfterSeconds is the in-body twin of Retry-After.
-    auto details = doc.FindMember("details");
-    if (retry_after.count() == 0 && details != doc.MemberEnd() && details->value.IsObject()) {
-      auto ra = details->value.FindMember("retryAfterSeconds");
-      if (ra != details->value.MemberEnd() && ra->value.IsInt() && ra->value.GetInt() > 0)
-        retry_after = std::min(std::chrono::seconds{ra->value.GetInt()}, kMaxRetryAfter);
+    const rapidjson::Value* details = common::find_member(doc, "details");
+    auto ra = common::int_member(details, "retryAfterSeconds");
+    if (retry_after.count() == 0 && ra && *ra > 0) {
+      retry_after = std::min(std::chrono::seconds{*ra}, kMaxRetryAfter);
     }
   } else {
     message = std::string(body);

@@ -8,6 +8,7 @@
 #include "kube/backoff.hpp"
 #include "kube/errors.hpp"
 #include "kube/time_format.hpp"
+#include "trove/common/json.hpp"
 
 namespace trove::kube {
 namespace {
@@ -134,11 +135,8 @@ bool LeaderElector::try_acquire_or_renew() {
     seen.holder = KubeObject::string_at(*spec, "holderIdentity");
     seen.acquire_time = KubeObject::string_at(*spec, "acquireTime");
     seen.renew_time = KubeObject::string_at(*spec, "renewTime");
-    if (auto d = spec->FindMember("leaseDurationSeconds");
-        d != spec->MemberEnd() && d->value.IsInt())
-      seen.lease_seconds = d->value.GetInt();
-    if (auto t = spec->FindMember("leaseTransitions"); t != spec->MemberEnd() && t->value.IsInt())
-      seen.transitions = t->value.GetInt();
+    if (auto d = common::int_member(spec, "leaseDurationSeconds")) seen.lease_seconds = *d;
+    if (auto t = common::int_member(spec, "leaseTransitions")) seen.transitions = *t;
   }
   std::string new_leader;
   {

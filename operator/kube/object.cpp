@@ -6,6 +6,8 @@
 
 #include <stdexcept>
 
+#include "trove/common/json.hpp"
+
 namespace trove::kube {
 namespace {
 // First pool chunk for a copied object; a typical pod or custom resource in
@@ -40,17 +42,12 @@ KubeObject KubeObject::copy_of(const rapidjson::Value& value) {
 }
 
 std::string_view KubeObject::string_at(const rapidjson::Value& value, const char* name) {
-  if (!value.IsObject()) return {};
-  auto it = value.FindMember(name);
-  if (it == value.MemberEnd() || !it->value.IsString()) return {};
-  return {it->value.GetString(), it->value.GetStringLength()};
+  return common::string_member(value, name).value_or(std::string_view{});
 }
 
 std::string_view KubeObject::meta_string(const char* field) const {
-  if (!value_.IsObject()) return {};
-  auto meta = value_.FindMember("metadata");
-  if (meta == value_.MemberEnd()) return {};
-  return string_at(meta->value, field);
+  const rapidjson::Value* meta = common::find_member(value_, "metadata");
+  return meta == nullptr ? std::string_view{} : string_at(*meta, field);
 }
 
 std::int64_t KubeObject::generation() const {

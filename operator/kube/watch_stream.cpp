@@ -1,6 +1,7 @@
 #include "kube/watch_stream.hpp"
 
 #include "kube/errors.hpp"
+#include "trove/common/json.hpp"
 
 namespace trove::kube {
 namespace {
@@ -45,11 +46,10 @@ WatchEvent parse_watch_event(std::string_view line) {
   } else {
     throw transport_error("watch event of unknown type '" + std::string(type.substr(0, 40)) + "'");
   }
-  auto obj = doc.FindMember("object");
-  if (obj == doc.MemberEnd() || !obj->value.IsObject())
-    throw transport_error("watch event without an object");
+  rapidjson::Value* obj = common::find_member(&doc, "object");
+  if (obj == nullptr || !obj->IsObject()) throw transport_error("watch event without an object");
   rapidjson::Value object;
-  object = obj->value;  // moves; the bytes stay in `pool`
+  object = *obj;  // moves; the bytes stay in `pool`
   return WatchEvent{t, KubeObject(std::move(pool), std::move(object))};
 }
 

@@ -1,31 +1,27 @@
-// PUT /admin/v1/tuning body parsing and the tuning JSON (docs/contracts.md):
-// pure functions, unit tested without a server.
+// The admin API's names for the tuning document's parser and renderer
+// (docs/contracts.md, PUT/GET /admin/v1/tuning). The rules themselves live in
+// trove/common/tuning.hpp, shared with trove-operator, so the two binaries
+// cannot drift apart; these forwarders keep the admin service's spelling.
 #pragma once
 
 #include <string>
 #include <string_view>
-#include <variant>
 
 #include "net/tuning_state.hpp"
+#include "trove/common/tuning.hpp"
 
 namespace trove::admin {
 
-struct TuningFieldError {
-  std::string field;  // "arenaBytes", "epochMillis", "generation", "owner" or "" (whole body)
-  std::string message;
-};
+using common::TuningFieldError;
 
-// Reads {"arenaBytes":N,"epochMillis":M,"generation":G,"owner":"O"}; a missing
-// arenaBytes or epochMillis keeps the current value, generation is required,
-// a missing owner is the owner "" (what every writer was before owners
-// existed, so old writers keep their generation ordering). The owner is
-// 0..common::kMaxTuningOwnerBytes of printable ASCII. Unknown members are refused so a typo
-// never passes silently.
-std::variant<net::Tuning, TuningFieldError> ParseTuningBody(std::string_view body,
-                                                            const net::Tuning& current);
+// See common::parse_tuning_update.
+inline common::TuningOrError ParseTuningBody(std::string_view body, const net::Tuning& current) {
+  return common::parse_tuning_update(body, current);
+}
 
-// {"arenaBytes":N,"epochMillis":M,"generation":G,"owner":"O"}; "owner" is
-// left out while it is "", so readers from before owners see the same bytes.
-std::string TuningJson(const net::Tuning& tuning);
+// See common::render_tuning.
+inline std::string TuningJson(const net::Tuning& tuning) {
+  return common::render_tuning(tuning);
+}
 
 }  // namespace trove::admin

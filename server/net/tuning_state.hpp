@@ -5,29 +5,15 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
-#include <string>
 #include <utility>
+
+#include "trove/common/tuning.hpp"
 
 namespace trove::net {
 
-struct Tuning {
-  std::uint64_t arena_bytes = 128ull << 20;
-  std::uint64_t epoch_millis = 16;
-  std::uint64_t generation = 0;
-  // Who set it (the operator sends its TreasureHunt's metadata.uid; "" when
-  // the writer names none). Generations only order writes of one owner: a
-  // recreated hunt starts again at generation 1.
-  std::string owner{};  // {} so brace-initialising the first three stays warning-free
-  bool operator==(const Tuning&) const = default;
-};
-
-// Bounds from docs/contracts.md (PUT /admin/v1/tuning).
-inline constexpr std::uint64_t kMinArenaBytes = 1ull << 20;
-inline constexpr std::uint64_t kMaxArenaBytes = 64ull << 30;
-inline constexpr std::uint64_t kMinEpochMillis = 1;
-inline constexpr std::uint64_t kMaxEpochMillis = 10000;
-// The owner's bound, common::kMaxTuningOwnerBytes, is shared with the
-// operator (trove/common/tuning_owner.hpp).
+// The tuning document, its bounds and validation live in common (both
+// binaries use them); the alias keeps the data plane's spelling.
+using Tuning = common::Tuning;
 
 class TuningState {
  public:

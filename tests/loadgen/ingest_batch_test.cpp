@@ -12,7 +12,7 @@
 namespace trove::loadgen {
 namespace {
 
-using testing::at;
+using test_json::at;
 
 std::vector<std::string> lines_of(const std::string& batch) {
   std::vector<std::string> out;

@@ -8,7 +8,7 @@
 namespace trove::loadgen {
 namespace {
 
-using testing::at;
+using test_json::at;
 
 // Sized parse: RapidJSON's SSE4.2 scanning of NUL-terminated strings reads
 // 16-byte blocks past the terminator, which ASan rightly reports.

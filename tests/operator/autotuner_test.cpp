@@ -67,7 +67,7 @@ Trajectory simulate(const AutotuneSpec& s, PodModel m, Tuning start, int rounds,
 
 // Each value moves in one direction only, then stays.
 void expect_monotone_then_flat(const Trajectory& t, const char* what, bool include_arena = true) {
-  std::vector<std::int64_t Tuning::*> fields{&Tuning::epoch_millis};
+  std::vector<std::uint64_t Tuning::*> fields{&Tuning::epoch_millis};
   if (include_arena) fields.push_back(&Tuning::arena_bytes);
   for (auto field : fields) {
     int direction = 0;
@@ -199,7 +199,7 @@ TEST(Autotuner, HostileSamplesStayInBoundsWithoutOverflow) {
   neg.rss_bytes = -1;
   w.clear();
   push_sample(w, neg, 6);
-  d = decide(spec(), 16, Tuning{-5, -5, 0}, w);
+  d = decide(spec(), 16, Tuning{0, 0, 0}, w);
   EXPECT_EQ(d.arena_bytes, 16 * MiB);
   EXPECT_EQ(d.epoch_millis, 5) << "clamped to 4 ms, then one step toward 16 ms: no cost seen";
 }

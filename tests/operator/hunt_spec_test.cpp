@@ -7,7 +7,7 @@
 namespace trove::controller {
 namespace {
 
-using testing::json;
+using test_json::json;
 
 ParseResult parse(const std::string& spec, const std::string& meta =
                                                R"({"name":"h","namespace":"ns","generation":3,

@@ -3,18 +3,19 @@
 #include <gtest/gtest.h>
 
 #include "test_json.hpp"
+#include "trove/common/json.hpp"
 
 namespace trove::controller {
 namespace {
 
-using testing::at;
+using test_json::at;
 
 constexpr std::int64_t MiB = kBytesPerMiB;
 
 PodOutcome tuned_pod(const std::string& name, std::int64_t size_mib = 64) {
   PodOutcome p;
   p.name = name;
-  p.desired.tuning = {size_mib * MiB, 16, 2};
+  p.desired.tuning = {static_cast<std::uint64_t>(size_mib * MiB), 16, 2};
   p.desired.source = TuningSource::kStatic;
   p.desired.decision = "static spec.arena";
   p.running = p.desired.tuning;
@@ -30,11 +31,9 @@ StatusInput input(std::vector<PodOutcome> pods, const std::string& now = "2026-0
 }
 
 std::string cond(const rapidjson::Value& st, const char* type, const char* field) {
-  const auto* c = find_condition(st, type);
-  if (c == nullptr) return "<missing>";
-  auto it = c->FindMember(field);
-  if (it == c->MemberEnd()) return "<missing>";
-  return it->value.GetString();
+  const rapidjson::Value* v = common::find_member(find_condition(st, type), field);
+  if (v == nullptr) return "<missing>";
+  return v->GetString();
 }
 
 TEST(HuntStatus, AllTunedIsReadyNotProgressingNotDegraded) {
@@ -54,6 +53,16 @@ TEST(HuntStatus, AllTunedIsReadyNotProgressingNotDegraded) {
   EXPECT_EQ(at(a, "/generation").GetInt64(), 2);
   EXPECT_STREQ(at(a, "/appliedTime").GetString(), "2026-01-01T00:00:00Z");
   EXPECT_FALSE(a.HasMember("lastError"));
+}
+
+TEST(HuntStatus, AGenerationAboveTheCrdsInt64IsShownAsItsLargest) {
+  // trove-server accepts any unsigned generation from another writer; the
+  // CRD's pods[].generation is format int64, so the status shows its largest.
+  PodOutcome p = tuned_pod("a");
+  p.running->generation = UINT64_MAX;
+  auto st = build_status(input({p}), nullptr);
+  EXPECT_TRUE(at(st, "/pods/0/generation").IsInt64());
+  EXPECT_EQ(at(st, "/pods/0/generation").GetInt64(), INT64_MAX);
 }
 
 TEST(HuntStatus, SameValuesUnderAnotherOwnerAreNotTuned) {
@@ -172,10 +181,10 @@ TEST(HuntStatus, MessagesNameAFewPodsAndCountTheRest) {
 }
 
 TEST(HuntStatus, GarbagePreviousStatusIsIgnored) {
-  auto garbage = testing::json(R"({"conditions":"x","pods":[1,{"name":7}]})");
+  auto garbage = test_json::json(R"({"conditions":"x","pods":[1,{"name":7}]})");
   auto st = build_status(input({tuned_pod("a")}), &garbage);
   EXPECT_EQ(cond(st, "Ready", "status"), "True");
-  auto arr = testing::json("[1]");
+  auto arr = test_json::json("[1]");
   auto st2 = build_status(input({tuned_pod("a")}), &arr);
   EXPECT_FALSE(same_status(st2, &arr));
   EXPECT_FALSE(same_status(st2, nullptr));

@@ -7,7 +7,7 @@
 namespace trove::controller {
 namespace {
 
-using testing::json;
+using test_json::json;
 
 LabelSelector parse_ok(const std::string& text) {
   std::string error;

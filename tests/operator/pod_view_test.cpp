@@ -7,7 +7,7 @@
 namespace trove::controller {
 namespace {
 
-using testing::json;
+using test_json::json;
 
 TEST(PodView, ReadsARunningReadyPod) {
   auto doc = json(R"({"metadata":{"name":"p","namespace":"ns","labels":{"app":"g"},

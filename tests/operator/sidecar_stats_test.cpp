@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "trove/common/tuning_owner.hpp"
+#include "trove/common/tuning.hpp"
 
 namespace trove::controller {
 namespace {
@@ -151,6 +151,40 @@ TEST(SidecarStats, RenderedWithAndWithoutOwnerParsesBackTheSameOwner) {
     ASSERT_TRUE(back.has_value()) << body << ": " << error;
     EXPECT_EQ(back->owner, owner) << body;
   }
+}
+
+TEST(SidecarStats, AnswersAreReadWithTheRulesTheSidecarAcceptedThemWith) {
+  // A trove-server accepts only tunings inside the PUT bounds (and starts
+  // inside them: its --arena-mib and --epoch-ms knobs have the same ones), so
+  // an answer outside them is not a trove-server's.
+  std::string error;
+  for (const std::string body : {
+           R"({"arenaBytes":1048575,"epochMillis":16})",
+           R"({"arenaBytes":68719476737,"epochMillis":16})",
+           R"({"arenaBytes":1048576,"epochMillis":10001})",
+           R"({"arenaBytes":1048576,"epochMillis":16,"generation":-1})",
+           R"({"arenaBytes":1048576,"epochMillis":16,"generation":"2"})",
+           R"({"arenaBytes":1048576,"epochMillis":16,"owner":"a\u0001b"})",
+       }) {
+    EXPECT_FALSE(parse_tuning(body, error).has_value()) << body;
+    EXPECT_EQ(error.rfind("sidecar tuning: ", 0), 0u) << error;
+  }
+  auto t = parse_tuning(
+      R"({"arenaBytes":68719476736,"epochMillis":10000,"generation":18446744073709551615})", error);
+  ASSERT_TRUE(t.has_value()) << error;
+  EXPECT_EQ(t->generation, UINT64_MAX) << "read whole, not saturated";
+  // A newer sidecar may add members; the operator reads past them.
+  t = parse_tuning(R"({"arenaBytes":1048576,"epochMillis":16,"generation":1,"next":{}})", error);
+  ASSERT_TRUE(t.has_value()) << error;
+}
+
+TEST(SidecarStats, DeepNestingIsABadAnswerNotACrash) {
+  constexpr std::size_t kDepth = 30000;  // fits the 64 KiB answer bound
+  const std::string nested = std::string(kDepth, '[') + std::string(kDepth, ']');
+  std::string error;
+  EXPECT_FALSE(parse_sidecar_stats(R"({"tuning":)" + nested + "}", error).has_value());
+  EXPECT_FALSE(parse_tuning(nested, error).has_value());
+  EXPECT_FALSE(rejects_owner_field(400, R"({"field":)" + nested + "}"));
 }
 
 // trove-server from before owners refusing the member, verbatim.

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "trove/common/json.hpp"
+
 namespace trove::loadgen {
 namespace {
 
@@ -44,13 +46,11 @@ std::optional<IngestAck> parse_ingest_ack(std::string_view text) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
-  const auto seq = doc.FindMember("seq");
-  const auto accepted = doc.FindMember("accepted");
-  const auto rejected = doc.FindMember("rejected");
-  if (seq == doc.MemberEnd() || !seq->value.IsUint64()) return std::nullopt;
-  if (accepted == doc.MemberEnd() || !accepted->value.IsUint64()) return std::nullopt;
-  if (rejected == doc.MemberEnd() || !rejected->value.IsArray()) return std::nullopt;
-  return IngestAck{seq->value.GetUint64(), accepted->value.GetUint64(), rejected->value.Size()};
+  const auto seq = common::uint64_member(&doc, "seq");
+  const auto accepted = common::uint64_member(&doc, "accepted");
+  const rapidjson::Value* rejected = common::find_member(doc, "rejected");
+  if (!seq || !accepted || rejected == nullptr || !rejected->IsArray()) return std::nullopt;
+  return IngestAck{*seq, *accepted, rejected->Size()};
 }
 
 std::optional<std::int64_t> find_timestamp(std::string_view text) {
@@ -66,7 +66,7 @@ std::optional<std::int64_t> find_timestamp(std::string_view text) {
 bool is_error_message(std::string_view text) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
-  return !doc.HasParseError() && doc.IsObject() && doc.HasMember("error");
+  return !doc.HasParseError() && common::find_member(doc, "error") != nullptr;
 }
 
 }  // namespace trove::loadgen

@@ -7,6 +7,8 @@
 #include <charconv>
 #include <vector>
 
+#include "trove/common/json.hpp"
+
 namespace trove::fakeapi::json {
 
 namespace {
@@ -74,14 +76,11 @@ std::string quote(std::string_view s) {
 }
 
 const Value* find(const Value& obj, std::string_view key) {
-  if (!obj.IsObject()) return nullptr;
-  auto it = obj.FindMember(
-      Value(rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size()))));
-  return it == obj.MemberEnd() ? nullptr : &it->value;
+  return trove::common::find_member(obj, key);
 }
 
 Value* find(Value& obj, std::string_view key) {
-  return const_cast<Value*>(find(static_cast<const Value&>(obj), key));
+  return trove::common::find_member(&obj, key);
 }
 
 const Value* at(const Value& root, std::initializer_list<std::string_view> path) {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "trove/common/tuning_owner.hpp"
+#include "trove/common/tuning.hpp"
 
 namespace trove::admin {
 namespace {

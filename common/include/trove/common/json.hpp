@@ -26,10 +26,28 @@ const rapidjson::Value* find_member(const rapidjson::Value* object, std::string_
 inline const rapidjson::Value* find_member(const rapidjson::Value& object, std::string_view name) {
   return find_member(&object, name);
 }
+// The same lookup for a caller that moves the member out.
+inline rapidjson::Value* find_member(rapidjson::Value* object, std::string_view name) {
+  return const_cast<rapidjson::Value*>(
+      find_member(static_cast<const rapidjson::Value*>(object), name));
+}
 
 // The member's text when it is a string, else nullopt.
 std::optional<std::string_view> string_member(const rapidjson::Value* object,
                                               std::string_view name);
+inline std::optional<std::string_view> string_member(const rapidjson::Value& object,
+                                                     std::string_view name) {
+  return string_member(&object, name);
+}
+
+// The member's value when it is an integer that fits the type, else nullopt
+// (missing, another type, a fraction, out of range).
+std::optional<std::uint64_t> uint64_member(const rapidjson::Value* object, std::string_view name);
+std::optional<std::int64_t> int64_member(const rapidjson::Value* object, std::string_view name);
+std::optional<int> int_member(const rapidjson::Value* object, std::string_view name);
+
+// The member's value when it is true or false, else nullopt.
+std::optional<bool> bool_member(const rapidjson::Value* object, std::string_view name);
 
 // Result of reading one unsigned integer member.
 enum class JsonFieldStatus { kOk, kMissing, kWrongType };

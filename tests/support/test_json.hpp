@@ -1,5 +1,5 @@
-// JSON for tests: parses literals and reads values, failing the test on
-// malformed input or a missing value.
+// JSON for tests (operator and load generator alike): parses literals and
+// reads values, failing the test on malformed input or a missing value.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 
 #include <string>
 
-namespace trove::controller::testing {
+namespace trove::test_json {
 
 inline rapidjson::Document json(const std::string& text) {
   // RapidJSON's SSE4.2 scanner reads whole aligned 16-byte blocks of a
@@ -23,7 +23,7 @@ inline rapidjson::Document json(const std::string& text) {
   return d;
 }
 
-// The value at a JSON pointer ("/pods/0/name"); when it is absent, fails the
+// The value at a JSON pointer ("/pods/0/name", "/roles/poll/mode"); when it is absent, fails the
 // test and returns null. Not operator[]: for a missing member that hands out a
 // static null built by placement new, which clang-analyzer flags.
 inline const rapidjson::Value& at(const rapidjson::Value& root, const char* pointer) {
@@ -36,4 +36,4 @@ inline const rapidjson::Value& at(const rapidjson::Value& root, const char* poin
   return *v;
 }
 
-}  // namespace trove::controller::testing
+}  // namespace trove::test_json
