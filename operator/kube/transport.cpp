@@ -225,6 +225,7 @@ class ConnectionImpl final : public Connection {
   }
 
   void write_request(const HttpRequest& req, std::string_view bearer) {
+    write_progress_ = WriteProgress::kNothingWritten;
     const http::verb verb = http::string_to_verb(req.method);
     if (verb == http::verb::unknown) throw transport_error("unknown HTTP method " + req.method);
     http::request<http::string_body> r{verb, req.target, 11};
@@ -236,7 +237,6 @@ class ConnectionImpl final : public Connection {
     r.body() = req.body;
     r.keep_alive(true);
     r.prepare_payload();
-    write_progress_ = WriteProgress::kNothingWritten;
     std::size_t written = 0;
     const beast::error_code ec = run([&](auto handler) {
       http::async_write(stream_, r,
@@ -245,8 +245,8 @@ class ConnectionImpl final : public Connection {
                           handler(e);
                         });
     });
-    // A TLS write reports 0 unless its whole record went out, and the server
-    // cannot decrypt a partial record, so 0 means unseen over TLS as well.
+    // A failed TLS write counts only records that went out whole, and the
+    // server cannot decrypt a partial record, so 0 means unseen over TLS too.
     if (!ec || written > 0) write_progress_ = WriteProgress::kSomethingWritten;
     check(ec, "write request to");
   }
