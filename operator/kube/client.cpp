@@ -1,5 +1,6 @@
 #include "kube/client.hpp"
 
+#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -20,6 +21,44 @@ std::string write_query(const WriteOptions& o, bool apply) {
   q.add("fieldManager", o.field_manager);
   if (apply && o.force) q.add("force", "true");
   return q.str();
+}
+
+// A PUT that names metadata.resourceVersion is refused with 409 once the
+// first copy was applied, so a repeat cannot overwrite a newer object; a
+// PUT without one is last-write-wins and a repeat could undo another writer.
+Replay replay_for_replace(std::string_view body) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) return Replay::kOnlyIfUnsent;
+  auto meta = doc.FindMember("metadata");
+  if (meta == doc.MemberEnd() || !meta->value.IsObject()) return Replay::kOnlyIfUnsent;
+  return KubeObject::string_at(meta->value, "resourceVersion").empty() ? Replay::kOnlyIfUnsent
+                                                                       : Replay::kRepeatable;
+}
+
+// Merge, strategic-merge and apply patches state the fields' final values, so
+// applying one twice leaves the object as applying it once (a repeat only
+// rewrites values a concurrent writer set in between, which an unconditional
+// patch may do anyway). A JSON patch is a list of operations: "add" to an
+// array appends twice, so it is repeated only when nothing of it was sent.
+Replay replay_for_patch(PatchType type) {
+  switch (type) {
+    case PatchType::kMerge:
+    case PatchType::kStrategicMerge:
+    case PatchType::kApply:
+      return Replay::kRepeatable;
+    case PatchType::kJson:
+      return Replay::kOnlyIfUnsent;
+  }
+  return Replay::kOnlyIfUnsent;
+}
+
+// A DELETE without preconditions repeated after the object was deleted and
+// re-created under the same name would delete the new object; a uid or
+// resourceVersion precondition makes the repeat fail instead.
+Replay replay_for_delete(const DeleteOptions& o) {
+  const bool conditional = !o.precondition_resource_version.empty() || !o.precondition_uid.empty();
+  return conditional ? Replay::kRepeatable : Replay::kOnlyIfUnsent;
 }
 
 }  // namespace
@@ -142,6 +181,7 @@ KubeObject Client::replace(const ResourceType& type, std::string_view ns, std::s
   req.target = type.item_path(ns, name, o.subresource) + write_query(o, false);
   req.content_type = "application/json";
   req.body = body;
+  req.replay = replay_for_replace(body);
   return KubeObject::parse(checked(std::move(req)).body);
 }
 
@@ -155,6 +195,7 @@ KubeObject Client::patch(const ResourceType& type, std::string_view ns, std::str
       type.item_path(ns, name, o.subresource) + write_query(o, patch_type == PatchType::kApply);
   req.content_type = content_type(patch_type);
   req.body = body;
+  req.replay = replay_for_patch(patch_type);
   return KubeObject::parse(checked(std::move(req)).body);
 }
 
@@ -200,6 +241,7 @@ KubeObject Client::remove(const ResourceType& type, std::string_view ns, std::st
   req.target = type.item_path(ns, name);
   req.content_type = "application/json";
   req.body.assign(buf.GetString(), buf.GetSize());
+  req.replay = replay_for_delete(o);
   return KubeObject::parse(checked(std::move(req)).body);
 }
 

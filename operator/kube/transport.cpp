@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -46,12 +47,22 @@ std::string host_header(const ServerAddress& s) {
   return default_port ? h : h + ":" + s.port;
 }
 
+// How far the last request on a connection got before it failed. Only a
+// request of which no byte reached the socket is certainly unseen by the
+// server (Go's net/http calls this a nothingWrittenError); once a byte left,
+// the server may have read the whole request and acted on it.
+enum class WriteProgress { kNothingWritten, kSomethingWritten };
+
 // One connection: a stream and the io_context that drives it. Operations run
 // the io_context on the calling thread until they complete or time out.
 class Connection {
  public:
   virtual ~Connection() = default;
   virtual HttpResponse exchange(const HttpRequest& req, std::string_view bearer) = 0;
+  virtual WriteProgress write_progress() const = 0;
+  // False when the server closed (or wrote to) the connection while it sat
+  // idle in the pool: a request written to it would be lost.
+  virtual bool usable_after_idle() = 0;
   virtual HttpResponse start_stream(const HttpRequest& req, std::string_view bearer,
                                     std::chrono::milliseconds header_timeout) = 0;
   virtual std::size_t read_body(char* data, std::size_t size, std::chrono::milliseconds idle) = 0;
@@ -141,6 +152,17 @@ class ConnectionImpl final : public Connection {
 
   bool reusable() const override { return keep_alive_ && !cancelled_.load(); }
 
+  WriteProgress write_progress() const override { return write_progress_; }
+
+  bool usable_after_idle() override {
+    // Leftover bytes would be read as the start of the next answer.
+    if (buffer_.size() > 0) return false;
+    // Nothing may arrive on an idle HTTP/1.1 connection, so readable means
+    // EOF, a reset, or stray data; a zero timeout makes this a pure check.
+    pollfd idle{lowest().socket().native_handle(), POLLIN, 0};
+    return ::poll(&idle, 1, 0) == 0;
+  }
+
  private:
   Stream make_stream(ssl::context* tls) {
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
@@ -203,6 +225,7 @@ class ConnectionImpl final : public Connection {
   }
 
   void write_request(const HttpRequest& req, std::string_view bearer) {
+    write_progress_ = WriteProgress::kNothingWritten;
     const http::verb verb = http::string_to_verb(req.method);
     if (verb == http::verb::unknown) throw transport_error("unknown HTTP method " + req.method);
     http::request<http::string_body> r{verb, req.target, 11};
@@ -214,7 +237,18 @@ class ConnectionImpl final : public Connection {
     r.body() = req.body;
     r.keep_alive(true);
     r.prepare_payload();
-    check(run([&](auto handler) { http::async_write(stream_, r, handler); }), "write request to");
+    std::size_t written = 0;
+    const beast::error_code ec = run([&](auto handler) {
+      http::async_write(stream_, r,
+                        [&written, handler](beast::error_code e, std::size_t n) mutable {
+                          written = n;
+                          handler(e);
+                        });
+    });
+    // A failed TLS write counts only records that went out whole, and the
+    // server cannot decrypt a partial record, so 0 means unseen over TLS too.
+    if (!ec || written > 0) write_progress_ = WriteProgress::kSomethingWritten;
+    check(ec, "write request to");
   }
 
   template <class Message>
@@ -236,7 +270,23 @@ class ConnectionImpl final : public Connection {
   std::optional<http::response_parser<http::buffer_body>> stream_parser_;
   std::atomic<bool> cancelled_{false};
   bool keep_alive_ = false;
+  WriteProgress write_progress_ = WriteProgress::kNothingWritten;
 };
+
+bool is_safe_method(std::string_view method) {
+  return method == "GET" || method == "HEAD";
+}
+
+// Whether a request whose connection failed mid-exchange may go out again.
+bool may_send_again(const HttpRequest& request, WriteProgress progress) {
+  switch (progress) {
+    case WriteProgress::kNothingWritten:
+      return true;
+    case WriteProgress::kSomethingWritten:
+      return is_safe_method(request.method) || request.replay == Replay::kRepeatable;
+  }
+  return false;
+}
 
 class StreamBody final : public BodyStream {
  public:
@@ -299,12 +349,19 @@ struct Transport::Impl {
     return std::make_unique<ConnectionImpl<beast::tcp_stream>>(server, options, nullptr, false);
   }
 
+  // The most recently used idle connection the server has not closed; dead
+  // ones are dropped here, before a request is written to them.
   std::unique_ptr<Connection> take_idle() {
-    std::lock_guard lock(mutex);
-    if (idle.empty()) return nullptr;
-    auto c = std::move(idle.back());
-    idle.pop_back();
-    return c;
+    for (;;) {
+      std::unique_ptr<Connection> c;
+      {
+        std::lock_guard lock(mutex);
+        if (idle.empty()) return nullptr;
+        c = std::move(idle.back());
+        idle.pop_back();
+      }
+      if (c->usable_after_idle()) return c;
+    }
   }
 
   void give_back(std::unique_ptr<Connection> c) {
@@ -329,14 +386,18 @@ std::size_t Transport::connections_opened() const {
 }
 
 HttpResponse Transport::send(const HttpRequest& request, std::string_view bearer) {
-  // A pooled connection may have been closed by the server while idle; such
-  // a failure is retried once on a fresh connection.
+  // The server may close a pooled connection just as a request is written to
+  // it; one more attempt on a fresh connection covers that race, but only for
+  // a request the server cannot apply twice (see may_send_again).
   if (auto pooled = impl_->take_idle()) {
     try {
       HttpResponse res = pooled->exchange(request, bearer);
       impl_->give_back(std::move(pooled));
       return res;
-    } catch (const ApiError&) {
+    } catch (const ApiError& e) {
+      if (!may_send_again(request, pooled->write_progress()))
+        throw transport_error(std::string(e.what()) + " (" + request.method +
+                              " not sent again: the server may have applied it)");
     }
   }
   auto fresh = impl_->open();

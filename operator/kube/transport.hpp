@@ -20,12 +20,22 @@
 
 namespace trove::kube {
 
+// Whether a request may be sent again when its kept-alive connection fails
+// before the answer arrives, at a point where the server may already have
+// received and applied it. A request of which no byte reached the socket goes
+// out again whatever this says; GET and HEAD are always repeatable.
+enum class Replay {
+  kOnlyIfUnsent,  // a repeat could apply the change twice (POST, unconditional writes)
+  kRepeatable,    // a repeat changes nothing more, or the server refuses it (preconditions)
+};
+
 struct HttpRequest {
   std::string method = "GET";
   std::string target;  // path + query, already encoded
   std::string body;
   std::string content_type;
   std::string accept = "application/json";
+  Replay replay = Replay::kOnlyIfUnsent;
 };
 
 struct HttpResponse {
@@ -71,6 +81,10 @@ class Transport {
 
   // Sends one request and reads the whole response. `bearer` "" sends no
   // Authorization. Throws ApiError(kTransport) when no response arrived.
+  // A pooled connection the server closed while idle is dropped before use;
+  // when a pooled connection fails mid-exchange, the request is sent once more
+  // on a fresh connection only if nothing of it was written or its `replay`
+  // (or a GET/HEAD method) makes a repeat harmless.
   HttpResponse send(const HttpRequest& request, std::string_view bearer);
 
   struct Streamed {
