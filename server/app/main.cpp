@@ -85,35 +85,92 @@ void WritePortFile(const std::string& path, std::uint16_t data, std::uint16_t ad
   }
 }
 
+trove::memory::AllocatorStrategy allocator_strategy_of(const trove::config::ServerConfig& config) {
+  const auto strategy = trove::memory::parse_allocator_strategy(config.allocator);
+  if (!strategy) {
+    throw trove::config::ConfigError("invalid value for allocator: '" + config.allocator + "'");
+  }
+  return *strategy;
+}
+
+trove::store::BoxStoreConfig store_config_of(const trove::config::ServerConfig& config) {
+  trove::store::BoxStoreConfig store_config;
+  store_config.max_boxes = config.max_boxes;
+  store_config.huge_pages = config.store_huge_pages;
+  return store_config;
+}
+
+using Workers = std::vector<std::unique_ptr<trove::net::Worker>>;
+
+// config.workers of them, or one per core; each is registered in `context`.
+Workers create_workers(trove::net::ServerContext& context) {
+  const trove::config::ServerConfig& config = context.config;
+  const unsigned count = config.workers != 0 ? static_cast<unsigned>(config.workers)
+                                             : std::max(1u, std::thread::hardware_concurrency());
+  Workers workers;
+  for (unsigned i = 0; i < count; ++i) {
+    workers.push_back(std::make_unique<trove::net::Worker>(i, context));
+    context.workers.push_back(workers.back().get());
+  }
+  return workers;
+}
+
+// Returns the data port. Port 0: the first bind picks the port, the others
+// reuse it.
+std::uint16_t listen_all(const Workers& workers, const trove::config::ServerConfig& config) {
+  auto data_port = static_cast<std::uint16_t>(config.port);
+  for (const auto& w : workers)
+    data_port = w->Listen(config.bind, data_port);
+  return data_port;
+}
+
+// Drain: readyz turns 503, listeners close, idle keep-alives close,
+// in-flight requests finish, WebSockets get 1001 — within the deadline.
+// Returns the connections still open at the deadline.
+std::uint64_t drain_workers(const Workers& workers, trove::net::ServerContext& context,
+                            Lifecycle& lifecycle) {
+  context.draining.store(true);
+  for (const auto& w : workers)
+    w->Drain();
+  const auto deadline = Clock::now() + std::chrono::milliseconds(context.config.drain_timeout_ms);
+  while (!std::all_of(workers.begin(), workers.end(), [](const auto& w) {
+    return w->listener_closed();
+  }) && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  lifecycle.ListenersClosed();
+  auto open = [&] {
+    std::uint64_t n = 0;
+    for (const auto& w : workers)
+      n += w->open_sessions();
+    return n;
+  };
+  while (open() > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return open();
+}
+
+void stop_workers(const Workers& workers) {
+  for (const auto& w : workers)
+    w->Stop();
+  for (const auto& w : workers)
+    w->Join();
+}
+
 int Run(const trove::config::ServerConfig& config) {
   using namespace trove;
-  const auto strategy = memory::parse_allocator_strategy(config.allocator);
-  if (!strategy)
-    throw config::ConfigError("invalid value for allocator: '" + config.allocator + "'");
+  const memory::AllocatorStrategy strategy = allocator_strategy_of(config);
   std::string token;
   if (!config.admin_token_file.empty()) token = common::ReadTokenFile(config.admin_token_file);
 
-  store::BoxStoreConfig store_config;
-  store_config.max_boxes = config.max_boxes;
-  store_config.huge_pages = config.store_huge_pages;
-  store::BoxStore store(store_config);
+  store::BoxStore store(store_config_of(config));
   net::TuningState tuning(net::Tuning{config.arena_mib << 20, config.epoch_ms, /*generation=*/0});
   memory::Purger purger;
   net::PurgeScheduler purge(purger);
-  net::ServerContext context(config, store, tuning, purge, *strategy);
-
-  const unsigned workers_wanted = config.workers != 0
-                                      ? static_cast<unsigned>(config.workers)
-                                      : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::unique_ptr<net::Worker>> workers;
-  for (unsigned i = 0; i < workers_wanted; ++i) {
-    workers.push_back(std::make_unique<net::Worker>(i, context));
-    context.workers.push_back(workers.back().get());
-  }
-  // Port 0: the first bind picks the port, the others reuse it.
-  std::uint16_t data_port = static_cast<std::uint16_t>(config.port);
-  for (auto& w : workers)
-    data_port = w->Listen(config.bind, data_port);
+  net::ServerContext context(config, store, tuning, purge, strategy);
+  Workers workers = create_workers(context);
+  const std::uint16_t data_port = listen_all(workers, config);
 
   Lifecycle lifecycle;
   admin::AdminService admin(context, context.workers, token, [&] {
@@ -131,42 +188,17 @@ int Run(const trove::config::ServerConfig& config) {
   admin.SetListening();
   if (!config.port_file.empty()) WritePortFile(config.port_file, data_port, admin_server.port());
   std::fprintf(stderr,
-               "trove-server: %u workers; data http://%s:%u (poll /v1/boxes/{id}, ws /v1/ws, "
+               "trove-server: %zu workers; data http://%s:%u (poll /v1/boxes/{id}, ws /v1/ws, "
                "ingest /v1/ingest); admin http://%s:%u/help\n",
-               workers_wanted, config.bind.c_str(), data_port, config.admin_bind.c_str(),
+               workers.size(), config.bind.c_str(), data_port, config.admin_bind.c_str(),
                admin_server.port());
 
   common::ShutdownSignalWatcher signals([&](int) { lifecycle.RequestExit(); });
   lifecycle.WaitForDrain();
-
-  // Drain: readyz turns 503, listeners close, idle keep-alives close,
-  // in-flight requests finish, WebSockets get 1001 — within the deadline.
-  context.draining.store(true);
-  for (auto& w : workers)
-    w->Drain();
-  const auto deadline = Clock::now() + std::chrono::milliseconds(config.drain_timeout_ms);
-  while (!std::all_of(workers.begin(), workers.end(), [](const auto& w) {
-    return w->listener_closed();
-  }) && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
-  }
-  lifecycle.ListenersClosed();
-  auto open = [&] {
-    std::uint64_t n = 0;
-    for (auto& w : workers)
-      n += w->open_sessions();
-    return n;
-  };
-  while (open() > 0 && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  const std::uint64_t left = open();
-  for (auto& w : workers)
-    w->Stop();
-  for (auto& w : workers)
-    w->Join();
+  const std::uint64_t left = drain_workers(workers, context, lifecycle);
+  stop_workers(workers);
   // The workers were the only ones to request purges. Stop the purge thread
-  // now, while every worker's jemalloc arena still exists: a purge still
+  // here, while every worker's jemalloc arena still exists: a purge still
   // running when workers.clear() destroys the arenas below would purge a
   // destroyed arena.
   purge.Stop();
