@@ -1,11 +1,11 @@
 #include "admin/admin_service.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "admin/tuning_api.hpp"
 #include "memory/jemalloc_stats.hpp"
 #include "trove/common/json.hpp"
+#include "trove/common/logging.hpp"
 #include "trove/common/process.hpp"
 #include "trove/common/prometheus_text.hpp"
 
@@ -73,12 +73,12 @@ HttpResponse AdminService::PutTuning(const HttpRequest& request) {
                                      "generation");
     case net::TuningState::UpdateResult::kTakenOver:
       // Rare (a hunt recreated, a pod moved to another hunt) and worth a
-      // line: the previous owner's generations no longer apply.
-      std::fprintf(stderr,
-                   "trove-server: tuning owner \"%s\" (generation %llu) takes over from \"%s\" "
-                   "(generation %llu)\n",
-                   proposed.owner.c_str(), static_cast<unsigned long long>(proposed.generation),
-                   current.owner.c_str(), static_cast<unsigned long long>(current.generation));
+      // line: the previous owner's generations do not order the new owner's.
+      common::log_event(common::LogLevel::info, "tuning owner takes over",
+                        {{"owner", proposed.owner},
+                         {"generation", proposed.generation},
+                         {"previous_owner", current.owner},
+                         {"previous_generation", current.generation}});
       break;
     case net::TuningState::UpdateResult::kApplied:
       break;

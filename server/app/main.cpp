@@ -1,5 +1,6 @@
 // trove-server: workers for the data plane, the admin listener, and a
 // graceful drain on SIGTERM/SIGINT or POST /admin/v1/drain.
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 #include "net/worker.hpp"
 #include "store/box_store.hpp"
 #include "trove/common/admin_http_server.hpp"
+#include "trove/common/logging.hpp"
 #include "trove/common/signals.hpp"
 #include "trove/common/token.hpp"
 
@@ -187,11 +189,10 @@ int Run(const trove::config::ServerConfig& config) {
     w->Start();
   admin.SetListening();
   if (!config.port_file.empty()) WritePortFile(config.port_file, data_port, admin_server.port());
-  std::fprintf(stderr,
-               "trove-server: %zu workers; data http://%s:%u (poll /v1/boxes/{id}, ws /v1/ws, "
-               "ingest /v1/ingest); admin http://%s:%u/help\n",
-               workers.size(), config.bind.c_str(), data_port, config.admin_bind.c_str(),
-               admin_server.port());
+  spdlog::info(
+      "{} workers; data http://{}:{} (poll /v1/boxes/{{id}}, ws /v1/ws, ingest /v1/ingest); "
+      "admin http://{}:{}/help",
+      workers.size(), config.bind, data_port, config.admin_bind, admin_server.port());
 
   common::ShutdownSignalWatcher signals([&](int) { lifecycle.RequestExit(); });
   lifecycle.WaitForDrain();
@@ -202,8 +203,7 @@ int Run(const trove::config::ServerConfig& config) {
   // running when workers.clear() destroys the arenas below would purge a
   // destroyed arena.
   purge.Stop();
-  std::fprintf(stderr, "trove-server: drained (%llu connections cut at the deadline)\n",
-               static_cast<unsigned long long>(left));
+  spdlog::info("drained ({} connections cut at the deadline)", left);
   // A drain asked over the admin API keeps the process (and /metrics,
   // /readyz = 503) up until the pod's SIGTERM.
   lifecycle.WaitForExit();
@@ -218,6 +218,8 @@ int main(int argc, char** argv) {
   // Before any thread: every thread inherits the blocked SIGTERM/SIGINT and
   // the watcher thread alone takes them.
   trove::common::BlockShutdownSignals();
+  // Text at info until the configuration (which may not load) says otherwise.
+  trove::common::configure_logging(trove::common::LogFormat::text, trove::common::LogLevel::info);
   try {
     // Single-threaded here (no thread has started yet), so getenv is safe.
     auto getenv = [](const char* n) { return std::getenv(n); };  // NOLINT(concurrency-mt-unsafe)
@@ -230,12 +232,13 @@ int main(int argc, char** argv) {
       std::cout << trove::config::ToYaml(loaded.config);
       return 0;
     }
+    trove::common::configure_logging(loaded.config.log_format, loaded.config.log_level);
     return Run(loaded.config);
   } catch (const trove::config::ConfigError& e) {
-    std::fprintf(stderr, "trove-server: %s\n", e.what());
+    spdlog::error("{}", e.what());
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "trove-server: %s\n", e.what());
+    spdlog::error("{}", e.what());
     return 1;
   }
 }

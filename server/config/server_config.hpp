@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "trove/common/logging.hpp"
+
 namespace trove::config {
 
 struct ServerConfig {
@@ -46,6 +48,10 @@ struct ServerConfig {
   std::uint64_t push_interval_ms = 5;            // WS push coalescing tick
   std::uint64_t drain_timeout_ms = 10000;        // graceful shutdown deadline
   std::uint64_t busy_poll_us = 0;                // spin before sleeping; 0 = off
+
+  // Log lines on stderr: text for people, json for log collectors.
+  common::LogFormat log_format = common::LogFormat::text;
+  common::LogLevel log_level = common::LogLevel::info;
 };
 
 // A knob: YAML key (snake_case), flag (--key-with-dashes), env (TROVE_KEY).
