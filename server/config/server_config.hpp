@@ -25,7 +25,8 @@ struct ServerConfig {
   std::uint64_t admin_port = 9090;
   // One worker per core (docs/design.md, Data flow); 0 = number of cores.
   std::uint64_t workers = 0;
-  // 128 MiB ≈ 1.2 M msg/s × 16 ms × 8 KiB blobs, the original deployment.
+  // 128 MiB ≈ 1.2 M msg/s × 16 ms × 8 KiB blobs: one epoch of the reference
+  // load fits without overflow.
   std::uint64_t arena_mib = 128;
   std::uint64_t epoch_ms = 16;
   std::string allocator = "epoch";
