@@ -96,8 +96,8 @@ TEST(Logging, JsonModeWritesOneObjectPerLineWithTimeLevelMessageAndFields) {
 }
 
 TEST(Logging, TextModeIsTheHumanPatternPlusFields) {
-  // The pattern both binaries have always printed, spelled out here so a
-  // change to the text format fails this test.
+  // The human pattern, spelled out here rather than taken from
+  // kTextLogPattern, so a change to the text format fails this test.
   spdlog::pattern_formatter human("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   const std::unique_ptr<spdlog::formatter> text = make_log_formatter(LogFormat::text);
   const spdlog::details::log_msg msg(spdlog::source_loc{}, "trove", spdlog::level::warn,

@@ -35,9 +35,9 @@ std::string_view to_string(LogFormat format);
 std::string_view to_string(LogLevel level);
 
 // Makes spdlog's default logger a stderr logger with `format` and `level`.
-// Call it from main before other threads log (spdlog swaps the default
-// logger atomically, but a line being written by another thread may still
-// use the previous format).
+// Call it from main before other threads log: spdlog swaps the default
+// logger atomically, but a line another thread is writing at that moment
+// keeps the format it started with.
 void configure_logging(LogFormat format, LogLevel level);
 
 // One structured field of an event: key=value in text, a member in json.
