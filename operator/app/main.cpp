@@ -83,7 +83,6 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   const op::OperatorOptions opts = op::parse_operator_options(argc, argv, exit_now, exit_code);
   if (exit_now) return exit_code;
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 
   kube::ClientConfig config;
   try {

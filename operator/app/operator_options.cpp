@@ -1,11 +1,12 @@
 #include "operator_options.hpp"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <iostream>
 
 #include "controller/duration.hpp"
+#include "trove/common/logging.hpp"
 
 namespace trove::op {
 
@@ -23,6 +24,24 @@ struct DurationFlag {
   const char* name;
   std::chrono::milliseconds* out;
   std::string text;
+};
+
+// --log-format and --log-level (common/include/trove/common/logging.hpp).
+struct LogFlags {
+  std::string format = "text";
+  std::string level = "info";
+
+  void add_to(CLI::App& app) {
+    app.add_option("--log-format", format, "log lines on stderr: text, or json (one object each)")
+        ->envname(env_name("log-format"))
+        ->check(CLI::IsMember(common::log_format_names()));
+    app.add_option("--log-level", level, "least severe level logged")
+        ->envname(env_name("log-level"))
+        ->check(CLI::IsMember(common::log_level_names()));
+  }
+  void apply() const {
+    common::configure_logging(*common::parse_log_format(format), *common::parse_log_level(level));
+  }
 };
 
 }  // namespace
@@ -64,6 +83,8 @@ OperatorOptions parse_operator_options(int argc, char** argv, bool& exit_now, in
     app.add_option(std::string("--") + d.name, d.text, "duration, e.g. 15s or 500ms")
         ->envname(env_name(d.name));
   }
+  LogFlags log_flags;
+  log_flags.add_to(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -71,11 +92,12 @@ OperatorOptions parse_operator_options(int argc, char** argv, bool& exit_now, in
     exit_code = app.exit(e);
     return o;
   }
+  log_flags.apply();  // before the checks below: their errors come out in the chosen format
   for (auto& d : durations) {
     if (d.text.empty()) continue;
     auto v = controller::parse_duration(d.text);
     if (!v || *v <= std::chrono::milliseconds(0)) {
-      std::cerr << "--" << d.name << ": not a positive duration: " << d.text << "\n";
+      spdlog::error("--{}: not a positive duration: {}", d.name, d.text);
       exit_now = true;
       exit_code = 2;
       return o;
@@ -97,7 +119,7 @@ OperatorOptions parse_operator_options(int argc, char** argv, bool& exit_now, in
   }
   if (o.leader_elect &&
       !(o.lease_duration > o.renew_deadline && o.renew_deadline > o.retry_period)) {
-    std::cerr << "leader election needs --lease-duration > --renew-deadline > --retry-period\n";
+    spdlog::error("leader election needs --lease-duration > --renew-deadline > --retry-period");
     exit_now = true;
     exit_code = 2;
   }

@@ -1,11 +1,11 @@
 #include "admin/admin_service.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "admin/tuning_api.hpp"
 #include "memory/jemalloc_stats.hpp"
 #include "trove/common/json.hpp"
+#include "trove/common/logging.hpp"
 #include "trove/common/process.hpp"
 #include "trove/common/prometheus_text.hpp"
 
@@ -73,12 +73,12 @@ HttpResponse AdminService::PutTuning(const HttpRequest& request) {
                                      "generation");
     case net::TuningState::UpdateResult::kTakenOver:
       // Rare (a hunt recreated, a pod moved to another hunt) and worth a
-      // line: the previous owner's generations no longer apply.
-      std::fprintf(stderr,
-                   "trove-server: tuning owner \"%s\" (generation %llu) takes over from \"%s\" "
-                   "(generation %llu)\n",
-                   proposed.owner.c_str(), static_cast<unsigned long long>(proposed.generation),
-                   current.owner.c_str(), static_cast<unsigned long long>(current.generation));
+      // line: the previous owner's generations do not order the new owner's.
+      common::log_event(common::LogLevel::info, "tuning owner takes over",
+                        {{"owner", proposed.owner},
+                         {"generation", proposed.generation},
+                         {"previous_owner", current.owner},
+                         {"previous_generation", current.generation}});
       break;
     case net::TuningState::UpdateResult::kApplied:
       break;
@@ -109,78 +109,90 @@ double AdminService::IngestRate(std::uint64_t total) {
   return rate_;
 }
 
-std::string AdminService::StatsJson() {
-  // Across workers: the worst worker's percentile (the autotuner sizes for
-  // the busiest worker), the window every worker covers, summed counters.
-  std::uint64_t window = UINT64_MAX, overflows = 0, accepted = 0, rejected = 0;
-  memory::WindowSummary high{}, reset{};
-  for (net::Worker* w : workers_) {
-    const memory::EpochArenaStats a = w->arena_stats();
-    window = std::min<std::uint64_t>(window, a.high_water.count);
-    overflows += a.overflows;
-    high.p50 = std::max(high.p50, a.high_water.p50);
-    high.p90 = std::max(high.p90, a.high_water.p90);
-    high.p99 = std::max(high.p99, a.high_water.p99);
-    high.max = std::max(high.max, a.high_water.max);
-    reset.p50 = std::max(reset.p50, a.reset_nanos.p50);
-    reset.p99 = std::max(reset.p99, a.reset_nanos.p99);
-    reset.max = std::max(reset.max, a.reset_nanos.max);
-    accepted += w->ingest_counters().accepted_messages.load(std::memory_order_relaxed);
-    rejected += w->ingest_counters().rejected_messages.load(std::memory_order_relaxed);
-  }
-  if (workers_.empty()) window = 0;
-  const memory::WindowSummary purge = context_.purge.purger().stats().purge_nanos;
-  const net::Tuning t = context_.tuning.Get();
+namespace {
 
-  common::JsonStringWriter json;
-  auto& w = json.w();
-  auto micros = [&w](const char* name, const memory::WindowSummary& s) {
-    w.Key(name);
-    w.StartObject();
-    w.Key("p50");
-    w.Double(static_cast<double>(s.p50) / 1000.0);
-    w.Key("p99");
-    w.Double(static_cast<double>(s.p99) / 1000.0);
-    w.Key("max");
-    w.Double(static_cast<double>(s.max) / 1000.0);
-    w.EndObject();
-  };
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// Across workers: the worst worker's percentile (the autotuner sizes for
+// the busiest worker), the window every worker covers, summed counters.
+struct WorkersSummary {
+  std::uint64_t window = 0;  // epochs every worker's window covers
+  std::uint64_t overflows = 0;
+  memory::WindowSummary high{};
+  memory::WindowSummary reset{};
+  std::uint64_t accepted = 0;
+  std::uint64_t rejected = 0;
+};
+
+WorkersSummary summarize_workers(const std::vector<net::Worker*>& workers) {
+  WorkersSummary s;
+  s.window = workers.empty() ? 0 : UINT64_MAX;
+  for (net::Worker* w : workers) {
+    const memory::EpochArenaStats a = w->arena_stats();
+    s.window = std::min<std::uint64_t>(s.window, a.high_water.count);
+    s.overflows += a.overflows;
+    s.high.p50 = std::max(s.high.p50, a.high_water.p50);
+    s.high.p90 = std::max(s.high.p90, a.high_water.p90);
+    s.high.p99 = std::max(s.high.p99, a.high_water.p99);
+    s.high.max = std::max(s.high.max, a.high_water.max);
+    s.reset.p50 = std::max(s.reset.p50, a.reset_nanos.p50);
+    s.reset.p99 = std::max(s.reset.p99, a.reset_nanos.p99);
+    s.reset.max = std::max(s.reset.max, a.reset_nanos.max);
+    s.accepted += w->ingest_counters().accepted_messages.load(std::memory_order_relaxed);
+    s.rejected += w->ingest_counters().rejected_messages.load(std::memory_order_relaxed);
+  }
+  return s;
+}
+
+// {p50, p99, max} of a nanosecond summary, in microseconds.
+void write_micros(JsonWriter& w, const char* name, const memory::WindowSummary& s) {
+  w.Key(name);
   w.StartObject();
-  // The same object GET /admin/v1/tuning answers, from the one function.
-  const std::string tuning = TuningJson(t);
-  w.Key("tuning");
-  w.RawValue(tuning.data(), tuning.size(), rapidjson::kObjectType);
-  w.Key("workers");
-  w.Uint64(workers_.size());
+  w.Key("p50");
+  w.Double(static_cast<double>(s.p50) / 1000.0);
+  w.Key("p99");
+  w.Double(static_cast<double>(s.p99) / 1000.0);
+  w.Key("max");
+  w.Double(static_cast<double>(s.max) / 1000.0);
+  w.EndObject();
+}
+
+void write_epoch(JsonWriter& w, const WorkersSummary& workers, const memory::WindowSummary& purge) {
   w.Key("epoch");
   w.StartObject();
   w.Key("windowEpochs");
-  w.Uint64(window);
+  w.Uint64(workers.window);
   w.Key("highWaterBytes");
   w.StartObject();
   w.Key("p50");
-  w.Uint64(high.p50);
+  w.Uint64(workers.high.p50);
   w.Key("p90");
-  w.Uint64(high.p90);
+  w.Uint64(workers.high.p90);
   w.Key("p99");
-  w.Uint64(high.p99);
+  w.Uint64(workers.high.p99);
   w.Key("max");
-  w.Uint64(high.max);
+  w.Uint64(workers.high.max);
   w.EndObject();
-  micros("resetMicros", reset);
-  micros("purgeMicros", purge);
+  write_micros(w, "resetMicros", workers.reset);
+  write_micros(w, "purgeMicros", purge);
   w.Key("overflows");
-  w.Uint64(overflows);
+  w.Uint64(workers.overflows);
   w.EndObject();
+}
+
+void write_ingest(JsonWriter& w, const WorkersSummary& workers, double messages_per_second) {
   w.Key("ingest");
   w.StartObject();
   w.Key("messagesPerSecond");
-  w.Double(IngestRate(accepted + rejected));
+  w.Double(messages_per_second);
   w.Key("accepted");
-  w.Uint64(accepted);
+  w.Uint64(workers.accepted);
   w.Key("rejected");
-  w.Uint64(rejected);
+  w.Uint64(workers.rejected);
   w.EndObject();
+}
+
+void write_process_memory(JsonWriter& w) {
   w.Key("rssBytes");
   w.Uint64(common::ReadProcessRssBytes().value_or(0));
   w.Key("jemalloc");
@@ -194,6 +206,27 @@ std::string AdminService::StatsJson() {
     w.Uint64(value);
   }
   w.EndObject();
+}
+
+}  // namespace
+
+std::string AdminService::StatsJson() {
+  const WorkersSummary workers = summarize_workers(workers_);
+  const memory::WindowSummary purge = context_.purge.purger().stats().purge_nanos;
+  const net::Tuning t = context_.tuning.Get();
+
+  common::JsonStringWriter json;
+  auto& w = json.w();
+  w.StartObject();
+  // The same object GET /admin/v1/tuning answers, from the one function.
+  const std::string tuning = TuningJson(t);
+  w.Key("tuning");
+  w.RawValue(tuning.data(), tuning.size(), rapidjson::kObjectType);
+  w.Key("workers");
+  w.Uint64(workers_.size());
+  write_epoch(w, workers, purge);
+  write_ingest(w, workers, IngestRate(workers.accepted + workers.rejected));
+  write_process_memory(w);
   w.EndObject();
   return json.str();
 }

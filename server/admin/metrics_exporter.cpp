@@ -62,6 +62,48 @@ void Accumulate(const net::LocalHistogram<N>& h, std::vector<double>& buckets, d
   sum += static_cast<double>(h.SumNanos()) * 1e-9;
 }
 
+// The workers' own counters, summed for one scrape.
+struct WorkerTotals {
+  double accepted = 0;
+  double rejected = 0;
+  double accepted_bytes = 0;
+  double rejected_bytes = 0;
+  std::array<std::array<double, net::kStatusCodes.size()>, net::kProtocols> polls{};
+  std::array<double, net::kProtocols> open{};
+  std::array<double, static_cast<std::size_t>(net::RejectReason::kCount)> refused{};
+  std::array<double, static_cast<std::size_t>(net::Limit::kCount)> limits{};
+  double pushes = 0;
+  std::array<std::vector<double>, net::kProtocols> poll_buckets, ingest_buckets;
+  std::array<double, net::kProtocols> poll_sum{}, ingest_sum{};
+  std::vector<double> reset_buckets;
+  double reset_sum = 0;
+
+  void add(net::Worker& w) {
+    const auto& c = w.ingest_counters();
+    accepted += static_cast<double>(c.accepted_messages.load(std::memory_order_relaxed));
+    rejected += static_cast<double>(c.rejected_messages.load(std::memory_order_relaxed));
+    accepted_bytes += static_cast<double>(c.accepted_bytes.load(std::memory_order_relaxed));
+    rejected_bytes += static_cast<double>(c.rejected_bytes.load(std::memory_order_relaxed));
+    const net::WorkerMetrics& m = w.metrics_view();
+    for (std::size_t p = 0; p < net::kProtocols; ++p) {
+      for (std::size_t i = 0; i < net::kStatusCodes.size(); ++i) {
+        polls[p][i] += static_cast<double>(m.poll_requests[p][i].Get());
+      }
+      open[p] += static_cast<double>(w.connections(static_cast<net::Protocol>(p)));
+      Accumulate(m.poll_latency[p], poll_buckets[p], poll_sum[p]);
+      Accumulate(m.ingest_latency[p], ingest_buckets[p], ingest_sum[p]);
+    }
+    for (std::size_t i = 0; i < refused.size(); ++i) {
+      refused[i] += static_cast<double>(m.connections_rejected[i].Get());
+    }
+    for (std::size_t i = 0; i < limits.size(); ++i) {
+      limits[i] += static_cast<double>(m.limits[i].Get());
+    }
+    pushes += static_cast<double>(m.ws_pushes.Get());
+    Accumulate(m.reset_duration, reset_buckets, reset_sum);
+  }
+};
+
 }  // namespace
 
 struct MetricsExporter::Families {
@@ -189,6 +231,88 @@ struct MetricsExporter::Families {
     if (mirror.histogram == nullptr) mirror.histogram = &family.Add(labels, bounds);
     mirror.Set(buckets, sum);
   }
+
+  // The series labelled by worker.
+  void publish_worker(net::Worker& w) {
+    const std::string worker = std::to_string(w.index());
+    SetCounter(epoch_resets, {{"worker", worker}},
+               static_cast<double>(w.metrics_view().epoch_resets.Get()));
+    const memory::EpochArenaStats a = w.arena_stats();
+    arena_capacity.Add({{"worker", worker}}).Set(static_cast<double>(a.capacity_bytes));
+    arena_resident.Add({{"worker", worker}}).Set(static_cast<double>(a.resident_bytes));
+    arena_high_water.Add({{"worker", worker}}).Set(static_cast<double>(a.last_high_water_bytes));
+    SetCounter(arena_overflows, {{"worker", worker}}, static_cast<double>(a.overflows));
+  }
+
+  void publish_ingest(const WorkerTotals& t) {
+    SetCounter(ingest_messages, {{"result", "accepted"}}, t.accepted);
+    SetCounter(ingest_messages, {{"result", "rejected"}}, t.rejected);
+    SetCounter(ingest_bytes, {{"result", "accepted"}}, t.accepted_bytes);
+    SetCounter(ingest_bytes, {{"result", "rejected"}}, t.rejected_bytes);
+  }
+
+  // Requests, connections and their latency, by protocol.
+  void publish_protocols(const WorkerTotals& t) {
+    const auto latency_bounds = Bounds(net::kLatencyBoundsSeconds);
+    for (std::size_t p = 0; p < net::kProtocols; ++p) {
+      for (std::size_t i = 0; i < net::kStatusCodes.size(); ++i) {
+        const int code = net::kStatusCodes[i];
+        SetCounter(poll_requests,
+                   {{"protocol", kProtocolNames[p]},
+                    {"code", code == 0 ? std::string("other") : std::to_string(code)}},
+                   t.polls[p][i]);
+      }
+      connections.Add({{"protocol", kProtocolNames[p]}}).Set(t.open[p]);
+      SetHistogram(request_duration, {{"protocol", kProtocolNames[p]}, {"route", "poll"}},
+                   latency_bounds, t.poll_buckets[p], t.poll_sum[p]);
+      SetHistogram(request_duration, {{"protocol", kProtocolNames[p]}, {"route", "ingest"}},
+                   latency_bounds, t.ingest_buckets[p], t.ingest_sum[p]);
+    }
+  }
+
+  void publish_limits(const WorkerTotals& t) {
+    for (std::size_t i = 0; i < t.refused.size(); ++i) {
+      SetCounter(connections_rejected, {{"reason", net::kRejectReasonNames[i]}}, t.refused[i]);
+    }
+    for (std::size_t i = 0; i < t.limits.size(); ++i) {
+      SetCounter(limit_exceeded, {{"limit", net::kLimitNames[i]}}, t.limits[i]);
+    }
+    SetCounter(ws_pushes, {}, t.pushes);
+  }
+
+  // Epoch resets (the workers') and purges (the purge thread's).
+  void publish_epochs(const WorkerTotals& t, const net::PurgeScheduler& purge) {
+    const auto epoch_bounds = Bounds(net::kEpochBoundsSeconds);
+    if (!t.reset_buckets.empty()) {
+      SetHistogram(reset_duration, {}, epoch_bounds, t.reset_buckets, t.reset_sum);
+    }
+    std::vector<double> purge_buckets;
+    double purge_sum = 0;
+    Accumulate(purge.durations(), purge_buckets, purge_sum);
+    SetHistogram(purge_duration, {}, epoch_bounds, purge_buckets, purge_sum);
+  }
+
+  void publish_process_memory() {
+    if (auto j = memory::JemallocStats::totals()) {
+      const std::pair<const char*, std::size_t> stats[] = {
+          {"allocated", j->allocated}, {"active", j->active},     {"resident", j->resident},
+          {"mapped", j->mapped},       {"retained", j->retained}, {"metadata", j->metadata}};
+      for (const auto& [name, value] : stats) {
+        jemalloc.Add({{"stat", name}}).Set(static_cast<double>(value));
+      }
+    }
+    if (auto bytes = common::ReadProcessRssBytes()) rss.Add({}).Set(static_cast<double>(*bytes));
+  }
+
+  void publish_tuning_and_store(net::ServerContext& context) {
+    const net::Tuning t = context.tuning.Get();
+    tuning_generation.Add({}).Set(static_cast<double>(t.generation));
+    tuning_arena.Add({}).Set(static_cast<double>(t.arena_bytes));
+    tuning_epoch.Add({}).Set(static_cast<double>(t.epoch_millis) / 1000.0);
+    store_boxes.Add({}).Set(static_cast<double>(context.store.size()));
+    store_capacity.Add({}).Set(static_cast<double>(context.store.capacity()));
+    draining.Add({}).Set(context.draining.load() ? 1.0 : 0.0);
+  }
 };
 
 MetricsExporter::MetricsExporter(net::ServerContext& context,
@@ -200,102 +324,17 @@ MetricsExporter::~MetricsExporter() = default;
 std::string MetricsExporter::Scrape() {
   std::lock_guard lock(mutex_);
   Families& f = *families_;
-
-  double accepted = 0, rejected = 0, accepted_bytes = 0, rejected_bytes = 0;
-  std::array<std::array<double, net::kStatusCodes.size()>, net::kProtocols> polls{};
-  std::array<double, net::kProtocols> open{};
-  std::array<double, static_cast<std::size_t>(net::RejectReason::kCount)> refused{};
-  std::array<double, static_cast<std::size_t>(net::Limit::kCount)> limits{};
-  double pushes = 0;
-  std::array<std::vector<double>, net::kProtocols> poll_buckets, ingest_buckets;
-  std::array<double, net::kProtocols> poll_sum{}, ingest_sum{};
-  std::vector<double> reset_buckets;
-  double reset_sum = 0;
-
+  WorkerTotals totals;
   for (net::Worker* w : workers_) {
-    const auto& c = w->ingest_counters();
-    accepted += static_cast<double>(c.accepted_messages.load(std::memory_order_relaxed));
-    rejected += static_cast<double>(c.rejected_messages.load(std::memory_order_relaxed));
-    accepted_bytes += static_cast<double>(c.accepted_bytes.load(std::memory_order_relaxed));
-    rejected_bytes += static_cast<double>(c.rejected_bytes.load(std::memory_order_relaxed));
-    const net::WorkerMetrics& m = w->metrics_view();
-    for (std::size_t p = 0; p < net::kProtocols; ++p) {
-      for (std::size_t i = 0; i < net::kStatusCodes.size(); ++i) {
-        polls[p][i] += static_cast<double>(m.poll_requests[p][i].Get());
-      }
-      open[p] += static_cast<double>(w->connections(static_cast<net::Protocol>(p)));
-      Accumulate(m.poll_latency[p], poll_buckets[p], poll_sum[p]);
-      Accumulate(m.ingest_latency[p], ingest_buckets[p], ingest_sum[p]);
-    }
-    for (std::size_t i = 0; i < refused.size(); ++i) {
-      refused[i] += static_cast<double>(m.connections_rejected[i].Get());
-    }
-    for (std::size_t i = 0; i < limits.size(); ++i) {
-      limits[i] += static_cast<double>(m.limits[i].Get());
-    }
-    pushes += static_cast<double>(m.ws_pushes.Get());
-    Accumulate(m.reset_duration, reset_buckets, reset_sum);
-
-    const std::string worker = std::to_string(w->index());
-    f.SetCounter(f.epoch_resets, {{"worker", worker}}, static_cast<double>(m.epoch_resets.Get()));
-    const memory::EpochArenaStats a = w->arena_stats();
-    f.arena_capacity.Add({{"worker", worker}}).Set(static_cast<double>(a.capacity_bytes));
-    f.arena_resident.Add({{"worker", worker}}).Set(static_cast<double>(a.resident_bytes));
-    f.arena_high_water.Add({{"worker", worker}}).Set(static_cast<double>(a.last_high_water_bytes));
-    f.SetCounter(f.arena_overflows, {{"worker", worker}}, static_cast<double>(a.overflows));
+    totals.add(*w);
+    f.publish_worker(*w);
   }
-
-  f.SetCounter(f.ingest_messages, {{"result", "accepted"}}, accepted);
-  f.SetCounter(f.ingest_messages, {{"result", "rejected"}}, rejected);
-  f.SetCounter(f.ingest_bytes, {{"result", "accepted"}}, accepted_bytes);
-  f.SetCounter(f.ingest_bytes, {{"result", "rejected"}}, rejected_bytes);
-  const auto latency_bounds = Bounds(net::kLatencyBoundsSeconds);
-  for (std::size_t p = 0; p < net::kProtocols; ++p) {
-    for (std::size_t i = 0; i < net::kStatusCodes.size(); ++i) {
-      const int code = net::kStatusCodes[i];
-      f.SetCounter(f.poll_requests,
-                   {{"protocol", kProtocolNames[p]},
-                    {"code", code == 0 ? std::string("other") : std::to_string(code)}},
-                   polls[p][i]);
-    }
-    f.connections.Add({{"protocol", kProtocolNames[p]}}).Set(open[p]);
-    f.SetHistogram(f.request_duration, {{"protocol", kProtocolNames[p]}, {"route", "poll"}},
-                   latency_bounds, poll_buckets[p], poll_sum[p]);
-    f.SetHistogram(f.request_duration, {{"protocol", kProtocolNames[p]}, {"route", "ingest"}},
-                   latency_bounds, ingest_buckets[p], ingest_sum[p]);
-  }
-  for (std::size_t i = 0; i < refused.size(); ++i) {
-    f.SetCounter(f.connections_rejected, {{"reason", net::kRejectReasonNames[i]}}, refused[i]);
-  }
-  for (std::size_t i = 0; i < limits.size(); ++i) {
-    f.SetCounter(f.limit_exceeded, {{"limit", net::kLimitNames[i]}}, limits[i]);
-  }
-  f.SetCounter(f.ws_pushes, {}, pushes);
-  const auto epoch_bounds = Bounds(net::kEpochBoundsSeconds);
-  if (!reset_buckets.empty())
-    f.SetHistogram(f.reset_duration, {}, epoch_bounds, reset_buckets, reset_sum);
-  {
-    std::vector<double> purge_buckets;
-    double purge_sum = 0;
-    Accumulate(context_.purge.durations(), purge_buckets, purge_sum);
-    f.SetHistogram(f.purge_duration, {}, epoch_bounds, purge_buckets, purge_sum);
-  }
-  if (auto j = memory::JemallocStats::totals()) {
-    const std::pair<const char*, std::size_t> stats[] = {
-        {"allocated", j->allocated}, {"active", j->active},     {"resident", j->resident},
-        {"mapped", j->mapped},       {"retained", j->retained}, {"metadata", j->metadata}};
-    for (const auto& [name, value] : stats) {
-      f.jemalloc.Add({{"stat", name}}).Set(static_cast<double>(value));
-    }
-  }
-  if (auto rss = common::ReadProcessRssBytes()) f.rss.Add({}).Set(static_cast<double>(*rss));
-  const net::Tuning t = context_.tuning.Get();
-  f.tuning_generation.Add({}).Set(static_cast<double>(t.generation));
-  f.tuning_arena.Add({}).Set(static_cast<double>(t.arena_bytes));
-  f.tuning_epoch.Add({}).Set(static_cast<double>(t.epoch_millis) / 1000.0);
-  f.store_boxes.Add({}).Set(static_cast<double>(context_.store.size()));
-  f.store_capacity.Add({}).Set(static_cast<double>(context_.store.capacity()));
-  f.draining.Add({}).Set(context_.draining.load() ? 1.0 : 0.0);
+  f.publish_ingest(totals);
+  f.publish_protocols(totals);
+  f.publish_limits(totals);
+  f.publish_epochs(totals, context_.purge);
+  f.publish_process_memory();
+  f.publish_tuning_and_store(context_);
   return common::SerializePrometheusText(f.registry);
 }
 

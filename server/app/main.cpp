@@ -1,5 +1,6 @@
 // trove-server: workers for the data plane, the admin listener, and a
 // graceful drain on SIGTERM/SIGINT or POST /admin/v1/drain.
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 #include "net/worker.hpp"
 #include "store/box_store.hpp"
 #include "trove/common/admin_http_server.hpp"
+#include "trove/common/logging.hpp"
 #include "trove/common/signals.hpp"
 #include "trove/common/token.hpp"
 
@@ -85,35 +87,92 @@ void WritePortFile(const std::string& path, std::uint16_t data, std::uint16_t ad
   }
 }
 
+trove::memory::AllocatorStrategy allocator_strategy_of(const trove::config::ServerConfig& config) {
+  const auto strategy = trove::memory::parse_allocator_strategy(config.allocator);
+  if (!strategy) {
+    throw trove::config::ConfigError("invalid value for allocator: '" + config.allocator + "'");
+  }
+  return *strategy;
+}
+
+trove::store::BoxStoreConfig store_config_of(const trove::config::ServerConfig& config) {
+  trove::store::BoxStoreConfig store_config;
+  store_config.max_boxes = config.max_boxes;
+  store_config.huge_pages = config.store_huge_pages;
+  return store_config;
+}
+
+using Workers = std::vector<std::unique_ptr<trove::net::Worker>>;
+
+// config.workers of them, or one per core; each is registered in `context`.
+Workers create_workers(trove::net::ServerContext& context) {
+  const trove::config::ServerConfig& config = context.config;
+  const unsigned count = config.workers != 0 ? static_cast<unsigned>(config.workers)
+                                             : std::max(1u, std::thread::hardware_concurrency());
+  Workers workers;
+  for (unsigned i = 0; i < count; ++i) {
+    workers.push_back(std::make_unique<trove::net::Worker>(i, context));
+    context.workers.push_back(workers.back().get());
+  }
+  return workers;
+}
+
+// Returns the data port. Port 0: the first bind picks the port, the others
+// reuse it.
+std::uint16_t listen_all(const Workers& workers, const trove::config::ServerConfig& config) {
+  auto data_port = static_cast<std::uint16_t>(config.port);
+  for (const auto& w : workers)
+    data_port = w->Listen(config.bind, data_port);
+  return data_port;
+}
+
+// Drain: readyz turns 503, listeners close, idle keep-alives close,
+// in-flight requests finish, WebSockets get 1001 — within the deadline.
+// Returns the connections still open at the deadline.
+std::uint64_t drain_workers(const Workers& workers, trove::net::ServerContext& context,
+                            Lifecycle& lifecycle) {
+  context.draining.store(true);
+  for (const auto& w : workers)
+    w->Drain();
+  const auto deadline = Clock::now() + std::chrono::milliseconds(context.config.drain_timeout_ms);
+  while (!std::all_of(workers.begin(), workers.end(), [](const auto& w) {
+    return w->listener_closed();
+  }) && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  lifecycle.ListenersClosed();
+  auto open = [&] {
+    std::uint64_t n = 0;
+    for (const auto& w : workers)
+      n += w->open_sessions();
+    return n;
+  };
+  while (open() > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return open();
+}
+
+void stop_workers(const Workers& workers) {
+  for (const auto& w : workers)
+    w->Stop();
+  for (const auto& w : workers)
+    w->Join();
+}
+
 int Run(const trove::config::ServerConfig& config) {
   using namespace trove;
-  const auto strategy = memory::parse_allocator_strategy(config.allocator);
-  if (!strategy)
-    throw config::ConfigError("invalid value for allocator: '" + config.allocator + "'");
+  const memory::AllocatorStrategy strategy = allocator_strategy_of(config);
   std::string token;
   if (!config.admin_token_file.empty()) token = common::ReadTokenFile(config.admin_token_file);
 
-  store::BoxStoreConfig store_config;
-  store_config.max_boxes = config.max_boxes;
-  store_config.huge_pages = config.store_huge_pages;
-  store::BoxStore store(store_config);
+  store::BoxStore store(store_config_of(config));
   net::TuningState tuning(net::Tuning{config.arena_mib << 20, config.epoch_ms, /*generation=*/0});
   memory::Purger purger;
   net::PurgeScheduler purge(purger);
-  net::ServerContext context(config, store, tuning, purge, *strategy);
-
-  const unsigned workers_wanted = config.workers != 0
-                                      ? static_cast<unsigned>(config.workers)
-                                      : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::unique_ptr<net::Worker>> workers;
-  for (unsigned i = 0; i < workers_wanted; ++i) {
-    workers.push_back(std::make_unique<net::Worker>(i, context));
-    context.workers.push_back(workers.back().get());
-  }
-  // Port 0: the first bind picks the port, the others reuse it.
-  std::uint16_t data_port = static_cast<std::uint16_t>(config.port);
-  for (auto& w : workers)
-    data_port = w->Listen(config.bind, data_port);
+  net::ServerContext context(config, store, tuning, purge, strategy);
+  Workers workers = create_workers(context);
+  const std::uint16_t data_port = listen_all(workers, config);
 
   Lifecycle lifecycle;
   admin::AdminService admin(context, context.workers, token, [&] {
@@ -130,48 +189,21 @@ int Run(const trove::config::ServerConfig& config) {
     w->Start();
   admin.SetListening();
   if (!config.port_file.empty()) WritePortFile(config.port_file, data_port, admin_server.port());
-  std::fprintf(stderr,
-               "trove-server: %u workers; data http://%s:%u (poll /v1/boxes/{id}, ws /v1/ws, "
-               "ingest /v1/ingest); admin http://%s:%u/help\n",
-               workers_wanted, config.bind.c_str(), data_port, config.admin_bind.c_str(),
-               admin_server.port());
+  spdlog::info(
+      "{} workers; data http://{}:{} (poll /v1/boxes/{{id}}, ws /v1/ws, ingest /v1/ingest); "
+      "admin http://{}:{}/help",
+      workers.size(), config.bind, data_port, config.admin_bind, admin_server.port());
 
   common::ShutdownSignalWatcher signals([&](int) { lifecycle.RequestExit(); });
   lifecycle.WaitForDrain();
-
-  // Drain: readyz turns 503, listeners close, idle keep-alives close,
-  // in-flight requests finish, WebSockets get 1001 — within the deadline.
-  context.draining.store(true);
-  for (auto& w : workers)
-    w->Drain();
-  const auto deadline = Clock::now() + std::chrono::milliseconds(config.drain_timeout_ms);
-  while (!std::all_of(workers.begin(), workers.end(), [](const auto& w) {
-    return w->listener_closed();
-  }) && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
-  }
-  lifecycle.ListenersClosed();
-  auto open = [&] {
-    std::uint64_t n = 0;
-    for (auto& w : workers)
-      n += w->open_sessions();
-    return n;
-  };
-  while (open() > 0 && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  const std::uint64_t left = open();
-  for (auto& w : workers)
-    w->Stop();
-  for (auto& w : workers)
-    w->Join();
+  const std::uint64_t left = drain_workers(workers, context, lifecycle);
+  stop_workers(workers);
   // The workers were the only ones to request purges. Stop the purge thread
-  // now, while every worker's jemalloc arena still exists: a purge still
+  // here, while every worker's jemalloc arena still exists: a purge still
   // running when workers.clear() destroys the arenas below would purge a
   // destroyed arena.
   purge.Stop();
-  std::fprintf(stderr, "trove-server: drained (%llu connections cut at the deadline)\n",
-               static_cast<unsigned long long>(left));
+  spdlog::info("drained ({} connections cut at the deadline)", left);
   // A drain asked over the admin API keeps the process (and /metrics,
   // /readyz = 503) up until the pod's SIGTERM.
   lifecycle.WaitForExit();
@@ -186,6 +218,8 @@ int main(int argc, char** argv) {
   // Before any thread: every thread inherits the blocked SIGTERM/SIGINT and
   // the watcher thread alone takes them.
   trove::common::BlockShutdownSignals();
+  // Text at info until the configuration (which may not load) says otherwise.
+  trove::common::configure_logging(trove::common::LogFormat::text, trove::common::LogLevel::info);
   try {
     // Single-threaded here (no thread has started yet), so getenv is safe.
     auto getenv = [](const char* n) { return std::getenv(n); };  // NOLINT(concurrency-mt-unsafe)
@@ -198,12 +232,13 @@ int main(int argc, char** argv) {
       std::cout << trove::config::ToYaml(loaded.config);
       return 0;
     }
+    trove::common::configure_logging(loaded.config.log_format, loaded.config.log_level);
     return Run(loaded.config);
   } catch (const trove::config::ConfigError& e) {
-    std::fprintf(stderr, "trove-server: %s\n", e.what());
+    spdlog::error("{}", e.what());
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "trove-server: %s\n", e.what());
+    spdlog::error("{}", e.what());
     return 1;
   }
 }

@@ -1,6 +1,6 @@
 #pragma once
-// The benchmarks' reference input (issue 2): the reference message, in NDJSON
-// batches of 64.
+// The benchmarks' reference input (docs/benchmarks.md): the reference message,
+// in NDJSON batches of 64.
 
 #include <cstddef>
 #include <string>

@@ -2,6 +2,8 @@
 #include <arpa/inet.h>
 
 #include <charconv>
+#include <optional>
+#include <string_view>
 
 #include "config/server_config.hpp"
 
@@ -53,14 +55,33 @@ Knob PathKnob(const std::string& key, std::string help, std::string ServerConfig
               [=](const ServerConfig& c) { return c.*field; }};
 }
 
-std::vector<Knob> BuildKnobs() {
+// A knob whose text names one value of an enum, through the enum's own
+// parse and to_string.
+template <class Enum>
+Knob NamedValueKnob(const std::string& key, std::string help, Enum ServerConfig::*field,
+                    std::optional<Enum> (*parse)(std::string_view), std::string_view (*name)(Enum),
+                    std::string allowed) {
+  return Knob{key, std::move(help), allowed,
+              [=](ServerConfig& c, const std::string& text) -> std::optional<std::string> {
+                const std::optional<Enum> value = parse(text);
+                if (!value) return Invalid(key, text, allowed);
+                c.*field = *value;
+                return std::nullopt;
+              },
+              [=](const ServerConfig& c) { return std::string(name(c.*field)); }};
+}
+
+void add_listener_knobs(std::vector<Knob>& k) {
   using C = ServerConfig;
-  std::vector<Knob> k;
   k.push_back(AddressKnob("bind", "data plane address (HTTP + WebSocket)", &C::bind));
   k.push_back(UintKnob("port", "data plane port; 0 = ephemeral", &C::port, 0, 65535));
   k.push_back(AddressKnob("admin_bind", "admin plane address", &C::admin_bind));
   k.push_back(UintKnob("admin_port", "admin plane port; 0 = ephemeral", &C::admin_port, 0, 65535));
   k.push_back(UintKnob("workers", "worker threads; 0 = number of cores", &C::workers, 0, 256));
+}
+
+void add_memory_knobs(std::vector<Knob>& k) {
+  using C = ServerConfig;
   k.push_back(UintKnob("arena_mib", "epoch arena size per worker, MiB", &C::arena_mib, 1, 65536));
   k.push_back(UintKnob("epoch_ms", "epoch length, ms", &C::epoch_ms, 1, 10000));
   k.push_back(Knob{"allocator", "ingest-path allocation strategy", "epoch | jemalloc | system",
@@ -84,10 +105,18 @@ std::vector<Knob> BuildKnobs() {
                      return std::nullopt;
                    },
                    [](const C& c) { return std::string(c.store_huge_pages ? "on" : "off"); }});
+}
+
+void add_file_knobs(std::vector<Knob>& k) {
+  using C = ServerConfig;
   k.push_back(
       PathKnob("admin_token_file", "bearer token file for tuning writes", &C::admin_token_file));
   k.push_back(PathKnob("port_file", "write {\"data\":P,\"admin\":Q,\"pid\":N} once listening",
                        &C::port_file));
+}
+
+void add_limit_knobs(std::vector<Knob>& k) {
+  using C = ServerConfig;
   k.push_back(
       UintKnob("max_connections", "open data-plane connections", &C::max_connections, 1, 1000000));
   k.push_back(
@@ -108,6 +137,26 @@ std::vector<Knob> BuildKnobs() {
       UintKnob("drain_timeout_ms", "graceful shutdown deadline", &C::drain_timeout_ms, 0, 600000));
   k.push_back(UintKnob("busy_poll_us", "per-worker spin before sleeping; 0 = off", &C::busy_poll_us,
                        0, 100000));
+}
+
+void add_logging_knobs(std::vector<Knob>& k) {
+  using C = ServerConfig;
+  k.push_back(NamedValueKnob<common::LogFormat>(
+      "log_format",
+      "log lines on stderr: text for people, json (an object per line) for collectors",
+      &C::log_format, &common::parse_log_format, &common::to_string, common::log_format_choices()));
+  k.push_back(NamedValueKnob<common::LogLevel>("log_level", "least severe level logged",
+                                               &C::log_level, &common::parse_log_level,
+                                               &common::to_string, common::log_level_choices()));
+}
+
+std::vector<Knob> BuildKnobs() {
+  std::vector<Knob> k;
+  add_listener_knobs(k);
+  add_memory_knobs(k);
+  add_file_knobs(k);
+  add_limit_knobs(k);
+  add_logging_knobs(k);
   return k;
 }
 

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "trove/common/logging.hpp"
+
 namespace trove::config {
 
 struct ServerConfig {
@@ -23,7 +25,8 @@ struct ServerConfig {
   std::uint64_t admin_port = 9090;
   // One worker per core (docs/design.md, Data flow); 0 = number of cores.
   std::uint64_t workers = 0;
-  // 128 MiB ≈ 1.2 M msg/s × 16 ms × 8 KiB blobs, the original deployment.
+  // 128 MiB ≈ 1.2 M msg/s × 16 ms × 8 KiB blobs: one epoch of the reference
+  // load fits without overflow.
   std::uint64_t arena_mib = 128;
   std::uint64_t epoch_ms = 16;
   std::string allocator = "epoch";
@@ -46,6 +49,10 @@ struct ServerConfig {
   std::uint64_t push_interval_ms = 5;            // WS push coalescing tick
   std::uint64_t drain_timeout_ms = 10000;        // graceful shutdown deadline
   std::uint64_t busy_poll_us = 0;                // spin before sleeping; 0 = off
+
+  // Log lines on stderr: text for people, json for log collectors.
+  common::LogFormat log_format = common::LogFormat::text;
+  common::LogLevel log_level = common::LogLevel::info;
 };
 
 // A knob: YAML key (snake_case), flag (--key-with-dashes), env (TROVE_KEY).

@@ -291,6 +291,71 @@ constexpr std::string_view kTsRange = "must be 0 … 9223372036854775807";
   return true;
 }
 
+[[gnu::always_inline]] inline bool read_state(od::value& value, BoxMessage& out, DecodeError& error,
+                                              bool unterminated) {
+  std::string_view text;
+  if (!read_string(value, "state", text, error, unterminated)) return false;
+  const auto state = parse_box_state(text);
+  if (!state) {
+    return fail(error, RejectCode::unknown_state, "state",
+                "must be one of closed, open, claimed, empty");
+  }
+  out.state = *state;
+  out.has_state = true;
+  return true;
+}
+
+// Reads the schema field `id` from `value` into `out`.
+[[gnu::always_inline]] inline bool read_field(std::uint32_t id, od::value& value, BoxMessage& out,
+                                              DecodeError& error, bool unterminated) {
+  switch (id) {
+    case kBox:
+      return read_box(value, out.box, error, unterminated);
+    case kX:
+      if (!read_coordinate(value, "x", out.x, error, unterminated)) return false;
+      out.has_x = true;
+      return true;
+    case kY:
+      if (!read_coordinate(value, "y", out.y, error, unterminated)) return false;
+      out.has_y = true;
+      return true;
+    case kHunt:
+      if (!read_string(value, "hunt", out.hunt, error, unterminated)) return false;
+      out.has_hunt = true;
+      return true;
+    case kState:
+      return read_state(value, out, error, unterminated);
+    case kTs:
+      if (!read_ts(value, out.ts, error, unterminated)) return false;
+      out.has_ts = true;
+      return true;
+    case kPlayer:
+      if (!read_string(value, "player", out.player, error, unterminated)) return false;
+      out.has_player = true;
+      return true;
+    default:
+      return true;
+  }
+}
+
+// Starts iterating `line` and opens its root object.
+[[gnu::always_inline]] inline bool open_object(od::parser& parser, od::document& doc,
+                                               od::object& object, const char* line,
+                                               std::size_t length, DecodeError& error,
+                                               bool unterminated) {
+  if (auto e = parser.iterate(line, length, length + simdjson::SIMDJSON_PADDING).get(doc)) {
+    return fail_parse(error, e, unterminated);
+  }
+  if (auto e = doc.get_object().get(object)) {
+    od::json_type root_type;
+    if (e == simdjson::INCORRECT_TYPE && doc.type().get(root_type) == simdjson::SUCCESS) {
+      return fail(error, RejectCode::not_an_object, "", "a message must be a JSON object");
+    }
+    return fail_parse(error, e, unterminated);
+  }
+  return true;
+}
+
 }  // namespace
 
 MessageDecoder::MessageDecoder(std::size_t max_line_bytes, std::size_t max_depth)
@@ -310,18 +375,8 @@ MessageDecoder::~MessageDecoder() = default;
 bool MessageDecoder::decode(const char* line, std::size_t length, bool unterminated,
                             BoxMessage& out, DecodeError& error) {
   od::document doc;
-  if (auto e =
-          parser_->parser.iterate(line, length, length + simdjson::SIMDJSON_PADDING).get(doc)) {
-    return fail_parse(error, e, unterminated);
-  }
   od::object object;
-  if (auto e = doc.get_object().get(object)) {
-    od::json_type root_type;
-    if (e == simdjson::INCORRECT_TYPE && doc.type().get(root_type) == simdjson::SUCCESS) {
-      return fail(error, RejectCode::not_an_object, "", "a message must be a JSON object");
-    }
-    return fail_parse(error, e, unterminated);
-  }
+  if (!open_object(parser_->parser, doc, object, line, length, error, unterminated)) return false;
 
   out = BoxMessage{};
   std::uint32_t seen = 0;
@@ -340,45 +395,7 @@ bool MessageDecoder::decode(const char* line, std::size_t length, bool untermina
       return fail(error, RejectCode::duplicate_field, field_name(id), "given twice");
     }
     seen |= id;
-    switch (id) {
-      case kBox:
-        if (!read_box(value, out.box, error, unterminated)) return false;
-        break;
-      case kX:
-        if (!read_coordinate(value, "x", out.x, error, unterminated)) return false;
-        out.has_x = true;
-        break;
-      case kY:
-        if (!read_coordinate(value, "y", out.y, error, unterminated)) return false;
-        out.has_y = true;
-        break;
-      case kHunt:
-        if (!read_string(value, "hunt", out.hunt, error, unterminated)) return false;
-        out.has_hunt = true;
-        break;
-      case kState: {
-        std::string_view text;
-        if (!read_string(value, "state", text, error, unterminated)) return false;
-        const auto state = parse_box_state(text);
-        if (!state) {
-          return fail(error, RejectCode::unknown_state, "state",
-                      "must be one of closed, open, claimed, empty");
-        }
-        out.state = *state;
-        out.has_state = true;
-        break;
-      }
-      case kTs:
-        if (!read_ts(value, out.ts, error, unterminated)) return false;
-        out.has_ts = true;
-        break;
-      case kPlayer:
-        if (!read_string(value, "player", out.player, error, unterminated)) return false;
-        out.has_player = true;
-        break;
-      default:
-        break;
-    }
+    if (!read_field(id, value, out, error, unterminated)) return false;
   }
   // Anything after the object on the same line.
   const char* trailing = nullptr;

@@ -50,8 +50,8 @@ std::size_t mapped_bytes(std::size_t bytes) {
 // RSS only for the boxes it holds; reserved once, never grown. Large mappings
 // are 2 MiB aligned and, with `huge`, advised as transparent huge pages:
 // ingest and polls touch boxes at random, and with 4 KiB pages nearly every
-// lookup was a TLB miss (a two-level walk under virtualisation). Measured
-// with `make bench` S3: BoxStore::find_or_insert was 34 % of the server's CPU.
+// lookup is a TLB miss (a two-level walk under virtualisation); `make bench`
+// S3 measures BoxStore::find_or_insert at 34 % of the server's CPU with them.
 // The price is RSS: the index is hashed, so a few thousand boxes touch every
 // 2 MiB page of it (2,000 boxes in the default 1 M-box store: ~50 MB RSS with
 // huge pages); without `huge` the mapping is advised against them.
@@ -244,7 +244,7 @@ std::int64_t BoxStore::find_or_insert(std::uint64_t id) noexcept {
         e.slot.store(static_cast<std::uint32_t>(slot + 1), std::memory_order_release);
         return static_cast<std::int64_t>(slot);
       }
-      // Another writer claimed this entry; `key` now holds its id.
+      // Another writer claimed this entry; the failed exchange left its id in `key`.
     }
     if (key == id) {
       // Claimed by us or another writer: wait for the slot to be published.

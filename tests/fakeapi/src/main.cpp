@@ -1,10 +1,12 @@
 // trove-fake-apiserver: the fake Kubernetes API server as a process, for
 // tests that drive it with real kubectl or helm. Runs until SIGINT/SIGTERM.
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <fstream>
-#include <iostream>
 
+#include "trove/common/logging.hpp"
 #include "trove/fakeapi/fake_api_server.hpp"
 
 int main(int argc, char** argv) {
@@ -28,6 +30,7 @@ int main(int argc, char** argv) {
   app.add_flag("--strict-namespaces", options.strict_namespaces,
                "refuse objects in missing namespaces");
   CLI11_PARSE(app, argc, argv);
+  trove::common::configure_logging(trove::common::LogFormat::text, trove::common::LogLevel::info);
   options.cert_dir = cert_dir;
   options.token_file = token_file;
   options.bookmark_interval = std::chrono::milliseconds(bookmark_ms);
@@ -50,10 +53,10 @@ int main(int argc, char** argv) {
       std::rename(tmp.c_str(), port_file.c_str());
     }
   } catch (const std::exception& e) {
-    std::cerr << "trove-fake-apiserver: " << e.what() << "\n";
+    spdlog::error("trove-fake-apiserver: {}", e.what());
     return 1;
   }
-  std::cerr << "trove-fake-apiserver: serving " << server.url() << "\n";
+  spdlog::info("trove-fake-apiserver: serving {}", server.url());
   int received = 0;
   sigwait(&signals, &received);
   server.stop();

@@ -62,6 +62,35 @@ TEST(Config, StoreHugePagesIsOnOrOffFromEverySource) {
   }
 }
 
+TEST(Config, LogFormatAndLevelComeFromEverySourceAndBadValuesAreRefused) {
+  ServerConfig defaults = Load({}).config;
+  EXPECT_EQ(defaults.log_format, common::LogFormat::text);
+  EXPECT_EQ(defaults.log_level, common::LogLevel::info);
+  EXPECT_EQ(Load({"--log-format", "json"}).config.log_format, common::LogFormat::json);
+  EXPECT_EQ(Load({"--log-level", "warn"}).config.log_level, common::LogLevel::warn);
+  Env env;
+  env.vars["TROVE_LOG_FORMAT"] = "json";
+  EXPECT_EQ(Load({}, env).config.log_format, common::LogFormat::json);
+  EXPECT_EQ(Load({"--log-format", "text"}, env).config.log_format, common::LogFormat::text);
+  ServerConfig c;
+  ApplyYaml(c, "log_format: json\nlog_level: debug\n", "f");
+  EXPECT_EQ(c.log_format, common::LogFormat::json);
+  EXPECT_NE(ToYaml(c).find("log_format: json"), std::string::npos) << ToYaml(c);
+  EXPECT_NE(ToYaml(c).find("log_level: debug"), std::string::npos) << ToYaml(c);
+  for (const char* bad : {"xml", "", "JSON", "json "}) {
+    const std::string e = ErrorOf({"--log-format", bad});
+    EXPECT_NE(e.find("flag --log-format: invalid value for log_format: '" + std::string(bad) +
+                     "' (allowed: text | json)"),
+              std::string::npos)
+        << e;
+  }
+  const std::string e = ErrorOf({"--log-level", "loud"});
+  EXPECT_NE(e.find("log_level: 'loud' (allowed: trace | debug | info | warn | error | critical | "
+                   "off)"),
+            std::string::npos)
+      << e;
+}
+
 TEST(Config, FlagsBeatEnvironmentBeatFile) {
   const std::string path = testing::TempDir() + "/trove_config_test.yaml";
   std::ofstream(path) << "port: 1111\nepoch_ms: 5\narena_mib: 7\n";
