@@ -83,20 +83,6 @@ const char* error_reason(PodErrorKind k) {
 
 }  // namespace
 
-const char* ReconcileResult::label() const {
-  switch (kind) {
-    case Kind::kSuccess:
-      return "success";
-    case Kind::kRequeue:
-      return "requeue";
-    case Kind::kRequeueAfter:
-      return "requeue_after";
-    case Kind::kError:
-      return "error";
-  }
-  return "error";
-}
-
 HuntReconciler::HuntReconciler(kube::Client& client, StoreSet hunts, StoreSet pods,
                                EventSink events, OperatorMetrics* metrics,
                                ReconcilerOptions options)

@@ -24,6 +24,7 @@
 #include "controller/sidecar_admin_client.hpp"
 #include "controller/store_set.hpp"
 #include "kube/client.hpp"
+#include "kube/reconcile_result.hpp"
 #include "kube/store.hpp"
 
 namespace trove::controller {
@@ -41,14 +42,7 @@ struct ReconcilerOptions {
   std::size_t max_events_per_reconcile = 5;
 };
 
-struct ReconcileResult {
-  enum class Kind { kSuccess, kRequeue, kRequeueAfter, kError };
-  Kind kind = Kind::kSuccess;
-  std::chrono::milliseconds after{0};
-  std::string error;
-  // The controller_runtime_reconcile_total result label.
-  const char* label() const;
-};
+using ReconcileResult = kube::ReconcileResult;
 
 // Emits a Kubernetes Event about `hunt` (type "Normal" or "Warning").
 using EventSink = std::function<void(const kube::KubeObject& hunt, const std::string& type,
