@@ -19,6 +19,10 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* kStatsPath = "/admin/v1/stats";
 constexpr const char* kTuningPath = "/admin/v1/tuning";
 
+// A "tuned N pods" summary Event names at most this many pods: enough to
+// recognise a rollout, short enough to read.
+constexpr std::size_t kPodsNamedInSummary = 5;
+
 kube::ResourceType secrets_type() {
   return {"", "v1", "secrets", true};
 }
@@ -317,11 +321,13 @@ ReconcileResult HuntReconciler::reconcile(const std::string& key) {
       events_(*object, "Normal", "Tuned", note);
   } else {
     std::string names;
-    for (std::size_t k = 0; k < 5; ++k)
+    const std::size_t named = std::min(tuned_names.size(), kPodsNamedInSummary);
+    for (std::size_t k = 0; k < named; ++k)
       names += (k ? ", " : "") + tuned_names[k];
+    if (tuned_names.size() > named) names += ", ...";
     events_(*object, "Normal", "Tuned",
             "tuned " + std::to_string(tuned_notes.size()) + " pods (" + names +
-                ", ...); first: " + tuned_notes.front());
+                "); first: " + tuned_notes.front());
   }
 
   // Warnings only when a pod's error changes, so a pod that stays down does
