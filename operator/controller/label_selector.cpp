@@ -38,79 +38,111 @@ bool LabelSelector::matches(const Labels& labels) const {
                      [&](const SelectorRequirement& r) { return requirement_holds(r, labels); });
 }
 
+namespace {
+
+// Reads selector.matchLabels into sel; false (with `error`) when malformed.
+bool read_match_labels(const rapidjson::Value& labels, LabelSelector& sel, std::string& error) {
+  if (!labels.IsObject() || labels.MemberCount() > kMaxTerms) {
+    error = "selector.matchLabels: not an object of at most 64 labels";
+    return false;
+  }
+  for (const auto& m : labels.GetObject()) {
+    if (!m.value.IsString()) {
+      error = "selector.matchLabels." + std::string(m.name.GetString()) + ": not a string";
+      return false;
+    }
+    sel.match_labels[m.name.GetString()] = m.value.GetString();
+  }
+  return true;
+}
+
+std::optional<SelectorRequirement::Op> parse_operator(const std::string& o) {
+  if (o == "In") return SelectorRequirement::Op::kIn;
+  if (o == "NotIn") return SelectorRequirement::Op::kNotIn;
+  if (o == "Exists") return SelectorRequirement::Op::kExists;
+  if (o == "DoesNotExist") return SelectorRequirement::Op::kDoesNotExist;
+  return std::nullopt;
+}
+
+// Reads a term's "values" (absent: none); false when malformed.
+bool read_values(const rapidjson::Value& term, SelectorRequirement& r, std::string& error) {
+  auto vals = term.FindMember("values");
+  if (vals == term.MemberEnd()) return true;
+  if (!vals->value.IsArray() || vals->value.Size() > kMaxValues) {
+    error = "selector.matchExpressions.values: not an array of at most 64 strings";
+    return false;
+  }
+  for (const auto& s : vals->value.GetArray()) {
+    if (!s.IsString()) {
+      error = "selector.matchExpressions.values: not a string";
+      return false;
+    }
+    r.values.emplace_back(s.GetString());
+  }
+  return true;
+}
+
+std::optional<SelectorRequirement> read_requirement(const rapidjson::Value& e, std::string& error) {
+  if (!e.IsObject()) {
+    error = "selector.matchExpressions: each term must be an object";
+    return std::nullopt;
+  }
+  auto key = e.FindMember("key");
+  auto op = e.FindMember("operator");
+  if (key == e.MemberEnd() || !key->value.IsString() || op == e.MemberEnd() ||
+      !op->value.IsString()) {
+    error = "selector.matchExpressions: each term needs string key and operator";
+    return std::nullopt;
+  }
+  SelectorRequirement r;
+  r.key = key->value.GetString();
+  const std::string o = op->value.GetString();
+  const auto parsed_op = parse_operator(o);
+  if (!parsed_op) {
+    error = "selector.matchExpressions: unknown operator " + o;
+    return std::nullopt;
+  }
+  r.op = *parsed_op;
+  if (!read_values(e, r, error)) return std::nullopt;
+  const bool wants_values =
+      r.op == SelectorRequirement::Op::kIn || r.op == SelectorRequirement::Op::kNotIn;
+  if (wants_values == r.values.empty()) {
+    error =
+        "selector.matchExpressions: " + o + (wants_values ? " needs values" : " takes no values");
+    return std::nullopt;
+  }
+  return r;
+}
+
+// Reads selector.matchExpressions into sel; false when malformed.
+bool read_match_expressions(const rapidjson::Value& terms, LabelSelector& sel, std::string& error) {
+  if (!terms.IsArray() || terms.Size() > kMaxTerms) {
+    error = "selector.matchExpressions: not an array of at most 64 terms";
+    return false;
+  }
+  for (const auto& e : terms.GetArray()) {
+    auto r = read_requirement(e, error);
+    if (!r) return false;
+    sel.match_expressions.push_back(std::move(*r));
+  }
+  return true;
+}
+
+}  // namespace
+
 std::optional<LabelSelector> parse_label_selector(const rapidjson::Value& v, std::string& error) {
   if (!v.IsObject()) {
     error = "selector: not an object";
     return std::nullopt;
   }
   LabelSelector sel;
-  if (auto it = v.FindMember("matchLabels"); it != v.MemberEnd()) {
-    if (!it->value.IsObject() || it->value.MemberCount() > kMaxTerms) {
-      error = "selector.matchLabels: not an object of at most 64 labels";
-      return std::nullopt;
-    }
-    for (const auto& m : it->value.GetObject()) {
-      if (!m.value.IsString()) {
-        error = "selector.matchLabels." + std::string(m.name.GetString()) + ": not a string";
-        return std::nullopt;
-      }
-      sel.match_labels[m.name.GetString()] = m.value.GetString();
-    }
+  if (auto it = v.FindMember("matchLabels");
+      it != v.MemberEnd() && !read_match_labels(it->value, sel, error)) {
+    return std::nullopt;
   }
-  if (auto it = v.FindMember("matchExpressions"); it != v.MemberEnd()) {
-    if (!it->value.IsArray() || it->value.Size() > kMaxTerms) {
-      error = "selector.matchExpressions: not an array of at most 64 terms";
-      return std::nullopt;
-    }
-    for (const auto& e : it->value.GetArray()) {
-      SelectorRequirement r;
-      if (!e.IsObject()) {
-        error = "selector.matchExpressions: each term must be an object";
-        return std::nullopt;
-      }
-      auto key = e.FindMember("key");
-      auto op = e.FindMember("operator");
-      if (key == e.MemberEnd() || !key->value.IsString() || op == e.MemberEnd() ||
-          !op->value.IsString()) {
-        error = "selector.matchExpressions: each term needs string key and operator";
-        return std::nullopt;
-      }
-      r.key = key->value.GetString();
-      const std::string o = op->value.GetString();
-      if (o == "In") {
-        r.op = SelectorRequirement::Op::kIn;
-      } else if (o == "NotIn") {
-        r.op = SelectorRequirement::Op::kNotIn;
-      } else if (o == "Exists") {
-        r.op = SelectorRequirement::Op::kExists;
-      } else if (o == "DoesNotExist") {
-        r.op = SelectorRequirement::Op::kDoesNotExist;
-      } else {
-        error = "selector.matchExpressions: unknown operator " + o;
-        return std::nullopt;
-      }
-      if (auto vals = e.FindMember("values"); vals != e.MemberEnd()) {
-        if (!vals->value.IsArray() || vals->value.Size() > kMaxValues) {
-          error = "selector.matchExpressions.values: not an array of at most 64 strings";
-          return std::nullopt;
-        }
-        for (const auto& s : vals->value.GetArray()) {
-          if (!s.IsString()) {
-            error = "selector.matchExpressions.values: not a string";
-            return std::nullopt;
-          }
-          r.values.emplace_back(s.GetString());
-        }
-      }
-      const bool wants_values =
-          r.op == SelectorRequirement::Op::kIn || r.op == SelectorRequirement::Op::kNotIn;
-      if (wants_values == r.values.empty()) {
-        error = "selector.matchExpressions: " + o +
-                (wants_values ? " needs values" : " takes no values");
-        return std::nullopt;
-      }
-      sel.match_expressions.push_back(std::move(r));
-    }
+  if (auto it = v.FindMember("matchExpressions");
+      it != v.MemberEnd() && !read_match_expressions(it->value, sel, error)) {
+    return std::nullopt;
   }
   if (sel.empty()) {
     error = "selector: empty (would select every pod)";

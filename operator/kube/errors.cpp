@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "trove/common/json.hpp"
+
 namespace trove::kube {
 namespace {
 
@@ -86,20 +88,14 @@ std::chrono::seconds parse_retry_after(std::string_view header) {
   return std::min(std::chrono::seconds{seconds}, kMaxRetryAfter);
 }
 
-std::string string_member(const rapidjson::Value& obj, const char* name) {
-  auto it = obj.FindMember(name);
-  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
-  return std::string(it->value.GetString(), it->value.GetStringLength());
-}
-
 ApiError from_status(int code, std::string_view body, std::chrono::seconds retry_after) {
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
   std::string reason;
   std::string message;
   if (!doc.HasParseError() && doc.IsObject()) {
-    reason = string_member(doc, "reason");
-    message = string_member(doc, "message");
+    reason = common::string_member(&doc, "reason").value_or("");
+    message = common::string_member(&doc, "message").value_or("");
     auto c = doc.FindMember("code");
     if (code == 0 && c != doc.MemberEnd() && c->value.IsInt()) code = c->value.GetInt();
     // Status.details.retryAfterSeconds is the in-body twin of Retry-After.
