@@ -36,19 +36,17 @@ std::string str_member(const Value* obj, const char* name) {
 }
 
 const Value* find_pod_entry(const Value* previous, const std::string& name) {
-  if (previous == nullptr || !previous->IsObject()) return nullptr;
-  auto pods = previous->FindMember("pods");
-  if (pods == previous->MemberEnd() || !pods->value.IsArray()) return nullptr;
-  for (const auto& p : pods->value.GetArray()) {
+  const Value* pods = common::find_member(previous, "pods");
+  if (pods == nullptr || !pods->IsArray()) return nullptr;
+  for (const auto& p : pods->GetArray()) {
     if (str_member(&p, "name") == name) return &p;
   }
   return nullptr;
 }
 
 std::int64_t int_member(const Value* obj, const char* name) {
-  if (obj == nullptr || !obj->IsObject()) return -1;
-  auto it = obj->FindMember(name);
-  return it != obj->MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : -1;
+  const Value* v = common::find_member(obj, name);
+  return v != nullptr && v->IsInt64() ? v->GetInt64() : -1;
 }
 
 struct ConditionSpec {
@@ -119,13 +117,12 @@ Value pod_entry(Document& doc, const PodOutcome& p, const Value* previous, const
 }  // namespace
 
 const Value* find_condition(const Value& status, const char* type) {
-  if (!status.IsObject()) return nullptr;
-  auto conds = status.FindMember("conditions");
-  if (conds == status.MemberEnd() || !conds->value.IsArray()) return nullptr;
+  const Value* conds = common::find_member(status, "conditions");
+  if (conds == nullptr || !conds->IsArray()) return nullptr;
   // Indexed, not range-for: str_member's null check on &element made
   // clang-analyzer assume an element's address can be null and report the
   // range-for iterator's next dereference (a false positive).
-  const Value& list = conds->value;
+  const Value& list = *conds;
   for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
     if (str_member(&list[i], "type") == type) return &list[i];
   }
