@@ -13,7 +13,7 @@ Keys hunt_and_namespace(const HuntReconciler& reconciler, const kube::ObjectPtr&
   return keys;
 }
 
-Keys hunts_selecting(const HuntReconciler& reconciler, const kube::ObjectPtr& pod) {
+Keys hunts_selecting_pod(const HuntReconciler& reconciler, const kube::ObjectPtr& pod) {
   return reconciler.hunts_selecting(read_pod(pod->json()));
 }
 
@@ -32,7 +32,7 @@ kube::EventMapping hunt_event_mapping(const HuntReconciler& reconciler) {
 
 kube::EventMapping pod_event_mapping(const HuntReconciler& reconciler) {
   kube::EventMapping m;
-  m.on_add = [&reconciler](const kube::ObjectPtr& p) { return hunts_selecting(reconciler, p); };
+  m.on_add = [&reconciler](const kube::ObjectPtr& p) { return hunts_selecting_pod(reconciler, p); };
   m.on_update = [&reconciler](const kube::ObjectPtr& old_obj, const kube::ObjectPtr& obj) {
     const PodView before = read_pod(old_obj->json());
     const PodView after = read_pod(obj->json());

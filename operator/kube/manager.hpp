@@ -62,7 +62,8 @@ class Manager {
   // Serves the probes, starts the informers, then the controllers (at once,
   // or when leading); waits for request_shutdown and stops everything in
   // order. Returns the exit code (2 when the listener or elector cannot
-  // start).
+  // start), only after every thread it started has stopped: what the
+  // reconcile functions and event mappings use may go away after it.
   int run();
 
  private:

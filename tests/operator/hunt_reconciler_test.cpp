@@ -8,9 +8,11 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "controller/hunt_events.hpp"
 #include "kube/config.hpp"
 #include "trove/common/admin_http_server.hpp"
 #include "trove/common/route_table.hpp"
@@ -48,9 +50,10 @@ struct RecordedEvent {
   std::string message;
 };
 
-std::string hunt_json(const std::string& name) {
+std::string hunt_json(const std::string& name, int generation = 1) {
   return R"({"apiVersion":"trove.dev/v1alpha1","kind":"TreasureHunt","metadata":{"name":")" + name +
-         R"(","namespace":"ns","uid":"hunt-uid","generation":1,
+         R"(","namespace":"ns","uid":"hunt-uid","generation":)" + std::to_string(generation) +
+         R"(,
             "creationTimestamp":"2026-01-01T00:00:00Z"},
             "spec":{"selector":{"matchLabels":{"app":"g"}},"arena":{"sizeMiB":64}}})";
 }
@@ -155,6 +158,30 @@ TEST_F(HuntReconcilerTest, SummaryAboveFiveNamesListsTheFirstFive) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].message.rfind("tuned 7 pods (p0, p1, p2, p3, p4, ...); first: pod p0", 0), 0u)
       << events[0].message;
+}
+
+TEST_F(HuntReconcilerTest, HuntEventsQueueTheNamespaceUnlessOnlyTheStatusChanged) {
+  hunts_.upsert(object(hunt_json("other")));
+  HuntReconciler reconciler(*client_, StoreSet({&hunts_}), StoreSet({&pods_}), {}, nullptr, {});
+  const kube::EventMapping m = hunt_event_mapping(reconciler);
+  const auto v1 = object(hunt_json("h", 1));
+  const auto v2 = object(hunt_json("h", 2));
+  const auto keys = m.on_add(v1);
+  EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()),
+            (std::set<std::string>{"ns/h", "ns/other"}));
+  EXPECT_TRUE(m.on_update(v1, v1).empty()) << "same generation: a status write";
+  EXPECT_FALSE(m.on_update(v1, v2).empty());
+}
+
+TEST_F(HuntReconcilerTest, PodEventsQueueTheHuntsSelectingThePod) {
+  HuntReconciler reconciler(*client_, StoreSet({&hunts_}), StoreSet({&pods_}), {}, nullptr, {});
+  const kube::EventMapping m = pod_event_mapping(reconciler);
+  const auto p = object(pod_json("p0", 9090));
+  EXPECT_EQ(m.on_add(p), std::vector<std::string>{"ns/h"});
+  EXPECT_TRUE(m.on_update(p, p).empty()) << "nothing a reconcile reads changed";
+  const auto moved = object(pod_json("p0", 9091));
+  EXPECT_EQ(m.on_update(p, moved), (std::vector<std::string>{"ns/h", "ns/h"}));
+  EXPECT_EQ(m.on_delete(p), std::vector<std::string>{"ns/h"});
 }
 
 }  // namespace
