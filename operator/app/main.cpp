@@ -37,8 +37,8 @@ int main(int argc, char** argv) {
   kube::Client lease_client(config);
   kube::Client event_client(config);
 
-  // The informers' resource labels are known now, so their counter series
-  // exist from the first scrape.
+  // The informers' resource labels are given up front, so their counter
+  // series exist from the first scrape.
   controller::OperatorMetrics metrics(
       {.controller = "treasurehunt",
        .queue = op::kHuntQueueName,
