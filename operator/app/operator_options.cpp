@@ -44,14 +44,10 @@ struct LogFlags {
   }
 };
 
-}  // namespace
-
-OperatorOptions parse_operator_options(int argc, char** argv, bool& exit_now, int& exit_code) {
-  OperatorOptions o;
-  exit_now = false;
-  exit_code = 0;
-  CLI::App app{"trove-operator: tunes trove sidecars' epoch arenas from TreasureHunt resources"};
-  std::string namespaces;
+// Registers every flag; durations stay text in `durations`, the namespace
+// list in `namespaces`, until parsed after CLI11.
+void add_flags(CLI::App& app, OperatorOptions& o, std::string& namespaces,
+               std::vector<DurationFlag>& durations) {
   app.add_option("--kubeconfig", o.kubeconfig,
                  "kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
       ->envname(env_name("kubeconfig"));
@@ -75,7 +71,7 @@ OperatorOptions parse_operator_options(int argc, char** argv, bool& exit_now, in
   app.add_option("--workers", o.workers, "hunts reconciled concurrently")
       ->envname(env_name("workers"))
       ->check(CLI::Range(1, 64));
-  std::vector<DurationFlag> durations{
+  durations = {
       {"autotune-interval", &o.autotune_interval, ""}, {"push-timeout", &o.push_timeout, ""},
       {"lease-duration", &o.lease_duration, ""},       {"renew-deadline", &o.renew_deadline, ""},
       {"retry-period", &o.retry_period, ""},           {"error-retry", &o.error_retry, ""}};
@@ -83,6 +79,52 @@ OperatorOptions parse_operator_options(int argc, char** argv, bool& exit_now, in
     app.add_option(std::string("--") + d.name, d.text, "duration, e.g. 15s or 500ms")
         ->envname(env_name(d.name));
   }
+}
+
+// Parses each duration given; false (logged) at the first that is not a
+// positive duration.
+bool apply_durations(const std::vector<DurationFlag>& durations) {
+  for (const auto& d : durations) {
+    if (d.text.empty()) continue;
+    auto v = controller::parse_duration(d.text);
+    if (!v || *v <= std::chrono::milliseconds(0)) {
+      spdlog::error("--{}: not a positive duration: {}", d.name, d.text);
+      return false;
+    }
+    *d.out = *v;
+  }
+  return true;
+}
+
+std::vector<std::string> split_namespaces(const std::string& namespaces) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= namespaces.size() && !namespaces.empty()) {
+    const std::size_t comma = namespaces.find(',', start);
+    std::string ns = namespaces.substr(start, comma - start);
+    if (!ns.empty()) out.push_back(ns);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string default_identity() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + "-" + std::to_string(getpid());
+}
+
+}  // namespace
+
+OperatorOptions parse_operator_options(int argc, char** argv, bool& exit_now, int& exit_code) {
+  OperatorOptions o;
+  exit_now = false;
+  exit_code = 0;
+  CLI::App app{"trove-operator: tunes trove sidecars' epoch arenas from TreasureHunt resources"};
+  std::string namespaces;
+  std::vector<DurationFlag> durations;
+  add_flags(app, o, namespaces, durations);
   LogFlags log_flags;
   log_flags.add_to(app);
   try {
@@ -93,30 +135,13 @@ OperatorOptions parse_operator_options(int argc, char** argv, bool& exit_now, in
     return o;
   }
   log_flags.apply();  // before the checks below: their errors come out in the chosen format
-  for (auto& d : durations) {
-    if (d.text.empty()) continue;
-    auto v = controller::parse_duration(d.text);
-    if (!v || *v <= std::chrono::milliseconds(0)) {
-      spdlog::error("--{}: not a positive duration: {}", d.name, d.text);
-      exit_now = true;
-      exit_code = 2;
-      return o;
-    }
-    *d.out = *v;
+  if (!apply_durations(durations)) {
+    exit_now = true;
+    exit_code = 2;
+    return o;
   }
-  std::size_t start = 0;
-  while (start <= namespaces.size() && !namespaces.empty()) {
-    const std::size_t comma = namespaces.find(',', start);
-    std::string ns = namespaces.substr(start, comma - start);
-    if (!ns.empty()) o.namespaces.push_back(ns);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  if (o.identity.empty()) {
-    char host[256] = {};
-    gethostname(host, sizeof host - 1);
-    o.identity = std::string(host) + "-" + std::to_string(getpid());
-  }
+  o.namespaces = split_namespaces(namespaces);
+  if (o.identity.empty()) o.identity = default_identity();
   if (o.leader_elect &&
       !(o.lease_duration > o.renew_deadline && o.renew_deadline > o.retry_period)) {
     spdlog::error("leader election needs --lease-duration > --renew-deadline > --retry-period");

@@ -7,20 +7,16 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
-#include <functional>
 #include <map>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "controller/autotuner.hpp"
 #include "controller/hunt_spec.hpp"
 #include "controller/hunt_status.hpp"
 #include "controller/operator_metrics.hpp"
-#include "controller/ownerless_sidecar.hpp"
 #include "controller/pod_view.hpp"
+#include "controller/reconcile_steps.hpp"
 #include "controller/sidecar_admin_client.hpp"
 #include "controller/store_set.hpp"
 #include "kube/client.hpp"
@@ -41,19 +37,6 @@ struct ReconcilerOptions {
   std::size_t max_events_per_reconcile = 5;
 };
 
-struct ReconcileResult {
-  enum class Kind { kSuccess, kRequeue, kRequeueAfter, kError };
-  Kind kind = Kind::kSuccess;
-  std::chrono::milliseconds after{0};
-  std::string error;
-  // The controller_runtime_reconcile_total result label.
-  const char* label() const;
-};
-
-// Emits a Kubernetes Event about `hunt` (type "Normal" or "Warning").
-using EventSink = std::function<void(const kube::KubeObject& hunt, const std::string& type,
-                                     const std::string& reason, const std::string& message)>;
-
 class HuntReconciler {
  public:
   HuntReconciler(kube::Client& client, StoreSet hunts, StoreSet pods, EventSink events,
@@ -70,26 +53,28 @@ class HuntReconciler {
   std::vector<std::string> hunts_in_namespace(const std::string& ns) const;
 
  private:
-  struct PodMemory {
-    std::deque<AutotuneSample> window;
-    std::chrono::steady_clock::time_point last_sample{};
-    std::optional<AutotuneDecision> decision;
-    std::string last_error;      // for Events on new failures only
-    OwnerlessSidecar ownerless;  // tune without an owner while its instance serves
-  };
   struct HuntMemory {
     std::string uid;
-    std::map<std::string, PodMemory> pods;
+    PodMemories pods;
   };
 
   struct Selection {
     std::vector<PodView> pods;  // eligible, owned by this hunt, sorted by name
     std::vector<Conflict> conflicts;
   };
+  // The steps of reconcile(), in order.
+  ReconcileResult forget(const std::string& key);
+  ReconcileResult reconcile_invalid(const kube::KubeObject& object, const ParseResult& parsed,
+                                    StatusInput in);
   Selection select_pods(const Hunt& hunt) const;
   std::string read_token(const Hunt& hunt, std::string& error);
+  std::vector<PodOutcome> read_pods(const Hunt& hunt, const std::vector<PodView>& pods,
+                                    const std::vector<AdminCall>& gets,
+                                    const std::string& token_error, PodMemories& memories);
+  ReconcileResult finish(const kube::KubeObject& object, const Hunt& hunt, StatusInput in);
   ReconcileResult write_status(const kube::KubeObject& object, const StatusInput& input);
   HuntMemory& memory_for(const std::string& key, const std::string& uid);
+  std::vector<AdminResult> run_admin(const std::vector<AdminCall>& calls) const;
 
   kube::Client& client_;
   StoreSet hunts_;

@@ -133,64 +133,68 @@ const Value* find_condition(const Value& status, const char* type) {
   return nullptr;
 }
 
-Document build_status(const StatusInput& in, const Value* previous) {
-  Document doc(rapidjson::kObjectType);
-  auto& a = doc.GetAllocator();
-  if (previous != nullptr && !previous->IsObject()) previous = nullptr;
+namespace {
 
+// What the pods and conflicts of one reconcile add up to.
+struct Tally {
   std::size_t tuned = 0;
-  std::vector<std::string> errors;
+  std::vector<std::string> errors;  // "pod <name>: <error>", in pod order
   PodErrorKind first_error = PodErrorKind::kNone;
+  std::vector<std::string> conflicts;
+};
+
+Tally tally(const StatusInput& in) {
+  Tally t;
   for (const auto& p : in.pods) {
-    if (p.tuned()) ++tuned;
+    if (p.tuned()) ++t.tuned;
     if (p.error_kind != PodErrorKind::kNone) {
-      if (first_error == PodErrorKind::kNone) first_error = p.error_kind;
-      errors.push_back("pod " + p.name + ": " + p.error);
+      if (t.first_error == PodErrorKind::kNone) t.first_error = p.error_kind;
+      t.errors.push_back("pod " + p.name + ": " + p.error);
     }
   }
-  std::vector<std::string> conflicts;
   for (const auto& c : in.conflicts) {
-    conflicts.push_back("pod " + c.pod + " is tuned by older hunt " + c.owner);
+    t.conflicts.push_back("pod " + c.pod + " is tuned by older hunt " + c.owner);
   }
+  return t;
+}
 
-  doc.AddMember("observedGeneration", in.generation, a);
-  doc.AddMember("podCount", static_cast<std::uint64_t>(in.pods.size()), a);
-  doc.AddMember("tunedCount", static_cast<std::uint64_t>(tuned), a);
-  doc.AddMember("conflictCount", static_cast<std::uint64_t>(in.conflicts.size()), a);
-
-  const std::size_t pending = in.pods.size() - tuned;
+struct Conditions {
   ConditionSpec ready{"Ready", false, "", ""};
   ConditionSpec progressing{"Progressing", false, "", ""};
   ConditionSpec degraded{"Degraded", false, "AsExpected", "no errors"};
-  if (!in.spec_error.empty()) {
-    ready.reason = "InvalidSpec";
-    ready.message = in.spec_error;
-    progressing.reason = "InvalidSpec";
-    progressing.message = "nothing is tuned until the spec is fixed";
-    degraded = {"Degraded", true, "InvalidSpec", in.spec_error};
-  } else {
-    const std::string counts =
-        std::to_string(tuned) + " of " + std::to_string(in.pods.size()) + " pods tuned";
-    ready.status = pending == 0;
-    ready.reason = pending == 0 ? "AllPodsTuned" : "PodsNotTuned";
-    ready.message = counts;
-    progressing.status = pending > 0 && errors.size() < pending;
-    progressing.reason = progressing.status ? "Tuning" : "Settled";
-    progressing.message = counts;
-    if (!conflicts.empty() || !errors.empty()) {
-      std::vector<std::string> all = conflicts;
-      all.insert(all.end(), errors.begin(), errors.end());
-      degraded = {"Degraded", true, conflicts.empty() ? reason_for(first_error) : "Conflict",
-                  join_limited(all)};
-    }
-  }
-  Value conds(rapidjson::kArrayType);
-  add_condition(doc, conds, ready, in.generation, previous, in.now);
-  add_condition(doc, conds, progressing, in.generation, previous, in.now);
-  add_condition(doc, conds, degraded, in.generation, previous, in.now);
-  doc.AddMember("conditions", conds, a);
+};
 
-  // Errors first (what an operator looks for), then by name; capped.
+Conditions conditions_for(const StatusInput& in, const Tally& t) {
+  Conditions c;
+  if (!in.spec_error.empty()) {
+    c.ready.reason = "InvalidSpec";
+    c.ready.message = in.spec_error;
+    c.progressing.reason = "InvalidSpec";
+    c.progressing.message = "nothing is tuned until the spec is fixed";
+    c.degraded = {"Degraded", true, "InvalidSpec", in.spec_error};
+    return c;
+  }
+  const std::size_t pending = in.pods.size() - t.tuned;
+  const std::string counts =
+      std::to_string(t.tuned) + " of " + std::to_string(in.pods.size()) + " pods tuned";
+  c.ready.status = pending == 0;
+  c.ready.reason = pending == 0 ? "AllPodsTuned" : "PodsNotTuned";
+  c.ready.message = counts;
+  c.progressing.status = pending > 0 && t.errors.size() < pending;
+  c.progressing.reason = c.progressing.status ? "Tuning" : "Settled";
+  c.progressing.message = counts;
+  if (!t.conflicts.empty() || !t.errors.empty()) {
+    std::vector<std::string> all = t.conflicts;
+    all.insert(all.end(), t.errors.begin(), t.errors.end());
+    c.degraded = {"Degraded", true, t.conflicts.empty() ? reason_for(t.first_error) : "Conflict",
+                  join_limited(all)};
+  }
+  return c;
+}
+
+// The pods list: errors first (what an operator looks for), then by name;
+// capped at kMaxStatusPods.
+Value pod_entries(Document& doc, const StatusInput& in, const Value* previous) {
   std::vector<const PodOutcome*> order;
   for (const auto& p : in.pods)
     order.push_back(&p);
@@ -201,10 +205,34 @@ Document build_status(const StatusInput& in, const Value* previous) {
   });
   Value pods(rapidjson::kArrayType);
   for (std::size_t i = 0; i < order.size() && i < kMaxStatusPods; ++i) {
-    pods.PushBack(pod_entry(doc, *order[i], previous, in.now), a);
+    pods.PushBack(pod_entry(doc, *order[i], previous, in.now), doc.GetAllocator());
   }
+  return pods;
+}
+
+}  // namespace
+
+Document build_status(const StatusInput& in, const Value* previous) {
+  Document doc(rapidjson::kObjectType);
+  auto& a = doc.GetAllocator();
+  if (previous != nullptr && !previous->IsObject()) previous = nullptr;
+
+  const Tally t = tally(in);
+  doc.AddMember("observedGeneration", in.generation, a);
+  doc.AddMember("podCount", static_cast<std::uint64_t>(in.pods.size()), a);
+  doc.AddMember("tunedCount", static_cast<std::uint64_t>(t.tuned), a);
+  doc.AddMember("conflictCount", static_cast<std::uint64_t>(in.conflicts.size()), a);
+
+  const Conditions c = conditions_for(in, t);
+  Value conds(rapidjson::kArrayType);
+  add_condition(doc, conds, c.ready, in.generation, previous, in.now);
+  add_condition(doc, conds, c.progressing, in.generation, previous, in.now);
+  add_condition(doc, conds, c.degraded, in.generation, previous, in.now);
+  doc.AddMember("conditions", conds, a);
+
+  Value pods = pod_entries(doc, in, previous);
   doc.AddMember("pods", pods, a);
-  const std::size_t omitted = order.size() > kMaxStatusPods ? order.size() - kMaxStatusPods : 0;
+  const std::size_t omitted = in.pods.size() > kMaxStatusPods ? in.pods.size() - kMaxStatusPods : 0;
   doc.AddMember("podsOmitted", static_cast<std::uint64_t>(omitted), a);
   return doc;
 }

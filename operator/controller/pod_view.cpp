@@ -3,19 +3,17 @@
 #include <algorithm>
 #include <charconv>
 
+#include "trove/common/json.hpp"
+
 namespace trove::controller {
 
 namespace {
 
-const rapidjson::Value* member(const rapidjson::Value* obj, const char* name) {
-  if (obj == nullptr || !obj->IsObject()) return nullptr;
-  auto it = obj->FindMember(name);
-  return it == obj->MemberEnd() ? nullptr : &it->value;
-}
+using common::find_member;
 
+// The member's text, "" when absent or not a string.
 std::string str(const rapidjson::Value* obj, const char* name) {
-  const rapidjson::Value* v = member(obj, name);
-  return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : "";
+  return std::string(common::string_member(obj, name).value_or(""));
 }
 
 std::optional<int> parse_port(const std::string& text) {
@@ -39,10 +37,10 @@ void read_specs(const rapidjson::Value* list, std::vector<ContainerView>& out) {
   for (const auto& c : list->GetArray()) {
     if (!c.IsObject()) continue;
     ContainerView& view = container_named(out, str(&c, "name"));
-    const rapidjson::Value* ports = member(&c, "ports");
+    const rapidjson::Value* ports = find_member(&c, "ports");
     if (ports == nullptr || !ports->IsArray()) continue;
     for (const auto& p : ports->GetArray()) {
-      const rapidjson::Value* port = member(&p, "containerPort");
+      const rapidjson::Value* port = find_member(&p, "containerPort");
       if (port != nullptr && port->IsInt()) view.ports.push_back(port->GetInt());
     }
   }
@@ -53,7 +51,7 @@ void read_statuses(const rapidjson::Value* list, std::vector<ContainerView>& out
   if (list == nullptr || !list->IsArray()) return;
   for (const auto& c : list->GetArray()) {
     if (!c.IsObject()) continue;
-    const rapidjson::Value* restarts = member(&c, "restartCount");
+    const rapidjson::Value* restarts = find_member(&c, "restartCount");
     const std::string id = str(&c, "containerID");
     if (id.empty() && (restarts == nullptr || !restarts->IsInt64())) continue;
     container_named(out, str(&c, "name")).instance =
@@ -67,30 +65,31 @@ void read_statuses(const rapidjson::Value* list, std::vector<ContainerView>& out
 
 PodView read_pod(const rapidjson::Value& pod) {
   PodView p;
-  const rapidjson::Value* meta = member(&pod, "metadata");
-  const rapidjson::Value* status = member(&pod, "status");
+  const rapidjson::Value* meta = find_member(&pod, "metadata");
+  const rapidjson::Value* status = find_member(&pod, "status");
   p.ns = str(meta, "namespace");
   p.name = str(meta, "name");
   p.uid = str(meta, "uid");
-  p.labels = parse_labels(member(meta, "labels"));
-  p.deleting =
-      member(meta, "deletionTimestamp") != nullptr && !member(meta, "deletionTimestamp")->IsNull();
-  if (std::string port = str(member(meta, "annotations"), kAdminPortAnnotation); !port.empty()) {
+  p.labels = parse_labels(find_member(meta, "labels"));
+  const rapidjson::Value* deletion = find_member(meta, "deletionTimestamp");
+  p.deleting = deletion != nullptr && !deletion->IsNull();
+  if (std::string port = str(find_member(meta, "annotations"), kAdminPortAnnotation);
+      !port.empty()) {
     p.admin_port = parse_port(port);
   }
   p.ip = str(status, "podIP");
   p.running = str(status, "phase") == "Running";
-  if (const rapidjson::Value* conds = member(status, "conditions");
+  if (const rapidjson::Value* conds = find_member(status, "conditions");
       conds != nullptr && conds->IsArray()) {
     for (const auto& c : conds->GetArray()) {
       if (str(&c, "type") == "Ready") p.ready = str(&c, "status") == "True";
     }
   }
-  const rapidjson::Value* spec = member(&pod, "spec");
-  read_specs(member(spec, "containers"), p.containers);
-  read_specs(member(spec, "initContainers"), p.containers);
-  read_statuses(member(status, "containerStatuses"), p.containers);
-  read_statuses(member(status, "initContainerStatuses"), p.containers);
+  const rapidjson::Value* spec = find_member(&pod, "spec");
+  read_specs(find_member(spec, "containers"), p.containers);
+  read_specs(find_member(spec, "initContainers"), p.containers);
+  read_statuses(find_member(status, "containerStatuses"), p.containers);
+  read_statuses(find_member(status, "initContainerStatuses"), p.containers);
   return p;
 }
 

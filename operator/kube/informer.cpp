@@ -204,6 +204,39 @@ Informer::Step Informer::list_step(Listing s) {
   return Step{Watching{page.resource_version, false}, std::chrono::milliseconds{0}};
 }
 
+WatchOptions Informer::watch_options(const std::string& resource_version) {
+  WatchOptions o;
+  o.resource_version = resource_version;
+  o.label_selector = config_.label_selector;
+  o.field_selector = config_.field_selector;
+  o.allow_bookmarks = true;
+  std::uniform_int_distribution<std::int64_t> timeout(config_.min_watch_timeout.count(),
+                                                      config_.max_watch_timeout.count());
+  o.timeout_seconds = static_cast<int>(timeout(rng_));
+  o.idle_timeout = config_.idle_timeout;
+  return o;
+}
+
+void Informer::apply(WatchEvent event, std::string& rv) {
+  auto object = std::make_shared<const KubeObject>(std::move(event.object));
+  const std::string event_rv(object->resource_version());
+  switch (event.type) {
+    case WatchEventType::kAdded:
+    case WatchEventType::kModified:
+      dispatch(store_.upsert(object));
+      break;
+    case WatchEventType::kDeleted:
+      dispatch(store_.remove(object));
+      break;
+    default:  // kBookmark: only the resourceVersion moves
+      break;
+  }
+  if (!event_rv.empty()) {
+    rv = event_rv;
+    set_rv(rv);
+  }
+}
+
 Informer::Step Informer::watch_step(Watching s) {
   state_.store(ReflectorState::kWatching);
   if (s.restart) ++watch_restarts_;
@@ -212,19 +245,9 @@ Informer::Step Informer::watch_step(Watching s) {
     return Step{Listing{rv, false, {}, {}}, std::chrono::milliseconds{0}};
   };
 
-  WatchOptions o;
-  o.resource_version = s.resource_version;
-  o.label_selector = config_.label_selector;
-  o.field_selector = config_.field_selector;
-  o.allow_bookmarks = true;
-  std::uniform_int_distribution<std::int64_t> timeout(config_.min_watch_timeout.count(),
-                                                      config_.max_watch_timeout.count());
-  o.timeout_seconds = static_cast<int>(timeout(rng_));
-  o.idle_timeout = config_.idle_timeout;
-
   std::unique_ptr<WatchStream> stream;
   try {
-    stream = client_.watch(config_.type, config_.namespace_, o);
+    stream = client_.watch(config_.type, config_.namespace_, watch_options(s.resource_version));
   } catch (const ApiError& e) {
     report(ReflectorErrorKind::kWatchStartFailed, e.what());
     if (e.kind() == ErrorKind::kExpired) return relist_at(s.resource_version);
@@ -254,23 +277,7 @@ Informer::Step Informer::watch_step(Watching s) {
         if (e.kind() == ErrorKind::kExpired) return relist_at(rv);
         return Step{Watching{rv, true}, backoff_.next()};
       }
-      auto object = std::make_shared<const KubeObject>(std::move(event->object));
-      const std::string event_rv(object->resource_version());
-      switch (event->type) {
-        case WatchEventType::kAdded:
-        case WatchEventType::kModified:
-          dispatch(store_.upsert(object));
-          break;
-        case WatchEventType::kDeleted:
-          dispatch(store_.remove(object));
-          break;
-        default:  // kBookmark: only the resourceVersion moves
-          break;
-      }
-      if (!event_rv.empty()) {
-        rv = event_rv;
-        set_rv(rv);
-      }
+      apply(std::move(*event), rv);
     }
     // The server ended the watch (timeoutSeconds): resume where we are.
     return Step{Watching{rv, true}, std::chrono::milliseconds{0}};

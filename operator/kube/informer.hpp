@@ -114,6 +114,12 @@ class Informer {
   struct Step;
   Step list_step(Listing s);
   Step watch_step(Watching s);
+  // The next watch's options: from `resource_version`, with a random
+  // server-side timeout in the configured range.
+  WatchOptions watch_options(const std::string& resource_version);
+  // Applies one ADDED/MODIFIED/DELETED/BOOKMARK event to the cache and moves
+  // `rv` to its resourceVersion.
+  void apply(WatchEvent event, std::string& rv);
 
   Client& client_;
   const InformerConfig config_;

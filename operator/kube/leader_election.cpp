@@ -103,41 +103,36 @@ std::string LeaderElector::lease_json(const Record& r, const std::string& rv) co
   return {buf.GetString(), buf.GetSize()};
 }
 
-bool LeaderElector::try_acquire_or_renew() {
-  const auto started = std::chrono::steady_clock::now();
-  const std::string now = format_micro_time(std::chrono::system_clock::now());
-  const int lease_seconds = static_cast<int>(
-      (config_.lease_duration + std::chrono::milliseconds{999}) / std::chrono::seconds{1});
-  const auto type = leases_type();
-  Record mine{config_.identity, lease_seconds, now, now, 0};
-
-  KubeObject lease;
-  try {
-    lease = client_.get(type, config_.lease_namespace, config_.lease_name);
-  } catch (const ApiError& e) {
-    if (e.kind() != ErrorKind::kNotFound) return false;
-    try {
-      KubeObject created = client_.create(type, config_.lease_namespace, lease_json(mine, {}));
-      std::lock_guard lock(mutex_);
-      observed_ = mine;
-      observed_at_ = started;
-      observed_rv_ = created.resource_version();
-    } catch (const ApiError&) {
-      return false;  // someone else created it first
-    }
-    renewed_at_ns_.store(steady_ns(started));
-    return true;
-  }
-
+LeaderElector::Record LeaderElector::read_record(const KubeObject& lease) {
   Record seen;
   const auto* spec = lease.at("/spec");
-  if (spec != nullptr && spec->IsObject()) {
-    seen.holder = KubeObject::string_at(*spec, "holderIdentity");
-    seen.acquire_time = KubeObject::string_at(*spec, "acquireTime");
-    seen.renew_time = KubeObject::string_at(*spec, "renewTime");
-    if (auto d = common::int_member(spec, "leaseDurationSeconds")) seen.lease_seconds = *d;
-    if (auto t = common::int_member(spec, "leaseTransitions")) seen.transitions = *t;
+  if (spec == nullptr || !spec->IsObject()) return seen;
+  seen.holder = KubeObject::string_at(*spec, "holderIdentity");
+  seen.acquire_time = KubeObject::string_at(*spec, "acquireTime");
+  seen.renew_time = KubeObject::string_at(*spec, "renewTime");
+  if (auto d = common::int_member(spec, "leaseDurationSeconds")) seen.lease_seconds = *d;
+  if (auto t = common::int_member(spec, "leaseTransitions")) seen.transitions = *t;
+  return seen;
+}
+
+bool LeaderElector::create_lease(const Record& mine,
+                                 std::chrono::steady_clock::time_point started) {
+  try {
+    KubeObject created =
+        client_.create(leases_type(), config_.lease_namespace, lease_json(mine, {}));
+    std::lock_guard lock(mutex_);
+    observed_ = mine;
+    observed_at_ = started;
+    observed_rv_ = created.resource_version();
+  } catch (const ApiError&) {
+    return false;  // someone else created it first
   }
+  renewed_at_ns_.store(steady_ns(started));
+  return true;
+}
+
+void LeaderElector::observe(const Record& seen, std::string_view resource_version,
+                            std::chrono::steady_clock::time_point started) {
   std::string new_leader;
   {
     std::lock_guard lock(mutex_);
@@ -146,9 +141,43 @@ bool LeaderElector::try_acquire_or_renew() {
       observed_ = seen;
       observed_at_ = started;
     }
-    observed_rv_ = lease.resource_version();
+    observed_rv_ = resource_version;
   }
   if (!new_leader.empty() && config_.on_new_leader) config_.on_new_leader(new_leader);
+}
+
+bool LeaderElector::write_lease(const Record& mine, std::string_view resource_version,
+                                std::chrono::steady_clock::time_point started) {
+  try {
+    KubeObject updated = client_.replace(leases_type(), config_.lease_namespace, config_.lease_name,
+                                         lease_json(mine, std::string(resource_version)));
+    std::lock_guard lock(mutex_);
+    observed_ = mine;
+    observed_at_ = started;
+    observed_rv_ = updated.resource_version();
+  } catch (const ApiError&) {
+    return false;  // 409: another candidate wrote first
+  }
+  renewed_at_ns_.store(steady_ns(started));
+  return true;
+}
+
+bool LeaderElector::try_acquire_or_renew() {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string now = format_micro_time(std::chrono::system_clock::now());
+  const int lease_seconds = static_cast<int>(
+      (config_.lease_duration + std::chrono::milliseconds{999}) / std::chrono::seconds{1});
+  Record mine{config_.identity, lease_seconds, now, now, 0};
+
+  KubeObject lease;
+  try {
+    lease = client_.get(leases_type(), config_.lease_namespace, config_.lease_name);
+  } catch (const ApiError& e) {
+    if (e.kind() != ErrorKind::kNotFound) return false;
+    return create_lease(mine, started);
+  }
+  const Record seen = read_record(lease);
+  observe(seen, lease.resource_version(), started);
 
   const auto lease_len = seen.lease_seconds > 0
                              ? std::chrono::milliseconds{seen.lease_seconds * 1000}
@@ -163,18 +192,7 @@ bool LeaderElector::try_acquire_or_renew() {
   } else {
     mine.transitions = seen.transitions + 1;
   }
-  try {
-    KubeObject updated = client_.replace(type, config_.lease_namespace, config_.lease_name,
-                                         lease_json(mine, std::string(lease.resource_version())));
-    std::lock_guard lock(mutex_);
-    observed_ = mine;
-    observed_at_ = started;
-    observed_rv_ = updated.resource_version();
-  } catch (const ApiError&) {
-    return false;  // 409: another candidate wrote first
-  }
-  renewed_at_ns_.store(steady_ns(started));
-  return true;
+  return write_lease(mine, lease.resource_version(), started);
 }
 
 bool LeaderElector::release() {

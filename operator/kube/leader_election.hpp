@@ -20,6 +20,7 @@
 #include <mutex>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "kube/client.hpp"
@@ -71,6 +72,16 @@ class LeaderElector {
 
   void run();
   bool try_acquire_or_renew();
+  // The Lease's record as stored (missing fields read as empty or 0).
+  static Record read_record(const KubeObject& lease);
+  // Creates the Lease holding `mine`; false when another candidate did first.
+  bool create_lease(const Record& mine, std::chrono::steady_clock::time_point started);
+  // Notes the record the Lease holds now; reports a new holder.
+  void observe(const Record& seen, std::string_view resource_version,
+               std::chrono::steady_clock::time_point started);
+  // Replaces the Lease with `mine`; false on a conflict.
+  bool write_lease(const Record& mine, std::string_view resource_version,
+                   std::chrono::steady_clock::time_point started);
   bool release();
   bool sleep_for(std::chrono::milliseconds d);
   std::string lease_json(const Record& r, const std::string& resource_version) const;
