@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "admin/tuning_api.hpp"
+#include "trove/common/tuning.hpp"
 #include "memory/jemalloc_stats.hpp"
 #include "trove/common/json.hpp"
 #include "trove/common/logging.hpp"
@@ -38,7 +38,7 @@ AdminService::AdminService(net::ServerContext& context, std::vector<net::Worker*
   routes_.Add({"GET", "/admin/v1/tuning", false, true,
                "current tuning {arenaBytes, epochMillis, generation, owner}",
                [this](const HttpRequest&) {
-                 return HttpResponse::Json(200, TuningJson(context_.tuning.Get()));
+                 return HttpResponse::Json(200, common::render_tuning(context_.tuning.Get()));
                }});
   routes_.Add({"PUT", "/admin/v1/tuning", true, true,
                "set tuning; 400 out of range, 409 stale generation of the same owner; applied at "
@@ -59,8 +59,8 @@ AdminService::AdminService(net::ServerContext& context, std::vector<net::Worker*
 
 HttpResponse AdminService::PutTuning(const HttpRequest& request) {
   const net::Tuning current = context_.tuning.Get();
-  auto parsed = ParseTuningBody(request.body, current);
-  if (auto* error = std::get_if<TuningFieldError>(&parsed)) {
+  auto parsed = common::parse_tuning_update(request.body, current);
+  if (auto* error = std::get_if<common::TuningFieldError>(&parsed)) {
     return HttpResponse::JsonError(400, error->message, error->field);
   }
   const net::Tuning& proposed = std::get<net::Tuning>(parsed);
@@ -83,11 +83,11 @@ HttpResponse AdminService::PutTuning(const HttpRequest& request) {
     case net::TuningState::UpdateResult::kApplied:
       break;
     case net::TuningState::UpdateResult::kUnchanged:
-      return HttpResponse::Json(200, TuningJson(context_.tuning.Get()));
+      return HttpResponse::Json(200, common::render_tuning(context_.tuning.Get()));
   }
   for (net::Worker* w : workers_)
     w->TuningChanged();
-  return HttpResponse::Json(200, TuningJson(context_.tuning.Get()));
+  return HttpResponse::Json(200, common::render_tuning(context_.tuning.Get()));
 }
 
 double AdminService::IngestRate(std::uint64_t total) {
@@ -219,7 +219,7 @@ std::string AdminService::StatsJson() {
   auto& w = json.w();
   w.StartObject();
   // The same object GET /admin/v1/tuning answers, from the one function.
-  const std::string tuning = TuningJson(t);
+  const std::string tuning = common::render_tuning(t);
   w.Key("tuning");
   w.RawValue(tuning.data(), tuning.size(), rapidjson::kObjectType);
   w.Key("workers");

@@ -1,8 +1,8 @@
-#include "admin/tuning_api.hpp"
+#include "trove/common/tuning.hpp"
 
 #include <gtest/gtest.h>
 
-#include "trove/common/tuning.hpp"
+#include "net/tuning_state.hpp"
 
 namespace trove::admin {
 namespace {
@@ -10,13 +10,13 @@ namespace {
 const net::Tuning kCurrent{128ull << 20, 16, 4};
 
 std::string FieldOf(std::string_view body) {
-  auto r = ParseTuningBody(body, kCurrent);
-  if (auto* e = std::get_if<TuningFieldError>(&r)) return e->field.empty() ? "<body>" : e->field;
+  auto r = common::parse_tuning_update(body, kCurrent);
+  if (auto* e = std::get_if<common::TuningFieldError>(&r)) return e->field.empty() ? "<body>" : e->field;
   return "<ok>";
 }
 
 TEST(TuningBody, ParsesAndKeepsMissingValues) {
-  auto r = ParseTuningBody(R"({"epochMillis":20,"generation":5})", kCurrent);
+  auto r = common::parse_tuning_update(R"({"epochMillis":20,"generation":5})", kCurrent);
   ASSERT_TRUE(std::holds_alternative<net::Tuning>(r));
   const auto& t = std::get<net::Tuning>(r);
   EXPECT_EQ(t.arena_bytes, kCurrent.arena_bytes);
@@ -55,12 +55,12 @@ TEST(TuningState, StaleGenerationsAreRefusedEqualIsIdempotent) {
   EXPECT_EQ(state.Update({kCurrent.arena_bytes, 20, 5}), R::kApplied);
   EXPECT_EQ(state.changes(), 1u);
   EXPECT_EQ(state.Get().epoch_millis, 20u);
-  EXPECT_EQ(TuningJson(state.Get()), R"({"arenaBytes":134217728,"epochMillis":20,"generation":5})");
+  EXPECT_EQ(common::render_tuning(state.Get()), R"({"arenaBytes":134217728,"epochMillis":20,"generation":5})");
 }
 
 net::Tuning Parsed(std::string_view body, const net::Tuning& current = kCurrent) {
-  auto r = ParseTuningBody(body, current);
-  if (auto* e = std::get_if<TuningFieldError>(&r)) {
+  auto r = common::parse_tuning_update(body, current);
+  if (auto* e = std::get_if<common::TuningFieldError>(&r)) {
     ADD_FAILURE() << body << " refused: " << e->field << ": " << e->message;
     return current;
   }
@@ -71,10 +71,10 @@ TEST(TuningOwner, IsAcceptedAndEchoed) {
   const net::Tuning t =
       Parsed(R"({"generation":1,"owner":"3f2c9a1e-0b7d-4e55-9a1c-2d8f6e4b7a90"})");
   EXPECT_EQ(t.owner, "3f2c9a1e-0b7d-4e55-9a1c-2d8f6e4b7a90");
-  EXPECT_EQ(TuningJson(t), R"({"arenaBytes":134217728,"epochMillis":16,"generation":1,)"
+  EXPECT_EQ(common::render_tuning(t), R"({"arenaBytes":134217728,"epochMillis":16,"generation":1,)"
                            R"("owner":"3f2c9a1e-0b7d-4e55-9a1c-2d8f6e4b7a90"})");
   // Printable ASCII includes quote and backslash: the echo stays valid JSON.
-  EXPECT_EQ(TuningJson(Parsed(R"({"generation":1,"owner":"a\"b\\c"})")),
+  EXPECT_EQ(common::render_tuning(Parsed(R"({"generation":1,"owner":"a\"b\\c"})")),
             R"({"arenaBytes":134217728,"epochMillis":16,"generation":1,"owner":"a\"b\\c"})");
   EXPECT_EQ(Parsed(R"({"generation":1,"owner":""})").owner, "");
   const std::string longest(common::kMaxTuningOwnerBytes, 'x');
@@ -86,7 +86,7 @@ TEST(TuningOwner, MissingOwnerIsTheEmptyOwnerNotTheCurrentOne) {
   owned.owner = "hunt-a";
   EXPECT_EQ(Parsed(R"({"generation":9})", owned).owner, "");
   // Without an owner the JSON is byte-for-byte what it was before owners.
-  EXPECT_EQ(TuningJson(Parsed(R"({"generation":9})")),
+  EXPECT_EQ(common::render_tuning(Parsed(R"({"generation":9})")),
             R"({"arenaBytes":134217728,"epochMillis":16,"generation":9})");
 }
 
