@@ -2,12 +2,12 @@
 
 #include <algorithm>
 
-#include "trove/common/tuning.hpp"
 #include "memory/jemalloc_stats.hpp"
 #include "trove/common/json.hpp"
 #include "trove/common/logging.hpp"
 #include "trove/common/process.hpp"
 #include "trove/common/prometheus_text.hpp"
+#include "trove/common/tuning.hpp"
 
 namespace trove::admin {
 

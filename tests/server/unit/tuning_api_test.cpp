@@ -1,8 +1,7 @@
-#include "trove/common/tuning.hpp"
-
 #include <gtest/gtest.h>
 
 #include "net/tuning_state.hpp"
+#include "trove/common/tuning.hpp"
 
 namespace trove::admin {
 namespace {
@@ -11,7 +10,8 @@ const net::Tuning kCurrent{128ull << 20, 16, 4};
 
 std::string FieldOf(std::string_view body) {
   auto r = common::parse_tuning_update(body, kCurrent);
-  if (auto* e = std::get_if<common::TuningFieldError>(&r)) return e->field.empty() ? "<body>" : e->field;
+  if (auto* e = std::get_if<common::TuningFieldError>(&r))
+    return e->field.empty() ? "<body>" : e->field;
   return "<ok>";
 }
 
@@ -55,7 +55,8 @@ TEST(TuningState, StaleGenerationsAreRefusedEqualIsIdempotent) {
   EXPECT_EQ(state.Update({kCurrent.arena_bytes, 20, 5}), R::kApplied);
   EXPECT_EQ(state.changes(), 1u);
   EXPECT_EQ(state.Get().epoch_millis, 20u);
-  EXPECT_EQ(common::render_tuning(state.Get()), R"({"arenaBytes":134217728,"epochMillis":20,"generation":5})");
+  EXPECT_EQ(common::render_tuning(state.Get()),
+            R"({"arenaBytes":134217728,"epochMillis":20,"generation":5})");
 }
 
 net::Tuning Parsed(std::string_view body, const net::Tuning& current = kCurrent) {
@@ -72,7 +73,7 @@ TEST(TuningOwner, IsAcceptedAndEchoed) {
       Parsed(R"({"generation":1,"owner":"3f2c9a1e-0b7d-4e55-9a1c-2d8f6e4b7a90"})");
   EXPECT_EQ(t.owner, "3f2c9a1e-0b7d-4e55-9a1c-2d8f6e4b7a90");
   EXPECT_EQ(common::render_tuning(t), R"({"arenaBytes":134217728,"epochMillis":16,"generation":1,)"
-                           R"("owner":"3f2c9a1e-0b7d-4e55-9a1c-2d8f6e4b7a90"})");
+                                      R"("owner":"3f2c9a1e-0b7d-4e55-9a1c-2d8f6e4b7a90"})");
   // Printable ASCII includes quote and backslash: the echo stays valid JSON.
   EXPECT_EQ(common::render_tuning(Parsed(R"({"generation":1,"owner":"a\"b\\c"})")),
             R"({"arenaBytes":134217728,"epochMillis":16,"generation":1,"owner":"a\"b\\c"})");
