@@ -1,6 +1,6 @@
 // The data plane's HTTP/1.1 session (Beast advanced-server style): reads a
 // request with Beast's parser, answers polls and ingest from buffers it owns,
-// and hands WebSocket upgrades to ws_session.cpp. Responses are written from
+// and hands WebSocket upgrades to ws_connection.cpp. Responses are written from
 // one std::string per connection whose capacity is reused, so a steady poll
 // loop allocates nothing per request.
 #include <boost/asio/post.hpp>
@@ -246,7 +246,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     }
     // Upgrades are rare: copy the request out of the arena for the handshake.
     const Request& req = parser_->get();
-    http::request<http::string_body> upgrade(req.method(), req.target(), req.version());
+    UpgradeRequest upgrade(req.method(), req.target(), req.version());
     for (const auto& field : req)
       upgrade.insert(field.name_string(), field.value());
     StartWsSession(std::move(socket_), worker_, upgrade, mode);

@@ -21,11 +21,6 @@ namespace {
 constexpr auto kSweepPeriod = std::chrono::milliseconds(50);
 // Largest box payload read for a push (the store's hard limit).
 constexpr std::size_t kPushPayloadMax = store::kPayloadMaxLimit;
-
-std::uint64_t NanosSince(Clock::time_point t0) {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
-}
 }  // namespace
 
 Worker::Worker(unsigned index, ServerContext& context)
@@ -233,7 +228,8 @@ void Worker::ArmSweepTimer() {
 }
 
 template <class Map, class Key>
-static void AddSubscriber(Map& map, const Key& key, WsSession* s, std::atomic<std::uint64_t>& n) {
+static void AddSubscriber(Map& map, const Key& key, WsClientProtocol* s,
+                          std::atomic<std::uint64_t>& n) {
   auto& list = map[key];
   if (std::find(list.begin(), list.end(), s) != list.end()) return;
   list.push_back(s);
@@ -246,7 +242,7 @@ static void AddSubscriber(Map& map, const Key& key, WsSession* s, std::atomic<st
 }
 
 template <class Map, class Key>
-static void RemoveSubscriber(Map& map, const Key& key, WsSession* s,
+static void RemoveSubscriber(Map& map, const Key& key, WsClientProtocol* s,
                              std::atomic<std::uint64_t>& n) {
   auto it = map.find(key);
   if (it == map.end()) return;
@@ -259,16 +255,16 @@ static void RemoveSubscriber(Map& map, const Key& key, WsSession* s,
   if (list.empty()) map.erase(it);
 }
 
-void Worker::SubscribeBox(WsSession* s, std::uint64_t box) {
+void Worker::SubscribeBox(WsClientProtocol* s, std::uint64_t box) {
   AddSubscriber(box_subscribers_, box, s, subscriptions_);
 }
-void Worker::UnsubscribeBox(WsSession* s, std::uint64_t box) {
+void Worker::UnsubscribeBox(WsClientProtocol* s, std::uint64_t box) {
   RemoveSubscriber(box_subscribers_, box, s, subscriptions_);
 }
-void Worker::SubscribeHunt(WsSession* s, const std::string& hunt) {
+void Worker::SubscribeHunt(WsClientProtocol* s, const std::string& hunt) {
   AddSubscriber(hunt_subscribers_, hunt, s, subscriptions_);
 }
-void Worker::UnsubscribeHunt(WsSession* s, const std::string& hunt) {
+void Worker::UnsubscribeHunt(WsClientProtocol* s, const std::string& hunt) {
   RemoveSubscriber(hunt_subscribers_, hunt, s, subscriptions_);
 }
 
@@ -334,7 +330,7 @@ void Worker::OnPushTick() {
     const store::ReadResult r = context_.store.read(box, payload, hunt);
     if (!r.found) continue;
     auto by_box = box_subscribers_.find(box);
-    std::unordered_map<std::string, std::vector<WsSession*>>::iterator by_hunt =
+    std::unordered_map<std::string, std::vector<WsClientProtocol*>>::iterator by_hunt =
         hunt_subscribers_.end();
     if (r.hunt_size > 0) {
       hunt_key_.assign(hunt, r.hunt_size);  // reused: no allocation per push
@@ -344,15 +340,15 @@ void Worker::OnPushTick() {
     push_message_.clear();
     AppendPush(push_message_, box, r.version, {payload, std::min(r.payload_size, sizeof payload)});
     // A session may close (and unsubscribe) while we push: copy the targets.
-    std::vector<WsSession*>& targets = push_targets_;
+    std::vector<WsClientProtocol*>& targets = push_targets_;
     targets.clear();
     if (by_box != box_subscribers_.end()) targets = by_box->second;
     if (by_hunt != hunt_subscribers_.end()) {
-      for (WsSession* s : by_hunt->second) {
+      for (WsClientProtocol* s : by_hunt->second) {
         if (std::find(targets.begin(), targets.end(), s) == targets.end()) targets.push_back(s);
       }
     }
-    for (WsSession* s : targets) {
+    for (WsClientProtocol* s : targets) {
       QueueWsPush(*s, push_message_);
       metrics_.ws_pushes.Add();
     }

@@ -27,7 +27,7 @@
 
 namespace trove::net {
 
-class WsSession;
+class WsClientProtocol;
 
 class Worker {
  public:
@@ -62,10 +62,10 @@ class Worker {
   [[nodiscard]] bool draining() const noexcept { return draining_; }
 
   // Subscriptions of this worker's WebSocket sessions.
-  void SubscribeBox(WsSession* s, std::uint64_t box);
-  void UnsubscribeBox(WsSession* s, std::uint64_t box);
-  void SubscribeHunt(WsSession* s, const std::string& hunt);
-  void UnsubscribeHunt(WsSession* s, const std::string& hunt);
+  void SubscribeBox(WsClientProtocol* s, std::uint64_t box);
+  void UnsubscribeBox(WsClientProtocol* s, std::uint64_t box);
+  void SubscribeHunt(WsClientProtocol* s, const std::string& hunt);
+  void UnsubscribeHunt(WsClientProtocol* s, const std::string& hunt);
   // After an ingest batch: hands the boxes it stored to every worker that has
   // subscribers (posted, coalesced per push tick on the receiving side).
   void PublishStored();
@@ -116,8 +116,8 @@ class Worker {
   std::atomic<std::uint64_t> open_sessions_{0};
   std::unordered_set<Session*> sessions_;  // membership (drain, sweeps)
   SessionDeadlines deadlines_;             // what the sweeper scans
-  std::unordered_map<std::uint64_t, std::vector<WsSession*>> box_subscribers_;
-  std::unordered_map<std::string, std::vector<WsSession*>> hunt_subscribers_;
+  std::unordered_map<std::uint64_t, std::vector<WsClientProtocol*>> box_subscribers_;
+  std::unordered_map<std::string, std::vector<WsClientProtocol*>> hunt_subscribers_;
   // Other workers read this to skip posting to a worker with no subscribers.
   std::atomic<std::uint64_t> subscriptions_{0};
   std::unique_ptr<memory::EpochArena> arena_;
@@ -163,7 +163,7 @@ class Worker {
   std::chrono::steady_clock::time_point last_push_{};  // the last tick's start
   std::string push_message_;  // built once per box per tick, copied per subscriber
   std::string hunt_key_;
-  std::vector<WsSession*> push_targets_;
+  std::vector<WsClientProtocol*> push_targets_;
 };
 
 }  // namespace trove::net

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -56,6 +57,13 @@ class LocalHistogram {
   std::array<LocalCounter, N + 1> buckets_;
   LocalCounter sum_nanos_;
 };
+
+// What the latency histograms observe: nanoseconds since `start`.
+inline std::uint64_t NanosSince(std::chrono::steady_clock::time_point start) noexcept {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count());
+}
 
 using LatencyHistogram = LocalHistogram<kLatencyBoundsSeconds.size()>;
 using EpochHistogram = LocalHistogram<kEpochBoundsSeconds.size()>;
