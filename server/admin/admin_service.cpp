@@ -129,7 +129,7 @@ std::string AdminService::StatsJson() {
     rejected += w->ingest_counters().rejected_messages.load(std::memory_order_relaxed);
   }
   if (workers_.empty()) window = 0;
-  const memory::WindowSummary purge = context_.purge.purger().stats().purge_nanos;
+  const memory::WindowSummary purge = context_.purge.stats().purge_nanos;
   const net::Tuning t = context_.tuning.Get();
 
   common::JsonStringWriter json;

@@ -17,7 +17,6 @@
 #include "config/server_config.hpp"
 #include "memory/allocator_strategy.hpp"
 #include "memory/purger.hpp"
-#include "net/purge_scheduler.hpp"
 #include "net/worker.hpp"
 #include "store/box_store.hpp"
 #include "trove/common/admin_http_server.hpp"
@@ -99,8 +98,7 @@ int Run(const trove::config::ServerConfig& config) {
   store::BoxStore store(store_config);
   net::TuningState tuning(net::Tuning{config.arena_mib << 20, config.epoch_ms, /*generation=*/0});
   memory::Purger purger;
-  net::PurgeScheduler purge(purger);
-  net::ServerContext context(config, store, tuning, purge, *strategy);
+  net::ServerContext context(config, store, tuning, purger, *strategy);
 
   const unsigned workers_wanted = config.workers != 0
                                       ? static_cast<unsigned>(config.workers)
@@ -169,7 +167,7 @@ int Run(const trove::config::ServerConfig& config) {
   // now, while every worker's jemalloc arena still exists: a purge still
   // running when workers.clear() destroys the arenas below would purge a
   // destroyed arena.
-  purge.Stop();
+  purger.stop();
   std::fprintf(stderr, "trove-server: drained (%llu connections cut at the deadline)\n",
                static_cast<unsigned long long>(left));
   // A drain asked over the admin API keeps the process (and /metrics,

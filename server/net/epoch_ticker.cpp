@@ -1,16 +1,14 @@
 #include "net/epoch_ticker.hpp"
 
-#include "net/purge_scheduler.hpp"
-
 namespace trove::net {
 
 using Clock = std::chrono::steady_clock;
 
 EpochTicker::EpochTicker(boost::asio::io_context& ioc, memory::EpochArena& arena,
-                         TuningState& tuning, PurgeScheduler& purge, WorkerMetrics& metrics)
+                         TuningState& tuning, memory::Purger& purger, WorkerMetrics& metrics)
     : arena_(arena),
       tuning_(tuning),
-      purge_(purge),
+      purger_(purger),
       metrics_(metrics),
       timer_(ioc),
       epoch_millis_(tuning.Get().epoch_millis),
@@ -61,7 +59,7 @@ void EpochTicker::on_tick() {
     metrics_.epoch_resets.Add();
     // Paced purge: a bounded number of chunks per tick, purged off-thread.
     trimmed = arena_.trim();
-    if (trimmed > 0) purge_.Request(arena_.jemalloc_index());
+    if (trimmed > 0) purger_.request(arena_.jemalloc_index());
   }
   empty_epochs_ = empty ? empty_epochs_ + 1 : 0;
   // A whole high-water window of empty epochs and nothing trimmed: the

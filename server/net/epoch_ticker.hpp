@@ -16,18 +16,17 @@
 #include <cstdint>
 
 #include "memory/epoch_arena.hpp"
+#include "memory/purger.hpp"
 #include "net/tuning_state.hpp"
 #include "net/worker_metrics.hpp"
 
 namespace trove::net {
 
-class PurgeScheduler;
-
 class EpochTicker {
  public:
   // Reads the tuning in effect now; the first boundary is set by start().
   EpochTicker(boost::asio::io_context& ioc, memory::EpochArena& arena, TuningState& tuning,
-              PurgeScheduler& purge, WorkerMetrics& metrics);
+              memory::Purger& purger, WorkerMetrics& metrics);
   // Arms the first boundary, one epoch from now.
   void start();
   // Restarts a parked ticker: ingest is about to allocate in the arena (it
@@ -44,7 +43,7 @@ class EpochTicker {
 
   memory::EpochArena& arena_;
   TuningState& tuning_;
-  PurgeScheduler& purge_;
+  memory::Purger& purger_;
   WorkerMetrics& metrics_;
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point next_epoch_{};
