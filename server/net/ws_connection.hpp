@@ -36,7 +36,6 @@ template <class Protocol>
 class WsConnection final : public Session,
                            public std::enable_shared_from_this<WsConnection<Protocol>> {
  public:
-
   WsConnection(Socket socket, Worker& worker);
   ~WsConnection() override;
 
