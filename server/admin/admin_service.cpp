@@ -212,7 +212,7 @@ void write_process_memory(JsonWriter& w) {
 
 std::string AdminService::StatsJson() {
   const WorkersSummary workers = summarize_workers(workers_);
-  const memory::WindowSummary purge = context_.purge.purger().stats().purge_nanos;
+  const memory::WindowSummary purge = context_.purge.stats().purge_nanos;
   const net::Tuning t = context_.tuning.Get();
 
   common::JsonStringWriter json;

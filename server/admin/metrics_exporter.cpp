@@ -281,7 +281,7 @@ struct MetricsExporter::Families {
   }
 
   // Epoch resets (the workers') and purges (the purge thread's).
-  void publish_epochs(const WorkerTotals& t, const net::PurgeScheduler& purge) {
+  void publish_epochs(const WorkerTotals& t, const memory::Purger& purge) {
     const auto epoch_bounds = Bounds(net::kEpochBoundsSeconds);
     if (!t.reset_buckets.empty()) {
       SetHistogram(reset_duration, {}, epoch_bounds, t.reset_buckets, t.reset_sum);

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "net/purge_scheduler.hpp"
+#include "memory/purger.hpp"
 #include "net/server_context.hpp"
 #include "net/worker.hpp"
 

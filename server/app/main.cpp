@@ -18,7 +18,6 @@
 #include "config/server_config.hpp"
 #include "memory/allocator_strategy.hpp"
 #include "memory/purger.hpp"
-#include "net/purge_scheduler.hpp"
 #include "net/worker.hpp"
 #include "store/box_store.hpp"
 #include "trove/common/admin_http_server.hpp"
@@ -169,8 +168,7 @@ int Run(const trove::config::ServerConfig& config) {
   store::BoxStore store(store_config_of(config));
   net::TuningState tuning(net::Tuning{config.arena_mib << 20, config.epoch_ms, /*generation=*/0});
   memory::Purger purger;
-  net::PurgeScheduler purge(purger);
-  net::ServerContext context(config, store, tuning, purge, strategy);
+  net::ServerContext context(config, store, tuning, purger, strategy);
   Workers workers = create_workers(context);
   const std::uint16_t data_port = listen_all(workers, config);
 
@@ -202,7 +200,7 @@ int Run(const trove::config::ServerConfig& config) {
   // here, while every worker's jemalloc arena still exists: a purge still
   // running when workers.clear() destroys the arenas below would purge a
   // destroyed arena.
-  purge.Stop();
+  purger.stop();
   spdlog::info("drained ({} connections cut at the deadline)", left);
   // A drain asked over the admin API keeps the process (and /metrics,
   // /readyz = 503) up until the pod's SIGTERM.

@@ -39,18 +39,25 @@ bool purge_arena(unsigned index) {
 Purger::Purger() : thread_([this] { run(); }) {}
 
 Purger::~Purger() {
+  stop();
+}
+
+void Purger::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    queue_.clear();
   }
   wake_.notify_all();
-  thread_.join();
+  idle_.notify_all();
+  if (thread_.joinable()) thread_.join();
 }
 
 void Purger::request(unsigned jemalloc_index) {
   requests_.fetch_add(1, std::memory_order_relaxed);
   {
     std::lock_guard lock(mutex_);
+    if (stopping_) return;
     if (std::find(queue_.begin(), queue_.end(), jemalloc_index) != queue_.end()) return;
     queue_.push_back(jemalloc_index);
   }
@@ -84,16 +91,25 @@ void Purger::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, nothing left
+    if (stopping_) return;  // stop() dropped what was queued
     const unsigned index = queue_.front();
     queue_.pop_front();
     busy_ = true;
     lock.unlock();
-    purge_now(index);
+    purge_timed(index);
     lock.lock();
     busy_ = false;
     if (queue_.empty()) idle_.notify_all();
   }
+}
+
+void Purger::purge_timed(unsigned jemalloc_index) {
+  const auto start = std::chrono::steady_clock::now();
+  purge_now(jemalloc_index);
+  const auto nanos =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count();
+  durations_.Observe(static_cast<std::uint64_t>(nanos));
 }
 
 PurgerStats Purger::stats() const {

@@ -1,9 +1,10 @@
 #pragma once
-// Purger: the thread that runs `arena.<i>.purge` for the workers' jemalloc
-// arenas, so the ~60-80 µs/MiB purge never lands on a worker between two polls
-// (docs/design.md, Memory model). A worker trims its EpochArena at the epoch tick
-// and, if it released chunks, calls request(index); the purger coalesces
-// requests (one pending flag per arena) and purges them in order.
+// Purger: the one thread that runs `arena.<i>.purge` for the workers'
+// jemalloc arenas, so the ~60-80 µs/MiB purge never lands on a worker between
+// two polls (docs/design.md, Memory model). A worker trims its EpochArena at
+// the epoch tick and, if it released chunks, calls request(index); the
+// purger merges requests for an arena already queued and purges them in
+// order, timing each for trove_epoch_purge_duration_seconds.
 // Without jemalloc purging is a no-op (free() already returned the memory).
 
 #include <atomic>
@@ -14,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include "memory/local_metrics.hpp"
 #include "memory/sample_window.hpp"
 
 namespace trove::memory {
@@ -30,28 +32,43 @@ class Purger {
  public:
   // Starts the purger thread.
   Purger();
-  // Stops the thread after the purges already requested.
+  // stop().
   ~Purger();
   Purger(const Purger&) = delete;
   Purger& operator=(const Purger&) = delete;
 
   // Asks for `arena.<index>.purge`. Any thread; never blocks on a purge in
   // progress (only a short mutex). Repeated requests for an arena that is
-  // already pending are merged.
+  // already pending are merged. Ignored once stop() has been called.
   void request(unsigned jemalloc_index);
 
   // Blocks until every request made before this call has been purged
   // (tests, benchmarks, drain).
   void wait_idle();
 
-  // Purges one arena on the calling thread and records it like the purger
-  // thread would; returns the dirty bytes it released (measured before).
+  // Lets the purge in progress finish, drops the queued requests and joins
+  // the thread; idempotent (the destructor calls it too). Call it once the
+  // workers are joined and before any of them (and its jemalloc arena) is
+  // destroyed: jemalloc purges with the arena's locks released, and
+  // arena.<i>.destroy does not wait for a purge in progress (it skips a
+  // decay already running), so a purge overlapping ~JemallocArena works on
+  // freed arena metadata and crashes the process.
+  void stop();
+
+  // Purges one arena on the calling thread and records it in stats() like
+  // the purger thread would; returns the dirty bytes it released (measured
+  // before).
   std::size_t purge_now(unsigned jemalloc_index);
 
   PurgerStats stats() const;
+  // The purger thread's purges, each timed whole (the dirty-bytes reading
+  // and the purge); written by that thread only, read at scrape.
+  [[nodiscard]] const EpochHistogram& durations() const noexcept { return durations_; }
 
  private:
   void run();
+  // One request, on the purger thread.
+  void purge_timed(unsigned jemalloc_index);
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
@@ -66,6 +83,7 @@ class Purger {
   std::atomic<std::uint64_t> purged_bytes_{0};
   std::atomic<std::uint64_t> failures_{0};
   std::mutex record_mutex_;  // purge_now() and the thread both record
+  EpochHistogram durations_{kEpochBoundsSeconds};
   std::thread thread_;
 };
 

@@ -9,23 +9,23 @@
 
 #include "config/server_config.hpp"
 #include "memory/allocator_strategy.hpp"
+#include "memory/purger.hpp"
 #include "net/tuning_state.hpp"
 #include "store/box_store.hpp"
 
 namespace trove::net {
 
 class Worker;
-class PurgeScheduler;
 
 struct ServerContext {
   ServerContext(const config::ServerConfig& c, store::BoxStore& s, TuningState& t,
-                PurgeScheduler& p, memory::AllocatorStrategy a)
+                memory::Purger& p, memory::AllocatorStrategy a)
       : config(c), store(s), tuning(t), purge(p), strategy(a) {}
 
   const config::ServerConfig& config;
   store::BoxStore& store;
   TuningState& tuning;
-  PurgeScheduler& purge;
+  memory::Purger& purge;
   memory::AllocatorStrategy strategy;
 
   std::atomic<bool> draining{false};

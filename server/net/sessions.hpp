@@ -1,6 +1,6 @@
 // Entry points into the session classes, so worker.cpp does not compile
 // Beast's HTTP and WebSocket templates (they live in http_session.cpp and
-// ws_session.cpp only).
+// ws_connection.cpp only).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -19,13 +19,13 @@ using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executor>;
 using Acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, Executor>;
 
 class Worker;
-class WsSession;
+class WsClientProtocol;
 
 // Takes over an accepted data-plane connection (HTTP; upgrades to WebSocket).
 void StartHttpSession(Socket socket, Worker& worker);
 
-// Queues a push to a subscriber (copied into the session's own buffer); a
-// session over its send-queue bound is closed with 1008. Worker thread.
-void QueueWsPush(WsSession& session, std::string_view message);
+// Queues a push to a subscriber (copied into its connection's own buffer);
+// a connection over its send-queue bound is closed with 1008. Worker thread.
+void QueueWsPush(WsClientProtocol& subscriber, std::string_view message);
 
 }  // namespace trove::net

@@ -1,7 +1,9 @@
 // A worker: one thread, its own io_context, its own SO_REUSEPORT listener,
 // its own epoch arena and ingest pipeline, its sessions and its subscriber
 // lists (docs/design.md, Data flow 1). Other threads talk to it only by posting to
-// its io_context.
+// its io_context. The worker accepts, sweeps its sessions' deadlines and
+// owns them; the epoch boundary (epoch_ticker.hpp) and the push fan-out
+// (push_coalescer.hpp) are types of their own.
 #pragma once
 
 #include <atomic>
@@ -13,21 +15,23 @@
 #include <memory>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "ingest/ingest_pipeline.hpp"
 #include "memory/epoch_arena.hpp"
+#include "net/epoch_ticker.hpp"
+#include "net/push_coalescer.hpp"
 #include "net/server_context.hpp"
 #include "net/session_deadlines.hpp"
 #include "net/sessions.hpp"
 #include "net/sliced_ingest.hpp"
+#include "net/subscribers.hpp"
 #include "net/worker_metrics.hpp"
 
 namespace trove::net {
 
-class WsSession;
+class WsClientProtocol;
 
 class Worker {
  public:
@@ -62,10 +66,10 @@ class Worker {
   [[nodiscard]] bool draining() const noexcept { return draining_; }
 
   // Subscriptions of this worker's WebSocket sessions.
-  void SubscribeBox(WsSession* s, std::uint64_t box);
-  void UnsubscribeBox(WsSession* s, std::uint64_t box);
-  void SubscribeHunt(WsSession* s, const std::string& hunt);
-  void UnsubscribeHunt(WsSession* s, const std::string& hunt);
+  void SubscribeBox(WsClientProtocol* s, std::uint64_t box);
+  void UnsubscribeBox(WsClientProtocol* s, std::uint64_t box);
+  void SubscribeHunt(WsClientProtocol* s, const std::string& hunt);
+  void UnsubscribeHunt(WsClientProtocol* s, const std::string& hunt);
   // After an ingest batch: hands the boxes it stored to every worker that has
   // subscribers (posted, coalesced per push tick on the receiving side).
   void PublishStored();
@@ -100,11 +104,7 @@ class Worker {
  private:
   void Run();
   void DoAccept();
-  void ArmEpochTimer();
-  void OnEpochTick();
   void ArmSweepTimer();
-  void MergeDirty(const std::vector<std::uint64_t>& ids);
-  void OnPushTick();
 
   unsigned index_;
   ServerContext& context_;
@@ -116,10 +116,7 @@ class Worker {
   std::atomic<std::uint64_t> open_sessions_{0};
   std::unordered_set<Session*> sessions_;  // membership (drain, sweeps)
   SessionDeadlines deadlines_;             // what the sweeper scans
-  std::unordered_map<std::uint64_t, std::vector<WsSession*>> box_subscribers_;
-  std::unordered_map<std::string, std::vector<WsSession*>> hunt_subscribers_;
-  // Other workers read this to skip posting to a worker with no subscribers.
-  std::atomic<std::uint64_t> subscriptions_{0};
+  Subscribers subscribers_;
   std::unique_ptr<memory::EpochArena> arena_;
   std::unique_ptr<ingest::IngestPipeline> pipeline_;
 
@@ -132,18 +129,7 @@ class Worker {
   bool draining_ = false;
   std::atomic<bool> listener_closed_{false};
 
-  // Epoch timer: reset at each boundary; tuning applied here. Parked (not
-  // armed) once the arena has been empty for a whole high-water window and
-  // has nothing left to trim: every further tick would change nothing, and
-  // an idle sidecar should not wake 60 times a second per worker. Ingest
-  // and tuning changes restart it (UnparkEpoch).
-  boost::asio::steady_timer epoch_timer_{ioc_};
-  std::chrono::steady_clock::time_point next_epoch_{};
-  std::uint64_t epoch_millis_;
-  std::uint64_t tuning_changes_seen_ = 0;
-  std::size_t empty_epochs_ = 0;  // consecutive epochs that allocated nothing
-  bool epoch_parked_ = false;
-  void UnparkEpoch();
+  EpochTicker epoch_;
 
   // Deadline sweeper (idle, handshake, close timeouts) instead of a timer
   // per operation: one timer per worker keeps the hot path timer-free.
@@ -154,16 +140,10 @@ class Worker {
   std::vector<Session*> expired_;  // reused by each sweep
   std::uint64_t ingest_sessions_ = 0;
 
-  // Fan-out. stored_: boxes this worker stored since the last publish;
-  // dirty_: boxes to push to this worker's subscribers at the next tick.
+  // Fan-out. stored_: boxes this worker stored since the last publish; push_:
+  // boxes to push to this worker's subscribers at its next tick.
   std::vector<std::uint64_t> stored_;
-  std::unordered_set<std::uint64_t> dirty_;
-  boost::asio::steady_timer push_timer_{ioc_};
-  bool push_armed_ = false;
-  std::chrono::steady_clock::time_point last_push_{};  // the last tick's start
-  std::string push_message_;  // built once per box per tick, copied per subscriber
-  std::string hunt_key_;
-  std::vector<WsSession*> push_targets_;
+  PushCoalescer push_;
 };
 
 }  // namespace trove::net

@@ -1,4 +1,4 @@
-// Hand-off from the HTTP session to a WebSocket session (ws_session.cpp).
+// Hand-off from the HTTP session to a WebSocket connection (ws_connection.cpp).
 #pragma once
 
 #include <boost/beast/http/message.hpp>
@@ -15,8 +15,8 @@ enum class WsMode {
   kIngest,  // /v1/ingest: NDJSON per text frame, one ack per frame
 };
 
-void StartWsSession(Socket socket, Worker& worker,
-                    const boost::beast::http::request<boost::beast::http::string_body>& upgrade,
-                    WsMode mode);
+using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
+
+void StartWsSession(Socket socket, Worker& worker, const UpgradeRequest& upgrade, WsMode mode);
 
 }  // namespace trove::net

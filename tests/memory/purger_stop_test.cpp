@@ -1,8 +1,6 @@
-// PurgeScheduler::Stop() is what lets trove-server destroy its workers'
-// jemalloc arenas at shutdown: once it returns, no purge is running and none
-// starts, so arena.<i>.destroy cannot overlap a purge of the same arena.
-#include "net/purge_scheduler.hpp"
-
+// Purger::stop() is what lets trove-server destroy its workers' jemalloc
+// arenas at shutdown: once it returns, no purge is running and none starts,
+// so arena.<i>.destroy cannot overlap a purge of the same arena.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -13,23 +11,22 @@
 #include "memory/epoch_arena.hpp"
 #include "memory/purger.hpp"
 
-namespace trove::net {
+namespace trove::memory {
 namespace {
 
 using namespace std::chrono_literals;
-using memory::kMiB;
 
 // An arena whose jemalloc arena holds `mib` MiB of dirty pages: an epoch that
 // touched them, then a quiet epoch and a trim that hands the chunks back.
 // 4 KiB pages, so that purging them takes milliseconds (~60-85 us/MiB).
-std::unique_ptr<memory::EpochArena> ArenaWithDirtyPages(std::size_t mib) {
-  memory::EpochArenaConfig config;
+std::unique_ptr<EpochArena> ArenaWithDirtyPages(std::size_t mib) {
+  EpochArenaConfig config;
   config.capacity_bytes = 2 * kMiB;
   config.high_water_epochs = 1;
   config.trim_slack_bytes = 0;
   config.trim_chunks_per_tick = 1000;
   config.huge_pages = false;
-  auto arena = std::make_unique<memory::EpochArena>(config);
+  auto arena = std::make_unique<EpochArena>(config);
   for (std::size_t i = 0; i < mib; ++i)
     std::memset(arena->allocate(kMiB, 64), 0x5a, kMiB);
   arena->reset();
@@ -46,42 +43,40 @@ std::uint64_t Observed(const EpochHistogram& h) {
   return n;
 }
 
-TEST(PurgeScheduler, StopWaitsForThePurgeInProgress) {
-  memory::Purger purger;
-  PurgeScheduler scheduler(purger);
+TEST(PurgerStop, StopWaitsForThePurgeInProgress) {
+  Purger purger;
   auto arena = ArenaWithDirtyPages(256);
   const std::size_t dirty = arena->backing().dirty_bytes();
-  scheduler.Request(arena->jemalloc_index());
+  purger.request(arena->jemalloc_index());
   // Let the purge start: with jemalloc, the arena's dirty pages are taken
   // off its lists as the purge begins; without it (sanitizer builds) the
   // purge is a no-op that completes at once.
   const auto deadline = std::chrono::steady_clock::now() + 5s;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (memory::JemallocArena::backed_by_jemalloc() ? arena->backing().dirty_bytes() < dirty
-                                                    : purger.stats().purges == 1) {
+    if (JemallocArena::backed_by_jemalloc() ? arena->backing().dirty_bytes() < dirty
+                                            : purger.stats().purges == 1) {
       break;
     }
     std::this_thread::yield();
   }
-  scheduler.Stop();
+  purger.stop();
   // The purge finished before Stop() returned: it is counted, timed, and
   // the arena can go (this is the order trove-server's main() relies on).
   EXPECT_EQ(purger.stats().purges, 1U) << "Stop() returned while the purge was still running";
-  EXPECT_EQ(Observed(scheduler.durations()), 1U);
+  EXPECT_EQ(Observed(purger.durations()), 1U);
   arena.reset();
 }
 
-TEST(PurgeScheduler, RequestsAfterStopAreIgnored) {
-  memory::Purger purger;
-  PurgeScheduler scheduler(purger);
-  scheduler.Stop();
-  scheduler.Stop();  // idempotent, as the destructor calls it again
+TEST(PurgerStop, RequestsAfterStopAreIgnored) {
+  Purger purger;
+  purger.stop();
+  purger.stop();  // idempotent, as the destructor calls it again
   auto arena = ArenaWithDirtyPages(8);
-  scheduler.Request(arena->jemalloc_index());
+  purger.request(arena->jemalloc_index());
   std::this_thread::sleep_for(20ms);
   EXPECT_EQ(purger.stats().purges, 0U);
-  EXPECT_EQ(Observed(scheduler.durations()), 0U);
+  EXPECT_EQ(Observed(purger.durations()), 0U);
 }
 
 }  // namespace
-}  // namespace trove::net
+}  // namespace trove::memory

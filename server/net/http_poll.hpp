@@ -1,0 +1,18 @@
+// GET (or HEAD) /v1/boxes/{id}: a box's latest payload, its version as the
+// ETag, 304 when If-None-Match names that version. The payload is copied from
+// the store straight into the response buffer.
+#pragma once
+
+#include <string_view>
+
+#include "net/http_request.hpp"
+#include "net/http_response.hpp"
+#include "store/box_store.hpp"
+
+namespace trove::net {
+
+// `id_text`: the target after "/v1/boxes/".
+void answer_poll(const HttpRequest& req, std::string_view id_text, const store::BoxStore& store,
+                 HttpResponse& response);
+
+}  // namespace trove::net

@@ -1,0 +1,38 @@
+// A worker's WebSocket subscribers, by box and by hunt. The worker's thread
+// only, except count(), which other workers read to skip posting stored
+// boxes to a worker with no subscribers.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace trove::net {
+
+class WsClientProtocol;
+
+class Subscribers {
+ public:
+  void subscribe_box(WsClientProtocol* s, std::uint64_t box);
+  void unsubscribe_box(WsClientProtocol* s, std::uint64_t box);
+  void subscribe_hunt(WsClientProtocol* s, const std::string& hunt);
+  void unsubscribe_hunt(WsClientProtocol* s, const std::string& hunt);
+  // Replaces `out` with the subscribers of `box` or of its `hunt` (empty:
+  // none), each once.
+  void collect(std::uint64_t box, std::string_view hunt, std::vector<WsClientProtocol*>& out);
+  // Any thread.
+  [[nodiscard]] std::uint64_t count() const noexcept {
+    return count_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  std::unordered_map<std::uint64_t, std::vector<WsClientProtocol*>> by_box_;
+  std::unordered_map<std::string, std::vector<WsClientProtocol*>> by_hunt_;
+  std::atomic<std::uint64_t> count_{0};
+  std::string hunt_key_;  // reused by collect: no allocation per push
+};
+
+}  // namespace trove::net

@@ -1,0 +1,219 @@
+#include "net/ws_connection.hpp"
+
+#include <boost/beast/websocket.hpp>
+
+#include "net/worker.hpp"
+#include "net/ws_client_protocol.hpp"
+#include "net/ws_ingest_protocol.hpp"
+
+namespace trove::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+// After sending a close frame, how long the peer gets to answer before the
+// socket is closed under it (a slow consumer may never read the close).
+constexpr auto kCloseGrace = std::chrono::milliseconds(1000);
+constexpr auto kWs = static_cast<std::size_t>(Protocol::kWs);
+}  // namespace
+
+template <class P>
+WsConnection<P>::WsConnection(Socket socket, Worker& worker)
+    : ws_(std::move(socket)),
+      worker_(worker),
+      config_(worker.context().config),
+      protocol_(*this, worker) {}
+
+template <class P>
+WsConnection<P>::~WsConnection() {
+  worker_.metrics().connections_closed[kWs].Add();
+  worker_.Unregister(this);
+}
+
+template <class P>
+void WsConnection<P>::Start(const UpgradeRequest& upgrade) {
+  worker_.Register(this);
+  worker_.metrics().connections_opened[kWs].Add();
+  ws_.read_message_max(config_.max_ws_message_bytes);
+  ws_.auto_fragment(false);
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(http::field::server, "trove"); }));
+  // Pings from the client count as activity.
+  ws_.control_callback([this](websocket::frame_type, beast::string_view) { Touch(); });
+  set_deadline(DeadlineNow() + std::chrono::milliseconds(config_.handshake_timeout_ms));
+  ws_.async_accept(upgrade,
+                   [self = this->shared_from_this()](beast::error_code ec) { self->OnAccept(ec); });
+}
+
+template <class P>
+void WsConnection<P>::Drain() {
+  CloseWith(websocket::close_code::going_away);
+}
+
+template <class P>
+void WsConnection<P>::OnDeadline() {
+  // The peer never answered our close, or a write to it never completed.
+  if (closing()) return HardClose();
+  if (state_ == State::kHandshaking) {
+    worker_.metrics().CountLimit(Limit::kHandshakeTimeout);
+    return HardClose();
+  }
+  worker_.metrics().CountLimit(Limit::kIdleTimeout);
+  CloseWith(websocket::close_code::going_away);
+}
+
+template <class P>
+void WsConnection<P>::Touch() {
+  if (state_ == State::kOpen) {
+    set_deadline(DeadlineNow() + std::chrono::milliseconds(config_.idle_timeout_ms));
+  }
+}
+
+template <class P>
+void WsConnection<P>::OnAccept(beast::error_code ec) {
+  if (state_ == State::kHandshaking) state_ = State::kOpen;
+  // Happens when the upgrade request is not a valid handshake or the
+  // sweeper closed a slow handshake.
+  if (ec) return HardClose();
+  if (worker_.draining()) return CloseWith(websocket::close_code::going_away);
+  Touch();
+  DoRead();
+}
+
+template <class P>
+void WsConnection<P>::DoRead() {
+  ws_.async_read(in_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+    self->OnRead(ec);
+  });
+}
+
+template <class P>
+void WsConnection<P>::OnRead(beast::error_code ec) {
+  // Happens when the peer closed (normally or not) or we closed the socket.
+  if (ec == websocket::error::closed || ec == asio::error::operation_aborted) return;
+  // Happens when a message exceeds max_ws_message_bytes; Beast has already
+  // sent close 1009 (message too big).
+  if (ec == websocket::error::message_too_big) {
+    worker_.metrics().CountLimit(Limit::kFrameSize);
+    if (!closing()) state_ = State::kClosing;
+    set_deadline(DeadlineNow() + kCloseGrace);
+    return;
+  }
+  // Happens when the connection broke (reset, a protocol violation).
+  if (ec) return HardClose();
+  Touch();
+  // Closing: ignore what arrives and keep reading for the close reply.
+  if (closing()) return FinishMessage();
+  const auto started = Clock::now();
+  const std::string_view text(static_cast<const char*>(in_.data().data()), in_.size());
+  if (protocol_.on_message(text, started)) FinishMessage();
+}
+
+template <class P>
+void WsConnection<P>::FinishMessage() {
+  in_.consume(in_.size());
+  // Request/response: the reply (or ack) is being written, and the peer
+  // sends its next message only after reading it. Reading now would make
+  // one recv that finds nothing (EAGAIN) per message; read once the write
+  // completes instead. The wait is bounded by one write, so pings, closes
+  // and unsubscribes are still read promptly.
+  if (writing_) {
+    read_after_write_ = true;
+  } else {
+    DoRead();
+  }
+}
+
+template <class P>
+bool WsConnection<P>::Enqueue(std::string_view message, bool in_flight) {
+  if (closing() && !(in_flight && state_ == State::kClosing)) return false;
+  if (queue_.size() >= config_.send_queue_max) {
+    worker_.metrics().CountLimit(Limit::kSendQueue);
+    CloseWith(websocket::close_code::policy_error);
+    return false;
+  }
+  queue_.push(message);
+  if (!writing_) DoWrite();
+  return true;
+}
+
+template <class P>
+void WsConnection<P>::DoWrite() {
+  writing_ = true;
+  ws_.text(true);
+  ws_.async_write(
+      asio::buffer(queue_.front()),
+      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnWrite(ec); });
+}
+
+template <class P>
+void WsConnection<P>::OnWrite(beast::error_code ec) {
+  writing_ = false;
+  // Happens when the peer went away or the socket was closed under us.
+  if (ec) return HardClose();
+  queue_.pop();
+  if (read_after_write_) {
+    // Also while closing: the read loop receives the peer's close reply.
+    read_after_write_ = false;
+    DoRead();
+  }
+  if (closing()) {
+    queue_.clear();
+    return StartClose();
+  }
+  Touch();
+  protocol_.on_write_done();
+  if (!queue_.empty()) DoWrite();
+}
+
+template <class P>
+void WsConnection<P>::CloseWith(websocket::close_code code) {
+  if (closing()) return;
+  // No WebSocket yet to send a close frame on.
+  if (state_ == State::kHandshaking) return HardClose();
+  state_ = State::kClosing;
+  close_code_ = code;
+  set_deadline(DeadlineNow() + kCloseGrace);
+  // A write in flight finishes first (one write at a time); OnWrite then
+  // starts the close. A slow consumer whose write never completes is cut
+  // by the sweeper after kCloseGrace. A message the protocol is still
+  // working on (an ingest frame half-way through its slices) is finished
+  // and answered first.
+  if (!writing_ && !protocol_.message_in_progress()) StartClose();
+}
+
+template <class P>
+void WsConnection<P>::StartClose() {
+  if (state_ != State::kClosing) return;
+  state_ = State::kCloseSent;
+  ws_.async_close(close_code_, [self = this->shared_from_this()](beast::error_code) {
+    // The close handshake completed (or failed); the read loop ends too.
+  });
+}
+
+template <class P>
+void WsConnection<P>::HardClose() {
+  set_deadline({});
+  state_ = State::kClosed;
+  boost::system::error_code ignored;
+  auto& socket = beast::get_lowest_layer(ws_);
+  socket.shutdown(Socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
+template class WsConnection<WsClientProtocol>;
+template class WsConnection<WsIngestProtocol>;
+
+void StartWsSession(Socket socket, Worker& worker, const UpgradeRequest& upgrade, WsMode mode) {
+  if (mode == WsMode::kIngest) {
+    std::make_shared<WsConnection<WsIngestProtocol>>(std::move(socket), worker)->Start(upgrade);
+  } else {
+    std::make_shared<WsConnection<WsClientProtocol>>(std::move(socket), worker)->Start(upgrade);
+  }
+}
+
+}  // namespace trove::net

@@ -1,0 +1,99 @@
+// A data-plane WebSocket connection: the framing (Beast's websocket::stream),
+// its limits (message size, handshake and idle timeouts), the bounded send
+// queue and the close handshake. What the messages mean belongs to its
+// Protocol (ws_client_protocol.hpp for /v1/ws, ws_ingest_protocol.hpp for
+// /v1/ingest), which the connection owns, hands every message it reads, and
+// which answers through Enqueue. The protocol is a template parameter rather
+// than an interface, so the calls made per message are direct ones.
+//
+// Every outgoing message goes through the one bounded queue: a client that
+// falls behind by more than send_queue_max messages is closed with 1008
+// (docs/design.md, Slow consumers), so no client can make the server hold
+// memory without bound.
+//
+// The member functions are defined in ws_connection.cpp and instantiated
+// there for both protocols, so Beast's WebSocket templates are compiled once.
+#pragma once
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <chrono>
+#include <memory>
+#include <string_view>
+
+#include "config/server_config.hpp"
+#include "net/session_deadlines.hpp"
+#include "net/sessions.hpp"
+#include "net/ws_send_queue.hpp"
+#include "net/ws_upgrade.hpp"
+
+namespace trove::net {
+
+class Worker;
+
+template <class Protocol>
+class WsConnection final : public Session,
+                           public std::enable_shared_from_this<WsConnection<Protocol>> {
+ public:
+  WsConnection(Socket socket, Worker& worker);
+  ~WsConnection() override;
+
+  // Beast reads the upgrade request only while initiating the accept (it
+  // builds the response there), so a reference to the caller's is enough.
+  void Start(const UpgradeRequest& upgrade);
+  void Drain() override;
+  void OnDeadline() override;
+
+  // ---- for the protocol ----
+  // Copies `message` into the send queue. Returns false when it is not sent:
+  // the connection is closing, or the queue bound was hit (the connection is
+  // then closing with 1008). `in_flight`: the reply to a request that began
+  // before a drain, sent before the close frame.
+  bool Enqueue(std::string_view message, bool in_flight = false);
+  // The message read last is handled: its bytes go, the next one is read.
+  void FinishMessage();
+  // Runs `Step` on the protocol as a handler of its own, so the worker's
+  // other connections get a turn first.
+  template <void (Protocol::*Step)()>
+  void post_step() {
+    boost::asio::post(ws_.get_executor(),
+                      [self = this->shared_from_this()] { (self->protocol_.*Step)(); });
+  }
+  // Closing (drain, 1008, idle, peer gone): nothing more is sent.
+  [[nodiscard]] bool closing() const noexcept { return state_ >= State::kClosing; }
+  [[nodiscard]] std::size_t queued() const noexcept { return queue_.size(); }
+
+ private:
+  enum class State {
+    kHandshaking,  // async_accept in progress
+    kOpen,         // reading messages, answering them
+    kClosing,      // closing: the write in flight (and a half-ingested frame) finish first
+    kCloseSent,    // async_close started: waiting for the peer's close reply
+    kClosed,       // the socket is closed under the stream
+  };
+
+  void Touch();
+  void OnAccept(boost::beast::error_code ec);
+  void DoRead();
+  void OnRead(boost::beast::error_code ec);
+  void DoWrite();
+  void OnWrite(boost::beast::error_code ec);
+  void CloseWith(boost::beast::websocket::close_code code);
+  void StartClose();
+  void HardClose();
+
+  boost::beast::websocket::stream<Socket> ws_;
+  Worker& worker_;
+  const config::ServerConfig& config_;
+  boost::beast::flat_buffer in_;
+  WsSendQueue queue_;
+  State state_ = State::kHandshaking;
+  boost::beast::websocket::close_code close_code_ = boost::beast::websocket::close_code::normal;
+  bool writing_ = false;           // one write at a time: OnWrite starts the next
+  bool read_after_write_ = false;  // FinishMessage deferred the next read to OnWrite
+  // Last, so it is destroyed first, while the connection it answers through is whole.
+  Protocol protocol_;
+};
+
+}  // namespace trove::net

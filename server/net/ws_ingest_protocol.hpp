@@ -1,0 +1,52 @@
+// The ingest protocol of /v1/ingest: each text frame is one NDJSON batch,
+// run through the worker's pipeline and answered with one ack, in order.
+// Alone on the worker, a frame is ingested in one go; with other connections
+// there, in slices with a turn for them in between (sliced_ingest.hpp); the
+// frame stays in the connection's read buffer, unread past, until its last
+// slice.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "net/sliced_ingest.hpp"
+
+namespace trove::net {
+
+template <class Protocol>
+class WsConnection;
+class Worker;
+
+class WsIngestProtocol {
+ public:
+  using Connection = WsConnection<WsIngestProtocol>;
+  using TimePoint = std::chrono::steady_clock::time_point;
+
+  // Counts the connection as an ingest session of `worker` while it lives.
+  WsIngestProtocol(Connection& connection, Worker& worker);
+  ~WsIngestProtocol();
+  WsIngestProtocol(const WsIngestProtocol&) = delete;
+  WsIngestProtocol& operator=(const WsIngestProtocol&) = delete;
+
+  // ---- the connection's hooks ----
+  // Starts ingesting a frame read at `started`. Returns false: the frame is
+  // finished (acked, FinishMessage) once its last slice is ingested.
+  bool on_message(std::string_view text, TimePoint started);
+  void on_write_done() noexcept {}
+  // A frame half-way through its slices.
+  [[nodiscard]] bool message_in_progress() const noexcept { return slicer_.active(); }
+
+ private:
+  void ContinueIngest();
+
+  Connection& connection_;
+  Worker& worker_;
+  SlicedIngest slicer_;
+  std::string ack_;
+  TimePoint started_{};
+  std::uint64_t seq_ = 0;
+};
+
+}  // namespace trove::net
