@@ -31,39 +31,39 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {}
 
-  void Start() {
+  void start() {
     shared_.sessions.insert(this);
-    DoRead();
+    do_read();
   }
   ~Session() { shared_.sessions.erase(this); }
 
-  void Close() {
+  void close() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.close();
   }
 
  private:
-  void DoRead() {
+  void do_read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(shared_.options.max_header_bytes));
     parser_->body_limit(shared_.options.max_body_bytes);
     stream_.expires_after(shared_.options.idle_timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
-  void OnRead(beast::error_code ec, std::size_t) {
+  void on_read(beast::error_code ec, std::size_t) {
     // Happens when the client closes the connection or the idle timer fires.
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
-      return Close();
+      return close();
     }
     if (ec == http::error::header_limit || ec == http::error::body_limit) {
-      return Reply(ec == http::error::body_limit ? 413 : 431, "request too large\n", false);
+      return reply(ec == http::error::body_limit ? 413 : 431, "request too large\n", false);
     }
     // Any other parse error: malformed request.
-    if (ec) return Reply(400, "bad request\n", false);
+    if (ec) return reply(400, "bad request\n", false);
 
     http::request<http::string_body> req = parser_->release();
     HttpRequest request;
@@ -73,7 +73,7 @@ class Session : public std::enable_shared_from_this<Session> {
       request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
     request.body = std::move(req.body());
-    HttpResponse response = shared_.routes->Dispatch(request);
+    HttpResponse response = shared_.routes->dispatch(request);
     response_.emplace();
     response_->version(11);
     response_->result(static_cast<unsigned>(response.status));
@@ -83,10 +83,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (req.method() != http::verb::head) response_->body() = std::move(response.body);
     response_->keep_alive(req.keep_alive());
     response_->prepare_payload();
-    DoWrite();
+    do_write();
   }
 
-  void Reply(int status, std::string body, bool keep_alive) {
+  void reply(int status, std::string body, bool keep_alive) {
     response_.emplace();
     response_->version(11);
     response_->result(static_cast<unsigned>(status));
@@ -94,20 +94,20 @@ class Session : public std::enable_shared_from_this<Session> {
     response_->body() = std::move(body);
     response_->keep_alive(keep_alive);
     response_->prepare_payload();
-    DoWrite();
+    do_write();
   }
 
-  void DoWrite() {
+  void do_write() {
     stream_.expires_after(shared_.options.idle_timeout);
     http::async_write(stream_, *response_,
-                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+                      beast::bind_front_handler(&Session::on_write, shared_from_this()));
   }
 
-  void OnWrite(beast::error_code ec, std::size_t) {
+  void on_write(beast::error_code ec, std::size_t) {
     // Happens when the peer went away mid-write or the timer fired.
-    if (ec) return Close();
-    if (!response_->keep_alive()) return Close();
-    DoRead();
+    if (ec) return close();
+    if (!response_->keep_alive()) return close();
+    do_read();
   }
 
   beast::tcp_stream stream_;
@@ -127,7 +127,7 @@ struct AdminHttpServer::Impl {
   std::uint16_t port = 0;
   bool started = false;
 
-  void DoAccept() {
+  void do_accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       // Happens when Stop() closes the acceptor.
       if (ec == asio::error::operation_aborted) return;
@@ -136,10 +136,10 @@ struct AdminHttpServer::Impl {
           beast::error_code ignored;
           s.close(ignored);  // over the limit: refuse rather than queue
         } else {
-          std::make_shared<Session>(std::move(s), shared)->Start();
+          std::make_shared<Session>(std::move(s), shared)->start();
         }
       }
-      if (acceptor.is_open()) DoAccept();
+      if (acceptor.is_open()) do_accept();
     });
   }
 };
@@ -151,10 +151,10 @@ AdminHttpServer::AdminHttpServer(AdminHttpServerOptions options, const RouteTabl
 }
 
 AdminHttpServer::~AdminHttpServer() {
-  Stop();
+  stop();
 }
 
-void AdminHttpServer::Start() {
+void AdminHttpServer::start() {
   Impl& im = *impl_;
   const auto address = asio::ip::make_address(im.shared.options.bind_address);
   tcp::endpoint endpoint(address, im.shared.options.port);
@@ -163,12 +163,12 @@ void AdminHttpServer::Start() {
   im.acceptor.bind(endpoint);
   im.acceptor.listen(asio::socket_base::max_listen_connections);
   im.port = im.acceptor.local_endpoint().port();
-  im.DoAccept();
+  im.do_accept();
   im.started = true;
   im.thread = std::thread([&im] { im.ioc.run(); });
 }
 
-void AdminHttpServer::Stop() {
+void AdminHttpServer::stop() {
   Impl& im = *impl_;
   if (!im.started) return;
   im.started = false;
@@ -178,7 +178,7 @@ void AdminHttpServer::Stop() {
     // Copy: closing completes handlers that erase from the set.
     std::vector<Session*> open(im.shared.sessions.begin(), im.shared.sessions.end());
     for (Session* s : open)
-      s->Close();
+      s->close();
   });
   if (im.thread.joinable()) im.thread.join();
 }
@@ -187,7 +187,7 @@ std::uint16_t AdminHttpServer::port() const {
   return impl_->port;
 }
 
-bool ParseHostPort(std::string_view text, std::string& host, std::uint16_t& port) {
+bool parse_host_port(std::string_view text, std::string& host, std::uint16_t& port) {
   std::size_t colon;
   if (!text.empty() && text.front() == '[') {
     auto close = text.find(']');

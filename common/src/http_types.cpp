@@ -4,7 +4,7 @@
 
 namespace trove::common {
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+bool equals_ignore_case(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
     auto lower = [](char c) {
@@ -15,33 +15,33 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::string_view HttpRequest::Path() const {
+std::string_view HttpRequest::path() const {
   std::string_view t = target;
   auto q = t.find('?');
   return q == std::string_view::npos ? t : t.substr(0, q);
 }
 
-std::string_view HttpRequest::Query() const {
+std::string_view HttpRequest::query() const {
   std::string_view t = target;
   auto q = t.find('?');
   return q == std::string_view::npos ? std::string_view{} : t.substr(q + 1);
 }
 
-std::string_view HttpRequest::Header(std::string_view name) const {
+std::string_view HttpRequest::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name)) return value;
+    if (equals_ignore_case(key, name)) return value;
   }
   return {};
 }
 
-HttpResponse HttpResponse::Text(int status, std::string body) {
+HttpResponse HttpResponse::text(int status, std::string body) {
   HttpResponse r;
   r.status = status;
   r.body = std::move(body);
   return r;
 }
 
-HttpResponse HttpResponse::Json(int status, std::string body) {
+HttpResponse HttpResponse::json(int status, std::string body) {
   HttpResponse r;
   r.status = status;
   r.content_type = "application/json";
@@ -49,15 +49,16 @@ HttpResponse HttpResponse::Json(int status, std::string body) {
   return r;
 }
 
-HttpResponse HttpResponse::JsonError(int status, std::string_view message, std::string_view field) {
+HttpResponse HttpResponse::json_error(int status, std::string_view message,
+                                      std::string_view field) {
   std::string body = "{\"error\":";
-  AppendJsonString(body, message);
+  append_json_string(body, message);
   if (!field.empty()) {
     body += ",\"field\":";
-    AppendJsonString(body, field);
+    append_json_string(body, field);
   }
   body += '}';
-  return Json(status, std::move(body));
+  return json(status, std::move(body));
 }
 
 }  // namespace trove::common

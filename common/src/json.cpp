@@ -4,8 +4,8 @@
 
 namespace trove::common {
 
-std::optional<std::string> ParseJson(std::string_view text, rapidjson::Document& doc,
-                                     bool require_object) {
+std::optional<std::string> parse_json(std::string_view text, rapidjson::Document& doc,
+                                      bool require_object) {
   // Iterative: deeply nested hostile input cannot exhaust the stack.
   doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (doc.HasParseError()) {
@@ -54,8 +54,8 @@ std::optional<bool> bool_member(const rapidjson::Value* object, std::string_view
   return v->GetBool();
 }
 
-JsonFieldStatus GetUint64Member(const rapidjson::Value& object, const char* name,
-                                std::uint64_t& out) {
+JsonFieldStatus get_uint64_member(const rapidjson::Value& object, const char* name,
+                                  std::uint64_t& out) {
   const rapidjson::Value* value = find_member(object, name);
   if (value == nullptr) return JsonFieldStatus::kMissing;
   if (!value->IsUint64()) return JsonFieldStatus::kWrongType;
@@ -63,7 +63,7 @@ JsonFieldStatus GetUint64Member(const rapidjson::Value& object, const char* name
   return JsonFieldStatus::kOk;
 }
 
-void AppendJsonString(std::string& out, std::string_view text) {
+void append_json_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   for (char ch : text) {

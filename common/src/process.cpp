@@ -8,8 +8,8 @@
 
 namespace trove::common {
 
-std::optional<std::uint64_t> ParseStatmResidentBytes(std::string_view statm,
-                                                     std::uint64_t page_size) {
+std::optional<std::uint64_t> parse_statm_resident_bytes(std::string_view statm,
+                                                        std::uint64_t page_size) {
   // Fields: size resident shared text lib data dt (pages).
   auto space = statm.find(' ');
   if (space == std::string_view::npos) return std::nullopt;
@@ -20,12 +20,12 @@ std::optional<std::uint64_t> ParseStatmResidentBytes(std::string_view statm,
   return pages * page_size;
 }
 
-std::optional<std::uint64_t> ReadProcessRssBytes() {
+std::optional<std::uint64_t> read_process_rss_bytes() {
   std::ifstream in("/proc/self/statm");
   std::string line;
   if (!in || !std::getline(in, line)) return std::nullopt;
   const long page = ::sysconf(_SC_PAGESIZE);
-  return ParseStatmResidentBytes(line, page > 0 ? static_cast<std::uint64_t>(page) : 4096u);
+  return parse_statm_resident_bytes(line, page > 0 ? static_cast<std::uint64_t>(page) : 4096u);
 }
 
 }  // namespace trove::common

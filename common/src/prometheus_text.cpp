@@ -5,7 +5,7 @@
 
 namespace trove::common {
 
-std::string SerializePrometheusText(const prometheus::Registry& registry) {
+std::string serialize_prometheus_text(const prometheus::Registry& registry) {
   return prometheus::TextSerializer().Serialize(registry.Collect());
 }
 

@@ -6,18 +6,18 @@ namespace trove::common {
 
 RouteTable::RouteTable(std::string token) : token_(std::move(token)) {}
 
-RouteTable& RouteTable::Add(Route route) {
+RouteTable& RouteTable::add(Route route) {
   routes_.push_back(std::move(route));
   return *this;
 }
 
-bool RouteTable::Authorized(const HttpRequest& request) const {
+bool RouteTable::authorized(const HttpRequest& request) const {
   if (token_.empty()) return false;
-  std::string_view presented = BearerToken(request.Header("Authorization"));
-  return !presented.empty() && ConstantTimeEquals(presented, token_);
+  std::string_view presented = bearer_token(request.header("Authorization"));
+  return !presented.empty() && constant_time_equals(presented, token_);
 }
 
-std::string RouteTable::HelpText() const {
+std::string RouteTable::help_text() const {
   std::string text = "trove admin endpoints:\n";
   auto line = [&text](std::string_view method, std::string_view path, bool mutates,
                       bool needs_token, std::string_view help) {
@@ -37,17 +37,17 @@ std::string RouteTable::HelpText() const {
   return text;
 }
 
-HttpResponse RouteTable::Dispatch(const HttpRequest& request) const {
-  const std::string_view path = request.Path();
+HttpResponse RouteTable::dispatch(const HttpRequest& request) const {
+  const std::string_view path = request.path();
   const std::string_view method =
       request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
   if (path == "/help") {
     if (method != "GET") {
-      HttpResponse r = HttpResponse::Text(405, "method not allowed\n");
+      HttpResponse r = HttpResponse::text(405, "method not allowed\n");
       r.headers.emplace_back("Allow", "GET");
       return r;
     }
-    return HttpResponse::Text(200, HelpText());
+    return HttpResponse::text(200, help_text());
   }
   std::string allow;
   for (const Route& route : routes_) {
@@ -60,10 +60,10 @@ HttpResponse RouteTable::Dispatch(const HttpRequest& request) const {
     if (route.needs_token) {
       if (token_.empty()) {
         if (route.mutates) {
-          return HttpResponse::JsonError(403, "writes disabled: no admin token configured");
+          return HttpResponse::json_error(403, "writes disabled: no admin token configured");
         }
-      } else if (!Authorized(request)) {
-        HttpResponse r = HttpResponse::JsonError(401, "missing or wrong bearer token");
+      } else if (!authorized(request)) {
+        HttpResponse r = HttpResponse::json_error(401, "missing or wrong bearer token");
         r.headers.emplace_back("WWW-Authenticate", "Bearer");
         return r;
       }
@@ -71,11 +71,11 @@ HttpResponse RouteTable::Dispatch(const HttpRequest& request) const {
     return route.handler(request);
   }
   if (!allow.empty()) {
-    HttpResponse r = HttpResponse::Text(405, "method not allowed\n");
+    HttpResponse r = HttpResponse::text(405, "method not allowed\n");
     r.headers.emplace_back("Allow", allow);
     return r;
   }
-  return HttpResponse::Text(404, "not found; see /help\n");
+  return HttpResponse::text(404, "not found; see /help\n");
 }
 
 }  // namespace trove::common

@@ -14,7 +14,7 @@
 namespace trove::common {
 namespace {
 
-sigset_t ShutdownSet() {
+sigset_t shutdown_set() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
@@ -22,31 +22,31 @@ sigset_t ShutdownSet() {
   return set;
 }
 
-[[noreturn]] void ThrowErrno(const char* what) {
+[[noreturn]] void throw_errno(const char* what) {
   throw std::system_error(errno, std::generic_category(), what);
 }
 
 }  // namespace
 
-void BlockShutdownSignals() {
-  sigset_t set = ShutdownSet();
+void block_shutdown_signals() {
+  sigset_t set = shutdown_set();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
 ShutdownSignalWatcher::ShutdownSignalWatcher(std::function<void(int)> on_signal)
     : on_signal_(std::move(on_signal)) {
-  BlockShutdownSignals();
-  const sigset_t set = ShutdownSet();
+  block_shutdown_signals();
+  const sigset_t set = shutdown_set();
   // A signal sent to the process while every thread blocks it stays
   // pending until the signalfd is read, so none is lost before the thread runs.
   signal_fd_ = signalfd(-1, &set, SFD_CLOEXEC);
-  if (signal_fd_ < 0) ThrowErrno("signalfd");
+  if (signal_fd_ < 0) throw_errno("signalfd");
   stop_fd_ = eventfd(0, EFD_CLOEXEC);
   if (stop_fd_ < 0) {
     const int saved = errno;
     close(signal_fd_);
     errno = saved;
-    ThrowErrno("eventfd");
+    throw_errno("eventfd");
   }
   thread_ = std::thread([this] {
     pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};

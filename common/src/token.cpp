@@ -8,7 +8,7 @@
 
 namespace trove::common {
 
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+bool constant_time_equals(std::string_view a, std::string_view b) {
   // Fold every byte of the longer input so the time depends on lengths only;
   // the length difference itself is folded into the result.
   const std::size_t n = a.size() > b.size() ? a.size() : b.size();
@@ -23,10 +23,10 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return sink == 0;
 }
 
-std::string_view BearerToken(std::string_view header) {
+std::string_view bearer_token(std::string_view header) {
   constexpr std::string_view kScheme = "bearer ";
   if (header.size() <= kScheme.size()) return {};
-  if (!EqualsIgnoreCase(header.substr(0, kScheme.size()), kScheme)) return {};
+  if (!equals_ignore_case(header.substr(0, kScheme.size()), kScheme)) return {};
   std::string_view token = header.substr(kScheme.size());
   while (!token.empty() && token.front() == ' ')
     token.remove_prefix(1);
@@ -35,7 +35,7 @@ std::string_view BearerToken(std::string_view header) {
   return token;
 }
 
-std::string ReadTokenFile(const std::string& path) {
+std::string read_token_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("admin token file '" + path + "' cannot be read");
   std::ostringstream content;

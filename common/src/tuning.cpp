@@ -76,7 +76,7 @@ struct NumberField {
 std::optional<TuningFieldError> read_number(const rapidjson::Value& object, const NumberField& f,
                                             Tuning& out) {
   std::uint64_t value = 0;
-  switch (GetUint64Member(object, f.name, value)) {
+  switch (get_uint64_member(object, f.name, value)) {
     case JsonFieldStatus::kMissing:
       if (f.required) return TuningFieldError{f.name, std::string(f.name) + " is required"};
       return std::nullopt;
@@ -116,7 +116,7 @@ TuningOrError read_tuning(const rapidjson::Value& object, const TuningRules& rul
 
 TuningOrError parse_tuning_update(std::string_view body, const Tuning& current) {
   rapidjson::Document doc;
-  if (auto error = ParseJson(body, doc)) {
+  if (auto error = parse_json(body, doc)) {
     return TuningFieldError{"", "body is not a JSON object: " + *error};
   }
   return read_tuning(doc, kUpdateRules, current);
@@ -134,7 +134,7 @@ std::string render_tuning(const Tuning& t) {
                      ",\"generation\":" + std::to_string(t.generation);
   if (!t.owner.empty()) {
     json += ",\"owner\":";
-    AppendJsonString(json, t.owner);
+    append_json_string(json, t.owner);
   }
   json += '}';
   return json;

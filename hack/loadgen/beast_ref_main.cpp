@@ -239,7 +239,7 @@ int main(int argc, char** argv) {
   }
   server->run();
   if (!port_file.empty()) {
-    trove::loadgen::WriteReferencePortFile(port_file, server->port());
+    trove::loadgen::write_reference_port_file(port_file, server->port());
   }
 
   // SIGTERM is the bench's way to stop a reference server; SIGINT is Ctrl-C.

@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
   for (unsigned i = 1; i < threads; ++i)
     listeners.push_back(listen_on(bind, port));
   if (!port_file.empty()) {
-    trove::loadgen::WriteReferencePortFile(port_file, port);
+    trove::loadgen::write_reference_port_file(port_file, port);
   }
   std::vector<std::thread> pool;
   for (unsigned i = 0; i < threads; ++i) {

@@ -19,7 +19,7 @@ static_assert(kReferenceBody.size() == 50);
 
 // Writes {"data":P,"admin":0,"pid":N} as trove-server's --port-file does,
 // through a rename so a reader never sees half a file.
-inline void WriteReferencePortFile(const std::string& path, unsigned port) {
+inline void write_reference_port_file(const std::string& path, unsigned port) {
   const std::string tmp = path + ".tmp";
   std::ofstream(tmp) << "{\"data\":" << port << ",\"admin\":0,\"pid\":" << getpid() << "}\n";
   std::rename(tmp.c_str(), path.c_str());

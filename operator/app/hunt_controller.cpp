@@ -89,7 +89,7 @@ kube::ManagerOptions manager_options(const OperatorOptions& options,
   mo.program = "trove-operator";
   mo.identity = options.identity;
   mo.metrics_bind = options.metrics_bind;
-  mo.metrics_text = [&metrics] { return common::SerializePrometheusText(metrics.registry()); };
+  mo.metrics_text = [&metrics] { return common::serialize_prometheus_text(metrics.registry()); };
   if (options.leader_elect) {
     kube::LeaderElectionConfig lc;
     lc.lease_namespace = options.lease_namespace;

@@ -17,7 +17,7 @@
 using namespace trove;
 
 int main(int argc, char** argv) {
-  common::BlockShutdownSignals();
+  common::block_shutdown_signals();
   // The default format until the flags are read, so a flag error is logged alike.
   common::configure_logging(common::LogFormat::text, common::LogLevel::info);
   bool exit_now = false;

@@ -46,7 +46,7 @@ bool parse_body(std::string_view body, rapidjson::Document& doc, std::string& er
     return false;
   }
   // common::ParseJson parses iteratively: hostile nesting cannot exhaust the stack.
-  if (common::ParseJson(body, doc)) {
+  if (common::parse_json(body, doc)) {
     error = "sidecar answer is not a JSON object";
     return false;
   }

@@ -17,18 +17,18 @@ constexpr std::chrono::milliseconds kExportTick{500};
 common::RouteTable probe_routes(const std::function<std::string()>& metrics_text,
                                 const std::function<bool()>& synced) {
   common::RouteTable routes;
-  routes.Add({"GET", "/metrics", false, false, "Prometheus metrics",
+  routes.add({"GET", "/metrics", false, false, "Prometheus metrics",
               [metrics_text](const common::HttpRequest&) {
-                common::HttpResponse r = common::HttpResponse::Text(200, metrics_text());
+                common::HttpResponse r = common::HttpResponse::text(200, metrics_text());
                 r.content_type = common::kPrometheusContentType;
                 return r;
               }});
-  routes.Add({"GET", "/healthz", false, false, "liveness: 200 while the process runs",
-              [](const common::HttpRequest&) { return common::HttpResponse::Text(200, "ok"); }});
-  routes.Add({"GET", "/readyz", false, false, "readiness: 200 once the informer caches synced",
+  routes.add({"GET", "/healthz", false, false, "liveness: 200 while the process runs",
+              [](const common::HttpRequest&) { return common::HttpResponse::text(200, "ok"); }});
+  routes.add({"GET", "/readyz", false, false, "readiness: 200 once the informer caches synced",
               [synced](const common::HttpRequest&) {
-                return synced() ? common::HttpResponse::Text(200, "ok")
-                                : common::HttpResponse::Text(503, "caches not synced");
+                return synced() ? common::HttpResponse::text(200, "ok")
+                                : common::HttpResponse::text(503, "caches not synced");
               }});
   return routes;
 }
@@ -87,7 +87,7 @@ int Manager::run() {
 
 bool Manager::start_listener() {
   common::AdminHttpServerOptions so;
-  if (!common::ParseHostPort(options_.metrics_bind, so.bind_address, so.port)) {
+  if (!common::parse_host_port(options_.metrics_bind, so.bind_address, so.port)) {
     spdlog::error("--metrics-bind: not host:port: {}", options_.metrics_bind);
     return false;
   }
@@ -95,7 +95,7 @@ bool Manager::start_listener() {
   listener_->routes = probe_routes(options_.metrics_text, [this] { return caches_synced(); });
   listener_->server = std::make_unique<common::AdminHttpServer>(so, listener_->routes);
   try {
-    listener_->server->Start();
+    listener_->server->start();
   } catch (const std::exception& e) {
     spdlog::error("metrics listener {}: {}", options_.metrics_bind, e.what());
     return false;
@@ -167,7 +167,7 @@ void Manager::stop_all() {
   shutdown_steps_.clear();
   for (auto& i : informers_)
     i->stop();
-  if (listener_) listener_->server->Stop();
+  if (listener_) listener_->server->stop();
 }
 
 }  // namespace trove::kube

@@ -21,56 +21,56 @@ AdminService::AdminService(net::ServerContext& context, std::vector<net::Worker*
       request_drain_(std::move(request_drain)),
       metrics_(context, workers_),
       routes_(std::move(token)) {
-  routes_.Add({"GET", "/healthz", false, false, "liveness: 200 ok while the process runs",
-               [](const HttpRequest&) { return HttpResponse::Text(200, "ok\n"); }});
-  routes_.Add({"GET", "/readyz", false, false, "readiness: 200 once listening, 503 while draining",
+  routes_.add({"GET", "/healthz", false, false, "liveness: 200 ok while the process runs",
+               [](const HttpRequest&) { return HttpResponse::text(200, "ok\n"); }});
+  routes_.add({"GET", "/readyz", false, false, "readiness: 200 once listening, 503 while draining",
                [this](const HttpRequest&) {
-                 if (context_.draining.load()) return HttpResponse::Text(503, "draining\n");
-                 if (!listening_.load()) return HttpResponse::Text(503, "starting\n");
-                 return HttpResponse::Text(200, "ready\n");
+                 if (context_.draining.load()) return HttpResponse::text(503, "draining\n");
+                 if (!listening_.load()) return HttpResponse::text(503, "starting\n");
+                 return HttpResponse::text(200, "ready\n");
                }});
-  routes_.Add({"GET", "/metrics", false, false, "Prometheus metrics (text format 0.0.4)",
+  routes_.add({"GET", "/metrics", false, false, "Prometheus metrics (text format 0.0.4)",
                [this](const HttpRequest&) {
-                 HttpResponse r = HttpResponse::Text(200, metrics_.Scrape());
+                 HttpResponse r = HttpResponse::text(200, metrics_.scrape());
                  r.content_type = common::kPrometheusContentType;
                  return r;
                }});
-  routes_.Add({"GET", "/admin/v1/tuning", false, true,
+  routes_.add({"GET", "/admin/v1/tuning", false, true,
                "current tuning {arenaBytes, epochMillis, generation, owner}",
                [this](const HttpRequest&) {
-                 return HttpResponse::Json(200, common::render_tuning(context_.tuning.Get()));
+                 return HttpResponse::json(200, common::render_tuning(context_.tuning.get()));
                }});
-  routes_.Add({"PUT", "/admin/v1/tuning", true, true,
+  routes_.add({"PUT", "/admin/v1/tuning", true, true,
                "set tuning; 400 out of range, 409 stale generation of the same owner; applied at "
                "the next epoch",
-               [this](const HttpRequest& r) { return PutTuning(r); }});
-  routes_.Add({"GET", "/admin/v1/stats", false, false,
+               [this](const HttpRequest& r) { return put_tuning(r); }});
+  routes_.add({"GET", "/admin/v1/stats", false, false,
                "epoch, ingest, memory and tuning snapshot (JSON) for the autotuner",
-               [this](const HttpRequest&) { return HttpResponse::Json(200, StatsJson()); }});
-  routes_.Add(
+               [this](const HttpRequest&) { return HttpResponse::json(200, stats_json()); }});
+  routes_.add(
       {"POST", "/admin/v1/drain", true, false,
        "stop accepting (202 once the data listeners are closed), finish in-flight requests, "
        "close WebSockets with 1001",
        [this](const HttpRequest&) {
          request_drain_();
-         return HttpResponse::Json(202, R"({"draining":true})");
+         return HttpResponse::json(202, R"({"draining":true})");
        }});
 }
 
-HttpResponse AdminService::PutTuning(const HttpRequest& request) {
-  const net::Tuning current = context_.tuning.Get();
+HttpResponse AdminService::put_tuning(const HttpRequest& request) {
+  const net::Tuning current = context_.tuning.get();
   auto parsed = common::parse_tuning_update(request.body, current);
   if (auto* error = std::get_if<common::TuningFieldError>(&parsed)) {
-    return HttpResponse::JsonError(400, error->message, error->field);
+    return HttpResponse::json_error(400, error->message, error->field);
   }
   const net::Tuning& proposed = std::get<net::Tuning>(parsed);
-  switch (context_.tuning.Update(proposed)) {
+  switch (context_.tuning.update(proposed)) {
     case net::TuningState::UpdateResult::kStale:
-      return HttpResponse::JsonError(409,
-                                     "stale generation " + std::to_string(proposed.generation) +
-                                         " < current " +
-                                         std::to_string(context_.tuning.Get().generation),
-                                     "generation");
+      return HttpResponse::json_error(409,
+                                      "stale generation " + std::to_string(proposed.generation) +
+                                          " < current " +
+                                          std::to_string(context_.tuning.get().generation),
+                                      "generation");
     case net::TuningState::UpdateResult::kTakenOver:
       // Rare (a hunt recreated, a pod moved to another hunt) and worth a
       // line: the previous owner's generations do not order the new owner's.
@@ -83,14 +83,14 @@ HttpResponse AdminService::PutTuning(const HttpRequest& request) {
     case net::TuningState::UpdateResult::kApplied:
       break;
     case net::TuningState::UpdateResult::kUnchanged:
-      return HttpResponse::Json(200, common::render_tuning(context_.tuning.Get()));
+      return HttpResponse::json(200, common::render_tuning(context_.tuning.get()));
   }
   for (net::Worker* w : workers_)
-    w->TuningChanged();
-  return HttpResponse::Json(200, common::render_tuning(context_.tuning.Get()));
+    w->tuning_changed();
+  return HttpResponse::json(200, common::render_tuning(context_.tuning.get()));
 }
 
-double AdminService::IngestRate(std::uint64_t total) {
+double AdminService::ingest_rate(std::uint64_t total) {
   // Rate over the interval since the previous sample, sampled at most once a
   // second so two close calls do not divide by a tiny interval.
   std::lock_guard lock(rate_mutex_);
@@ -194,7 +194,7 @@ void write_ingest(JsonWriter& w, const WorkersSummary& workers, double messages_
 
 void write_process_memory(JsonWriter& w) {
   w.Key("rssBytes");
-  w.Uint64(common::ReadProcessRssBytes().value_or(0));
+  w.Uint64(common::read_process_rss_bytes().value_or(0));
   w.Key("jemalloc");
   w.StartObject();
   const auto j = memory::JemallocStats::totals().value_or(memory::JemallocTotals{});
@@ -210,10 +210,10 @@ void write_process_memory(JsonWriter& w) {
 
 }  // namespace
 
-std::string AdminService::StatsJson() {
+std::string AdminService::stats_json() {
   const WorkersSummary workers = summarize_workers(workers_);
   const memory::WindowSummary purge = context_.purge.stats().purge_nanos;
-  const net::Tuning t = context_.tuning.Get();
+  const net::Tuning t = context_.tuning.get();
 
   common::JsonStringWriter json;
   auto& w = json.w();
@@ -225,7 +225,7 @@ std::string AdminService::StatsJson() {
   w.Key("workers");
   w.Uint64(workers_.size());
   write_epoch(w, workers, purge);
-  write_ingest(w, workers, IngestRate(workers.accepted + workers.rejected));
+  write_ingest(w, workers, ingest_rate(workers.accepted + workers.rejected));
   write_process_memory(w);
   w.EndObject();
   return json.str();

@@ -25,13 +25,13 @@ class AdminService {
 
   [[nodiscard]] const common::RouteTable& routes() const { return routes_; }
   // Readiness: set once every listener is open.
-  void SetListening() { listening_.store(true); }
+  void set_listening() { listening_.store(true); }
 
-  std::string StatsJson();
+  std::string stats_json();
 
  private:
-  common::HttpResponse PutTuning(const common::HttpRequest& request);
-  double IngestRate(std::uint64_t total);
+  common::HttpResponse put_tuning(const common::HttpRequest& request);
+  double ingest_rate(std::uint64_t total);
 
   net::ServerContext& context_;
   std::vector<net::Worker*> workers_;

@@ -25,7 +25,7 @@ constexpr const char* kProtocolNames[] = {"http", "ws"};
 struct CounterMirror {
   Counter* counter = nullptr;
   double last = 0;
-  void Set(double total) {
+  void set(double total) {
     if (total > last) counter->Increment(total - last);
     last = total;
   }
@@ -36,7 +36,7 @@ struct HistogramMirror {
   Histogram* histogram = nullptr;
   std::vector<double> last_buckets;
   double last_sum = 0;
-  void Set(const std::vector<double>& buckets, double sum) {
+  void set(const std::vector<double>& buckets, double sum) {
     if (last_buckets.empty()) last_buckets.assign(buckets.size(), 0.0);
     std::vector<double> delta(buckets.size());
     for (std::size_t i = 0; i < buckets.size(); ++i) {
@@ -50,16 +50,16 @@ struct HistogramMirror {
 };
 
 template <std::size_t N>
-prometheus::Histogram::BucketBoundaries Bounds(const std::array<double, N>& b) {
+prometheus::Histogram::BucketBoundaries bounds(const std::array<double, N>& b) {
   return {b.begin(), b.end()};
 }
 
 template <std::size_t N>
-void Accumulate(const net::LocalHistogram<N>& h, std::vector<double>& buckets, double& sum) {
+void accumulate(const net::LocalHistogram<N>& h, std::vector<double>& buckets, double& sum) {
   if (buckets.empty()) buckets.assign(N + 1, 0.0);
   for (std::size_t i = 0; i <= N; ++i)
-    buckets[i] += static_cast<double>(h.Bucket(i));
-  sum += static_cast<double>(h.SumNanos()) * 1e-9;
+    buckets[i] += static_cast<double>(h.bucket(i));
+  sum += static_cast<double>(h.sum_nanos()) * 1e-9;
 }
 
 // The workers' own counters, summed for one scrape.
@@ -87,20 +87,20 @@ struct WorkerTotals {
     const net::WorkerMetrics& m = w.metrics_view();
     for (std::size_t p = 0; p < net::kProtocols; ++p) {
       for (std::size_t i = 0; i < net::kStatusCodes.size(); ++i) {
-        polls[p][i] += static_cast<double>(m.poll_requests[p][i].Get());
+        polls[p][i] += static_cast<double>(m.poll_requests[p][i].get());
       }
       open[p] += static_cast<double>(w.connections(static_cast<net::Protocol>(p)));
-      Accumulate(m.poll_latency[p], poll_buckets[p], poll_sum[p]);
-      Accumulate(m.ingest_latency[p], ingest_buckets[p], ingest_sum[p]);
+      accumulate(m.poll_latency[p], poll_buckets[p], poll_sum[p]);
+      accumulate(m.ingest_latency[p], ingest_buckets[p], ingest_sum[p]);
     }
     for (std::size_t i = 0; i < refused.size(); ++i) {
-      refused[i] += static_cast<double>(m.connections_rejected[i].Get());
+      refused[i] += static_cast<double>(m.connections_rejected[i].get());
     }
     for (std::size_t i = 0; i < limits.size(); ++i) {
-      limits[i] += static_cast<double>(m.limits[i].Get());
+      limits[i] += static_cast<double>(m.limits[i].get());
     }
-    pushes += static_cast<double>(m.ws_pushes.Get());
-    Accumulate(m.reset_duration, reset_buckets, reset_sum);
+    pushes += static_cast<double>(m.ws_pushes.get());
+    accumulate(m.reset_duration, reset_buckets, reset_sum);
   }
 };
 
@@ -213,83 +213,83 @@ struct MetricsExporter::Families {
                                 .Help("1 while the server drains (readyz answers 503), else 0.")
                                 .Register(registry);
 
-  void SetCounter(Family<Counter>& family, const prometheus::Labels& labels, double total) {
+  void set_counter(Family<Counter>& family, const prometheus::Labels& labels, double total) {
     std::string key = family.GetName();
     for (const auto& [k, v] : labels)
       key.append("|").append(k).append("=").append(v);
     auto& mirror = counters[key];
     if (mirror.counter == nullptr) mirror.counter = &family.Add(labels);
-    mirror.Set(total);
+    mirror.set(total);
   }
-  void SetHistogram(Family<Histogram>& family, const prometheus::Labels& labels,
-                    const prometheus::Histogram::BucketBoundaries& bounds,
-                    const std::vector<double>& buckets, double sum) {
+  void set_histogram(Family<Histogram>& family, const prometheus::Labels& labels,
+                     const prometheus::Histogram::BucketBoundaries& bounds,
+                     const std::vector<double>& buckets, double sum) {
     std::string key = family.GetName();
     for (const auto& [k, v] : labels)
       key.append("|").append(k).append("=").append(v);
     auto& mirror = histograms[key];
     if (mirror.histogram == nullptr) mirror.histogram = &family.Add(labels, bounds);
-    mirror.Set(buckets, sum);
+    mirror.set(buckets, sum);
   }
 
   // The series labelled by worker.
   void publish_worker(net::Worker& w) {
     const std::string worker = std::to_string(w.index());
-    SetCounter(epoch_resets, {{"worker", worker}},
-               static_cast<double>(w.metrics_view().epoch_resets.Get()));
+    set_counter(epoch_resets, {{"worker", worker}},
+                static_cast<double>(w.metrics_view().epoch_resets.get()));
     const memory::EpochArenaStats a = w.arena_stats();
     arena_capacity.Add({{"worker", worker}}).Set(static_cast<double>(a.capacity_bytes));
     arena_resident.Add({{"worker", worker}}).Set(static_cast<double>(a.resident_bytes));
     arena_high_water.Add({{"worker", worker}}).Set(static_cast<double>(a.last_high_water_bytes));
-    SetCounter(arena_overflows, {{"worker", worker}}, static_cast<double>(a.overflows));
+    set_counter(arena_overflows, {{"worker", worker}}, static_cast<double>(a.overflows));
   }
 
   void publish_ingest(const WorkerTotals& t) {
-    SetCounter(ingest_messages, {{"result", "accepted"}}, t.accepted);
-    SetCounter(ingest_messages, {{"result", "rejected"}}, t.rejected);
-    SetCounter(ingest_bytes, {{"result", "accepted"}}, t.accepted_bytes);
-    SetCounter(ingest_bytes, {{"result", "rejected"}}, t.rejected_bytes);
+    set_counter(ingest_messages, {{"result", "accepted"}}, t.accepted);
+    set_counter(ingest_messages, {{"result", "rejected"}}, t.rejected);
+    set_counter(ingest_bytes, {{"result", "accepted"}}, t.accepted_bytes);
+    set_counter(ingest_bytes, {{"result", "rejected"}}, t.rejected_bytes);
   }
 
   // Requests, connections and their latency, by protocol.
   void publish_protocols(const WorkerTotals& t) {
-    const auto latency_bounds = Bounds(net::kLatencyBoundsSeconds);
+    const auto latency_bounds = bounds(net::kLatencyBoundsSeconds);
     for (std::size_t p = 0; p < net::kProtocols; ++p) {
       for (std::size_t i = 0; i < net::kStatusCodes.size(); ++i) {
         const int code = net::kStatusCodes[i];
-        SetCounter(poll_requests,
-                   {{"protocol", kProtocolNames[p]},
-                    {"code", code == 0 ? std::string("other") : std::to_string(code)}},
-                   t.polls[p][i]);
+        set_counter(poll_requests,
+                    {{"protocol", kProtocolNames[p]},
+                     {"code", code == 0 ? std::string("other") : std::to_string(code)}},
+                    t.polls[p][i]);
       }
       connections.Add({{"protocol", kProtocolNames[p]}}).Set(t.open[p]);
-      SetHistogram(request_duration, {{"protocol", kProtocolNames[p]}, {"route", "poll"}},
-                   latency_bounds, t.poll_buckets[p], t.poll_sum[p]);
-      SetHistogram(request_duration, {{"protocol", kProtocolNames[p]}, {"route", "ingest"}},
-                   latency_bounds, t.ingest_buckets[p], t.ingest_sum[p]);
+      set_histogram(request_duration, {{"protocol", kProtocolNames[p]}, {"route", "poll"}},
+                    latency_bounds, t.poll_buckets[p], t.poll_sum[p]);
+      set_histogram(request_duration, {{"protocol", kProtocolNames[p]}, {"route", "ingest"}},
+                    latency_bounds, t.ingest_buckets[p], t.ingest_sum[p]);
     }
   }
 
   void publish_limits(const WorkerTotals& t) {
     for (std::size_t i = 0; i < t.refused.size(); ++i) {
-      SetCounter(connections_rejected, {{"reason", net::kRejectReasonNames[i]}}, t.refused[i]);
+      set_counter(connections_rejected, {{"reason", net::kRejectReasonNames[i]}}, t.refused[i]);
     }
     for (std::size_t i = 0; i < t.limits.size(); ++i) {
-      SetCounter(limit_exceeded, {{"limit", net::kLimitNames[i]}}, t.limits[i]);
+      set_counter(limit_exceeded, {{"limit", net::kLimitNames[i]}}, t.limits[i]);
     }
-    SetCounter(ws_pushes, {}, t.pushes);
+    set_counter(ws_pushes, {}, t.pushes);
   }
 
   // Epoch resets (the workers') and purges (the purge thread's).
   void publish_epochs(const WorkerTotals& t, const memory::Purger& purge) {
-    const auto epoch_bounds = Bounds(net::kEpochBoundsSeconds);
+    const auto epoch_bounds = bounds(net::kEpochBoundsSeconds);
     if (!t.reset_buckets.empty()) {
-      SetHistogram(reset_duration, {}, epoch_bounds, t.reset_buckets, t.reset_sum);
+      set_histogram(reset_duration, {}, epoch_bounds, t.reset_buckets, t.reset_sum);
     }
     std::vector<double> purge_buckets;
     double purge_sum = 0;
-    Accumulate(purge.durations(), purge_buckets, purge_sum);
-    SetHistogram(purge_duration, {}, epoch_bounds, purge_buckets, purge_sum);
+    accumulate(purge.durations(), purge_buckets, purge_sum);
+    set_histogram(purge_duration, {}, epoch_bounds, purge_buckets, purge_sum);
   }
 
   void publish_process_memory() {
@@ -301,11 +301,11 @@ struct MetricsExporter::Families {
         jemalloc.Add({{"stat", name}}).Set(static_cast<double>(value));
       }
     }
-    if (auto bytes = common::ReadProcessRssBytes()) rss.Add({}).Set(static_cast<double>(*bytes));
+    if (auto bytes = common::read_process_rss_bytes()) rss.Add({}).Set(static_cast<double>(*bytes));
   }
 
   void publish_tuning_and_store(net::ServerContext& context) {
-    const net::Tuning t = context.tuning.Get();
+    const net::Tuning t = context.tuning.get();
     tuning_generation.Add({}).Set(static_cast<double>(t.generation));
     tuning_arena.Add({}).Set(static_cast<double>(t.arena_bytes));
     tuning_epoch.Add({}).Set(static_cast<double>(t.epoch_millis) / 1000.0);
@@ -321,7 +321,7 @@ MetricsExporter::MetricsExporter(net::ServerContext& context,
 
 MetricsExporter::~MetricsExporter() = default;
 
-std::string MetricsExporter::Scrape() {
+std::string MetricsExporter::scrape() {
   std::lock_guard lock(mutex_);
   Families& f = *families_;
   WorkerTotals totals;
@@ -335,7 +335,7 @@ std::string MetricsExporter::Scrape() {
   f.publish_epochs(totals, context_.purge);
   f.publish_process_memory();
   f.publish_tuning_and_store(context_);
-  return common::SerializePrometheusText(f.registry);
+  return common::serialize_prometheus_text(f.registry);
 }
 
 }  // namespace trove::admin

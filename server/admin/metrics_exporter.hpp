@@ -22,7 +22,7 @@ class MetricsExporter {
   MetricsExporter& operator=(const MetricsExporter&) = delete;
 
   // Updates every series and returns the text exposition (format 0.0.4).
-  std::string Scrape();
+  std::string scrape();
 
  private:
   struct Families;

@@ -32,22 +32,22 @@ using Clock = std::chrono::steady_clock;
 // Lifecycle events from the signal thread and the admin thread.
 class Lifecycle {
  public:
-  void RequestDrain() {
+  void request_drain() {
     std::lock_guard lock(mutex_);
     drain_ = true;
     changed_.notify_all();
   }
-  void RequestExit() {
+  void request_exit() {
     std::lock_guard lock(mutex_);
     drain_ = true;
     exit_ = true;
     changed_.notify_all();
   }
-  void WaitForDrain() {
+  void wait_for_drain() {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [this] { return drain_; });
   }
-  void WaitForExit() {
+  void wait_for_exit() {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [this] { return exit_; });
   }
@@ -55,12 +55,12 @@ class Lifecycle {
   // its own thread). A drain request over the admin API answers only then,
   // so its 202 means new connections are refused; `limit` bounds the wait
   // should a worker be stuck.
-  void ListenersClosed() {
+  void listeners_closed() {
     std::lock_guard lock(mutex_);
     listeners_closed_ = true;
     changed_.notify_all();
   }
-  void WaitForListenersClosed(std::chrono::milliseconds limit) {
+  void wait_for_listeners_closed(std::chrono::milliseconds limit) {
     std::unique_lock lock(mutex_);
     changed_.wait_for(lock, limit, [this] { return listeners_closed_; });
   }
@@ -73,7 +73,7 @@ class Lifecycle {
   bool listeners_closed_ = false;
 };
 
-void WritePortFile(const std::string& path, std::uint16_t data, std::uint16_t admin) {
+void write_port_file(const std::string& path, std::uint16_t data, std::uint16_t admin) {
   // Write then rename, so a reader never sees a half-written file.
   const std::string tmp = path + ".tmp";
   {
@@ -121,7 +121,7 @@ Workers create_workers(trove::net::ServerContext& context) {
 std::uint16_t listen_all(const Workers& workers, const trove::config::ServerConfig& config) {
   auto data_port = static_cast<std::uint16_t>(config.port);
   for (const auto& w : workers)
-    data_port = w->Listen(config.bind, data_port);
+    data_port = w->listen(config.bind, data_port);
   return data_port;
 }
 
@@ -132,14 +132,14 @@ std::uint64_t drain_workers(const Workers& workers, trove::net::ServerContext& c
                             Lifecycle& lifecycle) {
   context.draining.store(true);
   for (const auto& w : workers)
-    w->Drain();
+    w->drain();
   const auto deadline = Clock::now() + std::chrono::milliseconds(context.config.drain_timeout_ms);
   while (!std::all_of(workers.begin(), workers.end(), [](const auto& w) {
     return w->listener_closed();
   }) && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
-  lifecycle.ListenersClosed();
+  lifecycle.listeners_closed();
   auto open = [&] {
     std::uint64_t n = 0;
     for (const auto& w : workers)
@@ -154,16 +154,16 @@ std::uint64_t drain_workers(const Workers& workers, trove::net::ServerContext& c
 
 void stop_workers(const Workers& workers) {
   for (const auto& w : workers)
-    w->Stop();
+    w->stop();
   for (const auto& w : workers)
-    w->Join();
+    w->join();
 }
 
-int Run(const trove::config::ServerConfig& config) {
+int run(const trove::config::ServerConfig& config) {
   using namespace trove;
   const memory::AllocatorStrategy strategy = allocator_strategy_of(config);
   std::string token;
-  if (!config.admin_token_file.empty()) token = common::ReadTokenFile(config.admin_token_file);
+  if (!config.admin_token_file.empty()) token = common::read_token_file(config.admin_token_file);
 
   store::BoxStore store(store_config_of(config));
   net::TuningState tuning(net::Tuning{config.arena_mib << 20, config.epoch_ms, /*generation=*/0});
@@ -174,26 +174,26 @@ int Run(const trove::config::ServerConfig& config) {
 
   Lifecycle lifecycle;
   admin::AdminService admin(context, context.workers, token, [&] {
-    lifecycle.RequestDrain();
-    lifecycle.WaitForListenersClosed(std::chrono::milliseconds(config.drain_timeout_ms));
+    lifecycle.request_drain();
+    lifecycle.wait_for_listeners_closed(std::chrono::milliseconds(config.drain_timeout_ms));
   });
   common::AdminHttpServerOptions admin_options;
   admin_options.bind_address = config.admin_bind;
   admin_options.port = static_cast<std::uint16_t>(config.admin_port);
   common::AdminHttpServer admin_server(admin_options, admin.routes());
-  admin_server.Start();
+  admin_server.start();
 
   for (auto& w : workers)
-    w->Start();
-  admin.SetListening();
-  if (!config.port_file.empty()) WritePortFile(config.port_file, data_port, admin_server.port());
+    w->start();
+  admin.set_listening();
+  if (!config.port_file.empty()) write_port_file(config.port_file, data_port, admin_server.port());
   spdlog::info(
       "{} workers; data http://{}:{} (poll /v1/boxes/{{id}}, ws /v1/ws, ingest /v1/ingest); "
       "admin http://{}:{}/help",
       workers.size(), config.bind, data_port, config.admin_bind, admin_server.port());
 
-  common::ShutdownSignalWatcher signals([&](int) { lifecycle.RequestExit(); });
-  lifecycle.WaitForDrain();
+  common::ShutdownSignalWatcher signals([&](int) { lifecycle.request_exit(); });
+  lifecycle.wait_for_drain();
   const std::uint64_t left = drain_workers(workers, context, lifecycle);
   stop_workers(workers);
   // The workers were the only ones to request purges. Stop the purge thread
@@ -204,8 +204,8 @@ int Run(const trove::config::ServerConfig& config) {
   spdlog::info("drained ({} connections cut at the deadline)", left);
   // A drain asked over the admin API keeps the process (and /metrics,
   // /readyz = 503) up until the pod's SIGTERM.
-  lifecycle.WaitForExit();
-  admin_server.Stop();
+  lifecycle.wait_for_exit();
+  admin_server.stop();
   workers.clear();
   return 0;
 }
@@ -215,23 +215,23 @@ int Run(const trove::config::ServerConfig& config) {
 int main(int argc, char** argv) {
   // Before any thread: every thread inherits the blocked SIGTERM/SIGINT and
   // the watcher thread alone takes them.
-  trove::common::BlockShutdownSignals();
+  trove::common::block_shutdown_signals();
   // Text at info until the configuration (which may not load) says otherwise.
   trove::common::configure_logging(trove::common::LogFormat::text, trove::common::LogLevel::info);
   try {
     // Single-threaded here (no thread has started yet), so getenv is safe.
     auto getenv = [](const char* n) { return std::getenv(n); };  // NOLINT(concurrency-mt-unsafe)
-    auto loaded = trove::config::LoadConfig(argc, argv, getenv);
+    auto loaded = trove::config::load_config(argc, argv, getenv);
     if (loaded.help) {
       std::cout << *loaded.help;
       return 0;
     }
     if (loaded.print_config) {
-      std::cout << trove::config::ToYaml(loaded.config);
+      std::cout << trove::config::to_yaml(loaded.config);
       return 0;
     }
     trove::common::configure_logging(loaded.config.log_format, loaded.config.log_level);
-    return Run(loaded.config);
+    return run(loaded.config);
   } catch (const trove::config::ConfigError& e) {
     spdlog::error("{}", e.what());
     return 2;

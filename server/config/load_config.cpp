@@ -12,7 +12,7 @@
 namespace trove::config {
 namespace {
 
-std::string FlagName(const std::string& key) {
+std::string flag_name(const std::string& key) {
   std::string flag = key;
   for (char& c : flag) {
     if (c == '_') c = '-';
@@ -20,28 +20,28 @@ std::string FlagName(const std::string& key) {
   return flag;
 }
 
-std::string EnvName(const std::string& key) {
+std::string env_name(const std::string& key) {
   std::string env = "TROVE_";
   for (char c : key)
     env += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
   return env;
 }
 
-const Knob* FindKnob(const std::string& key) {
-  for (const Knob& k : Knobs()) {
+const Knob* find_knob(const std::string& key) {
+  for (const Knob& k : knobs()) {
     if (k.key == key) return &k;
   }
   return nullptr;
 }
 
-void Apply(ServerConfig& config, const Knob& knob, const std::string& value,
+void apply(ServerConfig& config, const Knob& knob, const std::string& value,
            const std::string& origin) {
   if (auto error = knob.set(config, value)) throw ConfigError(origin + ": " + *error);
 }
 
 }  // namespace
 
-void ApplyYaml(ServerConfig& config, const std::string& yaml_text, const std::string& origin) {
+void apply_yaml(ServerConfig& config, const std::string& yaml_text, const std::string& origin) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
@@ -52,7 +52,7 @@ void ApplyYaml(ServerConfig& config, const std::string& yaml_text, const std::st
   if (!root.IsMap()) throw ConfigError(origin + ": expected a mapping of keys to values");
   for (const auto& entry : root) {
     const std::string key = entry.first.as<std::string>();
-    const Knob* knob = FindKnob(key);
+    const Knob* knob = find_knob(key);
     std::string message = origin;
     if (knob == nullptr) {
       message += ": unknown key '";
@@ -68,14 +68,14 @@ void ApplyYaml(ServerConfig& config, const std::string& yaml_text, const std::st
       message += ")";
       throw ConfigError(message);
     }
-    Apply(config, *knob, entry.second.Scalar(), origin);
+    apply(config, *knob, entry.second.Scalar(), origin);
   }
 }
 
-std::string ToYaml(const ServerConfig& config) {
+std::string to_yaml(const ServerConfig& config) {
   YAML::Emitter out;
   out << YAML::BeginMap;
-  for (const Knob& k : Knobs()) {
+  for (const Knob& k : knobs()) {
     std::string value = k.get(config);
     out << YAML::Key << k.key << YAML::Value;
     if (value.empty()) {
@@ -88,7 +88,7 @@ std::string ToYaml(const ServerConfig& config) {
   return std::string(out.c_str()) + "\n";
 }
 
-void ValidateConfig(const ServerConfig& config) {
+void validate_config(const ServerConfig& config) {
   if (config.port != 0 && config.port == config.admin_port && config.bind == config.admin_bind) {
     throw ConfigError("invalid value for admin_port: '" + std::to_string(config.admin_port) +
                       "' (allowed: a port other than the data port " + std::to_string(config.port) +
@@ -96,8 +96,8 @@ void ValidateConfig(const ServerConfig& config) {
   }
 }
 
-LoadResult LoadConfig(int argc, const char* const* argv,
-                      const std::function<const char*(const char*)>& getenv) {
+LoadResult load_config(int argc, const char* const* argv,
+                       const std::function<const char*(const char*)>& getenv) {
   CLI::App app{"trove-server: real-time state sidecar (HTTP + WebSocket, admin API, metrics)",
                "trove-server"};
   std::string config_file;
@@ -105,9 +105,9 @@ LoadResult LoadConfig(int argc, const char* const* argv,
   app.add_option("--config", config_file, "YAML configuration file (env TROVE_CONFIG)");
   app.add_flag("--print-config", print_config, "print the effective configuration and exit");
   std::map<std::string, std::string> flag_values;
-  for (const Knob& k : Knobs()) {
-    app.add_option("--" + FlagName(k.key), flag_values[k.key],
-                   k.help + " [" + k.allowed + "] (env " + EnvName(k.key) + ")");
+  for (const Knob& k : knobs()) {
+    app.add_option("--" + flag_name(k.key), flag_values[k.key],
+                   k.help + " [" + k.allowed + "] (env " + env_name(k.key) + ")");
   }
   LoadResult result;
   try {
@@ -128,20 +128,20 @@ LoadResult LoadConfig(int argc, const char* const* argv,
     if (!in) throw ConfigError("config file '" + config_file + "' cannot be read");
     std::ostringstream text;
     text << in.rdbuf();
-    ApplyYaml(result.config, text.str(), config_file);
+    apply_yaml(result.config, text.str(), config_file);
   }
-  for (const Knob& k : Knobs()) {
-    const std::string env = EnvName(k.key);
+  for (const Knob& k : knobs()) {
+    const std::string env = env_name(k.key);
     if (const char* value = getenv(env.c_str())) {
-      Apply(result.config, k, value, "environment " + env);
+      apply(result.config, k, value, "environment " + env);
     }
   }
-  for (const Knob& k : Knobs()) {
-    if (app.count("--" + FlagName(k.key)) > 0) {
-      Apply(result.config, k, flag_values[k.key], "flag --" + FlagName(k.key));
+  for (const Knob& k : knobs()) {
+    if (app.count("--" + flag_name(k.key)) > 0) {
+      apply(result.config, k, flag_values[k.key], "flag --" + flag_name(k.key));
     }
   }
-  ValidateConfig(result.config);
+  validate_config(result.config);
   return result;
 }
 

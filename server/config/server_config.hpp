@@ -66,7 +66,7 @@ struct Knob {
   std::function<std::string(const ServerConfig&)> get;
 };
 
-const std::vector<Knob>& Knobs();
+const std::vector<Knob>& knobs();
 
 class ConfigError : public std::runtime_error {
  public:
@@ -83,16 +83,16 @@ struct LoadResult {
 // Reads the YAML file given by --config (or TROVE_CONFIG), then TROVE_*
 // environment variables, then flags. `getenv` is injectable for tests.
 // Throws ConfigError with a message naming key, value and allowed range.
-LoadResult LoadConfig(int argc, const char* const* argv,
-                      const std::function<const char*(const char*)>& getenv);
+LoadResult load_config(int argc, const char* const* argv,
+                       const std::function<const char*(const char*)>& getenv);
 
 // Applies one YAML document (string) onto `config`; unknown keys are errors.
-void ApplyYaml(ServerConfig& config, const std::string& yaml_text, const std::string& origin);
+void apply_yaml(ServerConfig& config, const std::string& yaml_text, const std::string& origin);
 
 // The effective configuration as YAML (keys in knob order).
-std::string ToYaml(const ServerConfig& config);
+std::string to_yaml(const ServerConfig& config);
 
 // Cross-knob checks after all sources (e.g. the allocator name). Throws ConfigError.
-void ValidateConfig(const ServerConfig& config);
+void validate_config(const ServerConfig& config);
 
 }  // namespace trove::config

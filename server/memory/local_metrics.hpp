@@ -14,10 +14,10 @@ namespace trove::memory {
 // A counter with one writer thread.
 class LocalCounter {
  public:
-  void Add(std::uint64_t n = 1) noexcept {
+  void add(std::uint64_t n = 1) noexcept {
     value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
-  [[nodiscard]] std::uint64_t Get() const noexcept {
+  [[nodiscard]] std::uint64_t get() const noexcept {
     return value_.load(std::memory_order_relaxed);
   }
 
@@ -29,17 +29,17 @@ template <std::size_t N>
 class LocalHistogram {
  public:
   explicit LocalHistogram(const std::array<double, N>& bounds) noexcept : bounds_(bounds) {}
-  void Observe(std::uint64_t nanos) noexcept {
+  void observe(std::uint64_t nanos) noexcept {
     const double seconds = static_cast<double>(nanos) * 1e-9;
     std::size_t i = 0;
     while (i < N && seconds > bounds_[i])
       ++i;
-    buckets_[i].Add();
-    sum_nanos_.Add(nanos);
+    buckets_[i].add();
+    sum_nanos_.add(nanos);
   }
   // Non-cumulative bucket counts, the last one being +Inf.
-  [[nodiscard]] std::uint64_t Bucket(std::size_t i) const noexcept { return buckets_[i].Get(); }
-  [[nodiscard]] std::uint64_t SumNanos() const noexcept { return sum_nanos_.Get(); }
+  [[nodiscard]] std::uint64_t bucket(std::size_t i) const noexcept { return buckets_[i].get(); }
+  [[nodiscard]] std::uint64_t sum_nanos() const noexcept { return sum_nanos_.get(); }
   [[nodiscard]] const std::array<double, N>& bounds() const noexcept { return bounds_; }
 
  private:

@@ -109,7 +109,7 @@ void Purger::purge_timed(unsigned jemalloc_index) {
   const auto nanos =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
           .count();
-  durations_.Observe(static_cast<std::uint64_t>(nanos));
+  durations_.observe(static_cast<std::uint64_t>(nanos));
 }
 
 PurgerStats Purger::stats() const {

@@ -11,7 +11,7 @@ EpochTicker::EpochTicker(boost::asio::io_context& ioc, memory::EpochArena& arena
       purger_(purger),
       metrics_(metrics),
       timer_(ioc),
-      epoch_millis_(tuning.Get().epoch_millis),
+      epoch_millis_(tuning.get().epoch_millis),
       tuning_changes_seen_(tuning.changes()) {}
 
 void EpochTicker::start() {
@@ -43,7 +43,7 @@ void EpochTicker::apply_tuning() {
   const std::uint64_t changes = tuning_.changes();
   if (changes == tuning_changes_seen_) return;
   tuning_changes_seen_ = changes;
-  const Tuning t = tuning_.Get();
+  const Tuning t = tuning_.get();
   arena_.set_capacity(t.arena_bytes);
   epoch_millis_ = t.epoch_millis;
 }
@@ -55,8 +55,8 @@ void EpochTicker::on_tick() {
   std::size_t trimmed = 0;
   const auto t0 = Clock::now();
   if (arena_.reset()) {
-    metrics_.reset_duration.Observe(NanosSince(t0));
-    metrics_.epoch_resets.Add();
+    metrics_.reset_duration.observe(nanos_since(t0));
+    metrics_.epoch_resets.add();
     // Paced purge: a bounded number of chunks per tick, purged off-thread.
     trimmed = arena_.trim();
     if (trimmed > 0) purger_.request(arena_.jemalloc_index());

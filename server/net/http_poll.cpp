@@ -12,12 +12,12 @@ void answer_poll(const HttpRequest& req, std::string_view id_text, const store::
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
     return response.respond(405, kText, 0, "use GET\n");
   }
-  const auto id = ParseBoxId(id_text);
+  const auto id = parse_box_id(id_text);
   if (!id) return response.respond(400, kText, 0, "box id must be an integer 1 .. 2^64-1\n");
   const auto inm = req.find(http::field::if_none_match);
   if (inm != req.end()) {
     const auto version = store.version(*id);
-    if (version && IfNoneMatchHits(inm->value(), *version)) {
+    if (version && if_none_match_hits(inm->value(), *version)) {
       return response.respond(304, {}, *version, {});
     }
   }

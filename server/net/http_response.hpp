@@ -33,7 +33,7 @@ class HttpResponse {
     status_ = status;
     if (content_length == SIZE_MAX) content_length = body.size();
     if (status == 304) content_length = 0;
-    AppendResponseHead(out_, status, content_type, version, content_length, keep_alive_);
+    append_response_head(out_, status, content_type, version, content_length, keep_alive_);
     out_.append(body);
   }
   [[nodiscard]] const std::string& bytes() const noexcept { return out_; }

@@ -38,84 +38,84 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
   ~HttpSession() override {
     if (registered_) {
-      worker_.metrics().connections_closed[static_cast<std::size_t>(Protocol::kHttp)].Add();
-      worker_.Unregister(this);
+      worker_.metrics().connections_closed[static_cast<std::size_t>(Protocol::kHttp)].add();
+      worker_.remove_session(this);
     }
   }
 
-  void Start() {
-    worker_.Register(this);
+  void start() {
+    worker_.add_session(this);
     registered_ = true;
-    worker_.metrics().connections_opened[static_cast<std::size_t>(Protocol::kHttp)].Add();
-    DoRead();
+    worker_.metrics().connections_opened[static_cast<std::size_t>(Protocol::kHttp)].add();
+    do_read();
   }
 
-  void Drain() override {
+  void drain() override {
     draining_ = true;
     // Idle between requests: nothing in flight, close now. Otherwise the
     // response in progress is sent with Connection: close.
-    if (reading_ && buffer_.size() == 0 && !parser_->got_some()) Close();
+    if (reading_ && buffer_.size() == 0 && !parser_->got_some()) close();
   }
 
-  void OnDeadline() override {
-    worker_.metrics().CountLimit(first_request_ ? Limit::kHandshakeTimeout : Limit::kIdleTimeout);
-    Close();
+  void on_deadline() override {
+    worker_.metrics().count_limit(first_request_ ? Limit::kHandshakeTimeout : Limit::kIdleTimeout);
+    close();
   }
 
  private:
-  void Close() {
+  void close() {
     set_deadline({});
     boost::system::error_code ignored;
     socket_.shutdown(Socket::shutdown_both, ignored);
     socket_.close(ignored);
   }
 
-  void DoRead() {
+  void do_read() {
     // The previous request's fields die with its parser; only then is the
     // arena rewound for the next one.
     parser_.reset();
-    arena_->Reset();
+    arena_->reset();
     parser_.emplace(std::piecewise_construct, std::make_tuple(),
                     std::make_tuple(HttpFieldsAllocator(*arena_)));
     parser_->header_limit(static_cast<std::uint32_t>(config_.max_header_bytes));
     parser_->body_limit(config_.max_body_bytes);
     // Slowloris: the whole request must arrive within the timeout, however
     // slowly its bytes trickle in.
-    set_deadline(DeadlineNow() + std::chrono::milliseconds(first_request_
-                                                               ? config_.handshake_timeout_ms
-                                                               : config_.idle_timeout_ms));
+    set_deadline(deadline_now() + std::chrono::milliseconds(first_request_
+                                                                ? config_.handshake_timeout_ms
+                                                                : config_.idle_timeout_ms));
     reading_ = true;
     http::async_read(
         socket_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
-  void OnRead(beast::error_code ec) {
+  void on_read(beast::error_code ec) {
     reading_ = false;
     set_deadline({});
     // Happens when the client closes, or the sweeper/drain closed the socket.
     if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
         ec == asio::error::bad_descriptor || ec == asio::error::connection_reset ||
         ec == asio::error::eof) {
-      return Close();
+      return close();
     }
     // Happens when the request's header is over max_header_bytes.
     if (ec == http::error::header_limit) {
-      worker_.metrics().CountLimit(Limit::kHeaderSize);
-      return ReplyAndClose(431, "request header too large\n");
+      worker_.metrics().count_limit(Limit::kHeaderSize);
+      return reply_and_close(431, "request header too large\n");
     }
     // Happens when the request's body is over max_body_bytes.
     if (ec == http::error::body_limit) {
-      worker_.metrics().CountLimit(Limit::kBodySize);
-      return ReplyAndClose(413, "request body too large\n");
+      worker_.metrics().count_limit(Limit::kBodySize);
+      return reply_and_close(413, "request body too large\n");
     }
     // Happens when the parser refuses anything else: a malformed request.
-    if (ec) return ReplyAndClose(400, "malformed HTTP request\n");
+    if (ec) return reply_and_close(400, "malformed HTTP request\n");
 
     first_request_ = false;
     started_ = Clock::now();
     auto& req = parser_->get();
-    if (beast::websocket::is_upgrade(req)) return Upgrade();
+    if (beast::websocket::is_upgrade(req)) return upgrade();
     response_.clear(req.keep_alive() && !draining_ && !worker_.draining());
     const std::string_view target = req.target();
     if (target.substr(0, kBoxesPrefix.size()) == kBoxesPrefix) {
@@ -125,9 +125,9 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
       route_ = Route::kIngest;
       if (req.method() == http::verb::post) {
         // Also while draining: a request that arrived is in flight and finishes.
-        slicer_.Start(req.body());  // the body lives in parser_ until the next read
-        worker_.AddIngestSession();
-        return ContinueIngest();  // responds when the batch is done
+        slicer_.start(req.body());  // the body lives in parser_ until the next read
+        worker_.add_ingest_session();
+        return continue_ingest();  // responds when the batch is done
       }
       response_.respond(405, kText, 0, "use POST\n");
     } else {
@@ -135,57 +135,57 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
       response_.respond(404, kText, 0,
                         "not found: try GET /v1/boxes/{id}, POST /v1/ingest, WS /v1/ws\n");
     }
-    DoWrite();
+    do_write();
   }
 
   // Alone on the worker, a batch is ingested in one go; with other
   // connections there, in slices with a turn for them in between
   // (sliced_ingest.hpp).
-  void ContinueIngest() {
-    if (!worker_.IngestSome(slicer_)) {
-      asio::post(socket_.get_executor(), [self = shared_from_this()] { self->ContinueIngest(); });
+  void continue_ingest() {
+    if (!worker_.ingest_some(slicer_)) {
+      asio::post(socket_.get_executor(), [self = shared_from_this()] { self->continue_ingest(); });
       return;
     }
-    worker_.RemoveIngestSession();
+    worker_.remove_ingest_session();
     ack_.clear();
-    AppendIngestAck(ack_, ++seq_, slicer_.result());
+    append_ingest_ack(ack_, ++seq_, slicer_.result());
     response_.respond(200, kJson, 0, ack_);
-    DoWrite();
+    do_write();
   }
 
-  void ReplyAndClose(int status, std::string_view body) {
+  void reply_and_close(int status, std::string_view body) {
     response_.clear(/*keep_alive=*/false);
     route_ = Route::kOther;
     started_ = Clock::now();
     response_.respond(status, kText, 0, body);
-    DoWrite();
+    do_write();
   }
 
-  void DoWrite() {
-    set_deadline(DeadlineNow() + std::chrono::milliseconds(config_.idle_timeout_ms));
+  void do_write() {
+    set_deadline(deadline_now() + std::chrono::milliseconds(config_.idle_timeout_ms));
     asio::async_write(
         socket_, asio::buffer(response_.bytes()),
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnWrite(ec); });
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
   }
 
-  void OnWrite(beast::error_code ec) {
+  void on_write(beast::error_code ec) {
     set_deadline({});
     const auto nanos = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_).count());
     auto& m = worker_.metrics();
     if (route_ == Route::kIngest) {
-      m.ingest_latency[0].Observe(nanos);
+      m.ingest_latency[0].observe(nanos);
     } else {
-      m.poll_latency[0].Observe(nanos);
-      m.CountPoll(Protocol::kHttp, response_.status());
+      m.poll_latency[0].observe(nanos);
+      m.count_poll(Protocol::kHttp, response_.status());
     }
     // Happens when the peer went away mid-response.
-    if (ec) return Close();
-    if (!response_.keep_alive() || draining_) return Close();
-    DoRead();
+    if (ec) return close();
+    if (!response_.keep_alive() || draining_) return close();
+    do_read();
   }
 
-  void Upgrade() {
+  void upgrade() {
     const std::string_view target = parser_->get().target();
     WsMode mode;
     if (target == "/v1/ws") {
@@ -196,19 +196,19 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
       response_.clear(/*keep_alive=*/false);
       route_ = Route::kOther;
       response_.respond(404, kText, 0, "WebSocket endpoints: /v1/ws, /v1/ingest\n");
-      return DoWrite();
+      return do_write();
     }
     if (worker_.draining()) {
       response_.clear(/*keep_alive=*/false);
       response_.respond(503, kText, 0, "draining\n");
-      return DoWrite();
+      return do_write();
     }
     // Upgrades are rare: copy the request out of the arena for the handshake.
     const HttpRequest& req = parser_->get();
     UpgradeRequest upgrade(req.method(), req.target(), req.version());
     for (const auto& field : req)
       upgrade.insert(field.name_string(), field.value());
-    StartWsSession(std::move(socket_), worker_, upgrade, mode);
+    start_ws_session(std::move(socket_), worker_, upgrade, mode);
     // This session ends here; the socket belongs to the WebSocket session.
   }
 
@@ -235,8 +235,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
 }  // namespace
 
-void StartHttpSession(Socket socket, Worker& worker) {
-  std::make_shared<HttpSession>(std::move(socket), worker)->Start();
+void start_http_session(Socket socket, Worker& worker) {
+  std::make_shared<HttpSession>(std::move(socket), worker)->start();
 }
 
 }  // namespace trove::net

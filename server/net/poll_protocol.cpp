@@ -9,7 +9,7 @@
 
 namespace trove::net {
 
-std::optional<std::uint64_t> ParseBoxId(std::string_view text) noexcept {
+std::optional<std::uint64_t> parse_box_id(std::string_view text) noexcept {
   if (text.empty() || text.size() > 20 || (text.size() > 1 && text[0] == '0')) return std::nullopt;
   std::uint64_t id = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
@@ -17,7 +17,7 @@ std::optional<std::uint64_t> ParseBoxId(std::string_view text) noexcept {
   return id;
 }
 
-bool IfNoneMatchHits(std::string_view header, std::uint64_t version) noexcept {
+bool if_none_match_hits(std::string_view header, std::uint64_t version) noexcept {
   while (!header.empty()) {
     auto comma = header.find(',');
     std::string_view tag = header.substr(0, comma);
@@ -40,7 +40,7 @@ bool IfNoneMatchHits(std::string_view header, std::uint64_t version) noexcept {
   return false;
 }
 
-std::string_view ReasonPhrase(int status) noexcept {
+std::string_view reason_phrase(int status) noexcept {
   switch (status) {
     case 101:
       return "Switching Protocols";
@@ -72,19 +72,19 @@ std::string_view ReasonPhrase(int status) noexcept {
 }
 
 namespace {
-void AppendUint(std::string& out, std::uint64_t v) {
+void append_uint(std::string& out, std::uint64_t v) {
   char buf[24];
   auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, ptr);
 }
 }  // namespace
 
-void AppendResponseHead(std::string& out, int status, std::string_view content_type,
-                        std::uint64_t version, std::size_t content_length, bool keep_alive) {
+void append_response_head(std::string& out, int status, std::string_view content_type,
+                          std::uint64_t version, std::size_t content_length, bool keep_alive) {
   out += "HTTP/1.1 ";
-  AppendUint(out, static_cast<std::uint64_t>(status));
+  append_uint(out, static_cast<std::uint64_t>(status));
   out += ' ';
-  out += ReasonPhrase(status);
+  out += reason_phrase(status);
   out += "\r\nServer: trove\r\n";
   if (!content_type.empty()) {
     out += "Content-Type: ";
@@ -93,65 +93,65 @@ void AppendResponseHead(std::string& out, int status, std::string_view content_t
   }
   if (version != 0) {
     out += "ETag: \"";
-    AppendUint(out, version);
+    append_uint(out, version);
     out += "\"\r\n";
   }
   out += "Content-Length: ";
-  AppendUint(out, content_length);
+  append_uint(out, content_length);
   out += keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
 }
 
-void AppendIngestAck(std::string& out, std::uint64_t seq, const ingest::BatchResult& result) {
+void append_ingest_ack(std::string& out, std::uint64_t seq, const ingest::BatchResult& result) {
   out += "{\"seq\":";
-  AppendUint(out, seq);
+  append_uint(out, seq);
   out += ",\"accepted\":";
-  AppendUint(out, result.accepted);
+  append_uint(out, result.accepted);
   out += ",\"rejected\":[";
   bool first = true;
   for (const ingest::Rejection& r : result.rejections) {
     if (!first) out += ',';
     first = false;
     out += "{\"index\":";
-    AppendUint(out, r.index);
+    append_uint(out, r.index);
     out += ",\"error\":";
-    common::AppendJsonString(out, r.reason);
+    common::append_json_string(out, r.reason);
     out += ",\"code\":";
-    common::AppendJsonString(out, ingest::to_string(r.code));
+    common::append_json_string(out, ingest::to_string(r.code));
     if (!r.field.empty()) {
       out += ",\"field\":";
-      common::AppendJsonString(out, r.field);
+      common::append_json_string(out, r.field);
     }
     out += '}';
   }
   out += ']';
   if (result.rejections_truncated) {
     out += ",\"rejectedTotal\":";
-    AppendUint(out, result.rejected);
+    append_uint(out, result.rejected);
   }
   out += '}';
 }
 
-void AppendPush(std::string& out, std::uint64_t box, std::uint64_t seq, std::string_view payload) {
+void append_push(std::string& out, std::uint64_t box, std::uint64_t seq, std::string_view payload) {
   out += "{\"op\":\"push\",\"box\":";
-  AppendUint(out, box);
+  append_uint(out, box);
   out += ",\"seq\":";
-  AppendUint(out, seq);
+  append_uint(out, seq);
   out += ",\"payload\":";
   out += payload;
   out += '}';
 }
 
-void AppendSynced(std::string& out, std::string_view hunt, std::uint64_t boxes) {
+void append_synced(std::string& out, std::string_view hunt, std::uint64_t boxes) {
   out += "{\"op\":\"synced\",\"hunt\":";
-  common::AppendJsonString(out, hunt);
+  common::append_json_string(out, hunt);
   out += ",\"boxes\":";
-  AppendUint(out, boxes);
+  append_uint(out, boxes);
   out += '}';
 }
 
 namespace {
 
-bool ReadBoxes(const rapidjson::Value& v, std::vector<std::uint64_t>& out, std::string& error) {
+bool read_boxes(const rapidjson::Value& v, std::vector<std::uint64_t>& out, std::string& error) {
   if (!v.IsArray()) {
     error = "\"boxes\" must be an array of box ids";
     return false;
@@ -171,7 +171,7 @@ bool ReadBoxes(const rapidjson::Value& v, std::vector<std::uint64_t>& out, std::
   return true;
 }
 
-bool ReadHunt(const rapidjson::Value& v, std::string& out, std::string& error) {
+bool read_hunt(const rapidjson::Value& v, std::string& out, std::string& error) {
   if (!v.IsString() || v.GetStringLength() == 0 || v.GetStringLength() > 64) {
     error = "\"hunt\" must be a string of 1 .. 64 bytes";
     return false;
@@ -186,19 +186,19 @@ namespace {
 // The get every polling client sends, byte for byte as docs/design.md spells it:
 // recognised without building a DOM. Anything else (spaces, other key
 // order, escapes, bad ids) takes the full parse, which also words the errors.
-std::optional<std::uint64_t> CanonicalGet(std::string_view text) noexcept {
+std::optional<std::uint64_t> canonical_get(std::string_view text) noexcept {
   constexpr std::string_view kPrefix = R"({"op":"get","box":)";
   if (text.size() <= kPrefix.size() + 1 || text.substr(0, kPrefix.size()) != kPrefix ||
       text.back() != '}') {
     return std::nullopt;
   }
-  return ParseBoxId(text.substr(kPrefix.size(), text.size() - kPrefix.size() - 1));
+  return parse_box_id(text.substr(kPrefix.size(), text.size() - kPrefix.size() - 1));
 }
 }  // namespace
 
-WsOp ParseWsOp(std::string_view text) {
+WsOp parse_ws_op(std::string_view text) {
   WsOp op;
-  if (const auto box = CanonicalGet(text)) {
+  if (const auto box = canonical_get(text)) {
     op.kind = WsOp::Kind::kGet;
     op.box = *box;
     return op;
@@ -241,10 +241,10 @@ WsOp ParseWsOp(std::string_view text) {
     return op;
   }
   if (boxes != doc.MemberEnd()) {
-    if (!ReadBoxes(boxes->value, op.boxes, op.error)) return op;
+    if (!read_boxes(boxes->value, op.boxes, op.error)) return op;
     op.kind = subscribe ? WsOp::Kind::kSubscribeBoxes : WsOp::Kind::kUnsubscribeBoxes;
   } else if (hunt != doc.MemberEnd()) {
-    if (!ReadHunt(hunt->value, op.hunt, op.error)) return op;
+    if (!read_hunt(hunt->value, op.hunt, op.error)) return op;
     op.kind = subscribe ? WsOp::Kind::kSubscribeHunt : WsOp::Kind::kUnsubscribeHunt;
   } else if (!subscribe) {
     op.kind = WsOp::Kind::kUnsubscribeAll;

@@ -68,10 +68,10 @@ void PushCoalescer::push(std::uint64_t box) {
   subscribers_.collect(box, {hunt, r.hunt_size}, targets_);
   if (targets_.empty()) return;
   message_.clear();
-  AppendPush(message_, box, r.version, {payload, std::min(r.payload_size, sizeof payload)});
+  append_push(message_, box, r.version, {payload, std::min(r.payload_size, sizeof payload)});
   for (WsClientProtocol* s : targets_) {
-    QueueWsPush(*s, message_);
-    pushes_.Add();
+    queue_ws_push(*s, message_);
+    pushes_.add();
   }
 }
 

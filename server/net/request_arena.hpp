@@ -17,7 +17,7 @@ namespace trove::net {
 // declares the sized delete from C++14 on (with jemalloc it frees without
 // looking the size up); clang 14 only with -fsized-deallocation, and there the
 // unsized delete is the matching release.
-inline void DeleteSpilled(void* p, [[maybe_unused]] std::size_t bytes) noexcept {
+inline void delete_spilled(void* p, [[maybe_unused]] std::size_t bytes) noexcept {
 #if defined(__cpp_sized_deallocation)
   ::operator delete(p, bytes);
 #else
@@ -31,7 +31,7 @@ class RequestArena {
   // generators send well under 1 KiB).
   static constexpr std::size_t kBytes = 4096;
 
-  void* Allocate(std::size_t bytes, std::size_t align) {
+  void* allocate(std::size_t bytes, std::size_t align) {
     const std::size_t at = (used_ + align - 1) & ~(align - 1);
     if (at + bytes <= kBytes) {
       used_ = at + bytes;
@@ -39,14 +39,14 @@ class RequestArena {
     }
     return ::operator new(bytes);
   }
-  void Deallocate(void* p, std::size_t bytes) noexcept {
-    if (!Owns(p)) DeleteSpilled(p, bytes);
+  void deallocate(void* p, std::size_t bytes) noexcept {
+    if (!owns(p)) delete_spilled(p, bytes);
   }
   // Only when nothing allocated from the buffer is alive (between requests).
-  void Reset() noexcept { used_ = 0; }
+  void reset() noexcept { used_ = 0; }
 
  private:
-  bool Owns(const void* p) const noexcept {
+  bool owns(const void* p) const noexcept {
     const auto* b = static_cast<const std::byte*>(p);
     return b >= buffer_ && b < buffer_ + kBytes;
   }
@@ -64,9 +64,9 @@ class RequestArenaAllocator {
       : arena_(other.arena()) {}
 
   T* allocate(std::size_t n) {
-    return static_cast<T*>(arena_->Allocate(n * sizeof(T), alignof(T)));
+    return static_cast<T*>(arena_->allocate(n * sizeof(T), alignof(T)));
   }
-  void deallocate(T* p, std::size_t n) noexcept { arena_->Deallocate(p, n * sizeof(T)); }
+  void deallocate(T* p, std::size_t n) noexcept { arena_->deallocate(p, n * sizeof(T)); }
   RequestArena* arena() const noexcept { return arena_; }
 
   template <class U>

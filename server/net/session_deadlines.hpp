@@ -18,7 +18,7 @@ namespace trove::net {
 // same origin as steady_clock, at most a tick behind, read without a TSC
 // read) is precise enough, and cheaper on the per-message path. Latency
 // measurements keep steady_clock.
-inline std::chrono::steady_clock::time_point DeadlineNow() noexcept {
+inline std::chrono::steady_clock::time_point deadline_now() noexcept {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
   return std::chrono::steady_clock::time_point(std::chrono::seconds(ts.tv_sec) +
@@ -35,9 +35,9 @@ class Session {
   Session& operator=(const Session&) = delete;
   virtual ~Session() = default;
   // Drain: stop taking requests, finish what is in flight, close.
-  virtual void Drain() = 0;
+  virtual void drain() = 0;
   // Called by the sweeper past the session's deadline.
-  virtual void OnDeadline() = 0;
+  virtual void on_deadline() = 0;
   // TimePoint{} = no deadline. Worker thread only; a no-op before the
   // session is registered with its worker.
   void set_deadline(TimePoint t) noexcept;
@@ -53,13 +53,13 @@ class Session {
 class SessionDeadlines {
  public:
   using TimePoint = Session::TimePoint;
-  void Add(Session* s) {
+  void add(Session* s) {
     s->table_ = this;
     s->slot_ = static_cast<std::uint32_t>(sessions_.size());
     sessions_.push_back(s);
     deadlines_.push_back(TimePoint{});
   }
-  void Remove(Session* s) {
+  void remove(Session* s) {
     if (s->table_ != this) return;
     const std::uint32_t hole = s->slot_;
     Session* last = sessions_.back();
@@ -70,9 +70,9 @@ class SessionDeadlines {
     deadlines_.pop_back();
     s->table_ = nullptr;
   }
-  void Set(std::uint32_t slot, TimePoint t) noexcept { deadlines_[slot] = t; }
+  void set(std::uint32_t slot, TimePoint t) noexcept { deadlines_[slot] = t; }
   // Appends every session whose deadline is set and not after `now`.
-  void CollectExpired(TimePoint now, std::vector<Session*>& out) const {
+  void collect_expired(TimePoint now, std::vector<Session*>& out) const {
     const TimePoint none{};
     for (std::size_t i = 0; i < deadlines_.size(); ++i) {
       if (deadlines_[i] != none && deadlines_[i] <= now) out.push_back(sessions_[i]);
@@ -86,7 +86,7 @@ class SessionDeadlines {
 };
 
 inline void Session::set_deadline(TimePoint t) noexcept {
-  if (table_ != nullptr) table_->Set(slot_, t);
+  if (table_ != nullptr) table_->set(slot_, t);
 }
 
 }  // namespace trove::net

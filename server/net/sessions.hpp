@@ -22,10 +22,10 @@ class Worker;
 class WsClientProtocol;
 
 // Takes over an accepted data-plane connection (HTTP; upgrades to WebSocket).
-void StartHttpSession(Socket socket, Worker& worker);
+void start_http_session(Socket socket, Worker& worker);
 
 // Queues a push to a subscriber (copied into its connection's own buffer);
 // a connection over its send-queue bound is closed with 1008. Worker thread.
-void QueueWsPush(WsClientProtocol& subscriber, std::string_view message);
+void queue_ws_push(WsClientProtocol& subscriber, std::string_view message);
 
 }  // namespace trove::net

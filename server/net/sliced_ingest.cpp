@@ -5,7 +5,7 @@
 
 namespace trove::net {
 
-void SlicedIngest::Start(std::string_view ndjson) {
+void SlicedIngest::start(std::string_view ndjson) {
   rest_ = ndjson;
   line_base_ = 0;
   accepted_ = 0;
@@ -14,7 +14,7 @@ void SlicedIngest::Start(std::string_view ndjson) {
   active_ = true;
 }
 
-bool SlicedIngest::Step(ingest::IngestPipeline& pipeline, std::size_t max_lines) {
+bool SlicedIngest::step(ingest::IngestPipeline& pipeline, std::size_t max_lines) {
   // Cut after the max_lines-th newline; the rest of the batch if it has
   // fewer. Only the batch's own last line can lack its newline, so the
   // pipeline's "truncated" rule (the last line ends inside a value) applies

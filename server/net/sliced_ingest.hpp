@@ -24,10 +24,10 @@ class SlicedIngest {
   static constexpr std::size_t kSliceLines = 32;
 
   // Begins a batch. `ndjson` must stay valid until Step() returns true.
-  void Start(std::string_view ndjson);
+  void start(std::string_view ndjson);
   // Ingests up to `max_lines` more lines (whole lines, never a part of one).
   // Returns true when the batch is done; result() is then final.
-  bool Step(ingest::IngestPipeline& pipeline, std::size_t max_lines);
+  bool step(ingest::IngestPipeline& pipeline, std::size_t max_lines);
   [[nodiscard]] bool active() const noexcept { return active_; }
   // Valid until the next Start().
   [[nodiscard]] ingest::BatchResult result() const noexcept;

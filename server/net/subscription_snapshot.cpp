@@ -5,7 +5,7 @@
 
 namespace trove::net {
 
-void SubscriptionSnapshot::Add(std::string_view hunt, std::size_t slot_count) {
+void SubscriptionSnapshot::add(std::string_view hunt, std::size_t slot_count) {
   const auto same = [hunt](const PendingHunt& h) { return h.name == hunt; };
   if (std::any_of(pending_.begin(), pending_.end(), same)) return;
   if (pending_.empty()) {
@@ -19,30 +19,30 @@ void SubscriptionSnapshot::Add(std::string_view hunt, std::size_t slot_count) {
   pending_.push_back(PendingHunt{std::string(hunt), cursor_, false, 0});
 }
 
-void SubscriptionSnapshot::Remove(std::string_view hunt) {
+void SubscriptionSnapshot::remove(std::string_view hunt) {
   std::erase_if(pending_, [hunt](const PendingHunt& h) { return h.name == hunt; });
 }
 
-void SubscriptionSnapshot::AddBoxes(std::span<const std::uint64_t> boxes) {
+void SubscriptionSnapshot::add_boxes(std::span<const std::uint64_t> boxes) {
   for (std::uint64_t box : boxes) {
     if (boxes_waiting_.insert(box).second) boxes_.push_back(box);
   }
 }
 
-void SubscriptionSnapshot::RemoveBoxes(std::span<const std::uint64_t> boxes) {
+void SubscriptionSnapshot::remove_boxes(std::span<const std::uint64_t> boxes) {
   for (std::uint64_t box : boxes) {
     if (boxes_waiting_.erase(box) != 0) std::erase(boxes_, box);
   }
 }
 
-void SubscriptionSnapshot::Clear() {
+void SubscriptionSnapshot::clear() {
   pending_.clear();
   boxes_.clear();
   boxes_waiting_.clear();
 }
 
-bool SubscriptionSnapshot::SendBoxes(const store::BoxStore& store, SnapshotSink& sink,
-                                     Progress& progress) {
+bool SubscriptionSnapshot::send_boxes(const store::BoxStore& store, SnapshotSink& sink,
+                                      Progress& progress) {
   // Lookups of boxes that do not exist cost a step too: a subscribe to
   // 4,096 absent boxes is bounded per step like a scan.
   std::size_t lookups_left = kSlotsPerStep;
@@ -53,7 +53,7 @@ bool SubscriptionSnapshot::SendBoxes(const store::BoxStore& store, SnapshotSink&
       progress = Progress::kMore;
       return false;
     }
-    if (!sink.HasRoom()) {
+    if (!sink.has_room()) {
       progress = Progress::kBlocked;
       return false;
     }
@@ -63,37 +63,37 @@ bool SubscriptionSnapshot::SendBoxes(const store::BoxStore& store, SnapshotSink&
     --lookups_left;
     const store::ReadResult r = store.read(id, std::span<char>(payload.data(), max));
     if (!r.found) continue;
-    sink.Push(store::BoxView{id, r.version, {}, {payload.data(), std::min(r.payload_size, max)}});
+    sink.push(store::BoxView{id, r.version, {}, {payload.data(), std::min(r.payload_size, max)}});
     --pushes_left_;
   }
   return true;
 }
 
-bool SubscriptionSnapshot::FinishCompleteHunts(SnapshotSink& sink) {
+bool SubscriptionSnapshot::finish_complete_hunts(SnapshotSink& sink) {
   for (auto it = pending_.begin(); it != pending_.end();) {
     if (!it->wrapped || cursor_ < it->joined_at) {
       ++it;
       continue;
     }
-    if (!sink.HasRoom()) return false;
-    sink.Synced(it->name, it->boxes);
+    if (!sink.has_room()) return false;
+    sink.synced(it->name, it->boxes);
     it = pending_.erase(it);  // keeps the others' order: markers in join order
   }
   return true;
 }
 
-SubscriptionSnapshot::Progress SubscriptionSnapshot::Step(const store::BoxStore& store,
+SubscriptionSnapshot::Progress SubscriptionSnapshot::step(const store::BoxStore& store,
                                                           SnapshotSink& sink) {
   if (!active()) return Progress::kDone;
   sink_ = &sink;
   pushes_left_ = kPushesPerStep;
-  if (Progress progress = Progress::kMore; !SendBoxes(store, sink, progress)) return progress;
+  if (Progress progress = Progress::kMore; !send_boxes(store, sink, progress)) return progress;
   if (pending_.empty()) return Progress::kDone;
   // Each slot is compared with every pending hunt: the step's work stays
   // bounded however many hunts a client subscribes to at once.
   std::size_t slots_left = std::max<std::size_t>(1, kSlotsPerStep / pending_.size());
   for (;;) {
-    if (!FinishCompleteHunts(sink)) return Progress::kBlocked;
+    if (!finish_complete_hunts(sink)) return Progress::kBlocked;
     if (pending_.empty()) return Progress::kDone;
     if (cursor_ >= end_) {
       cursor_ = 0;
@@ -102,7 +102,7 @@ SubscriptionSnapshot::Progress SubscriptionSnapshot::Step(const store::BoxStore&
       continue;  // a hunt that joined at slot 0 is complete now
     }
     if (slots_left == 0 || pushes_left_ == 0) return Progress::kMore;
-    if (!sink.HasRoom()) return Progress::kBlocked;
+    if (!sink.has_room()) return Progress::kBlocked;
     // Stop where the next hunt's pass ends, so its marker goes out there and
     // it does not get boxes twice.
     std::size_t stop = end_;
@@ -127,9 +127,9 @@ bool SubscriptionSnapshot::wants(std::string_view hunt) {
 
 bool SubscriptionSnapshot::visit(const store::BoxView& box) {
   ++pending_[matched_].boxes;
-  sink_->Push(box);
+  sink_->push(box);
   --pushes_left_;
-  return pushes_left_ > 0 && sink_->HasRoom();
+  return pushes_left_ > 0 && sink_->has_room();
 }
 
 }  // namespace trove::net

@@ -39,11 +39,11 @@ namespace trove::net {
 class SnapshotSink {
  public:
   // Whether the queue takes one more snapshot message now.
-  virtual bool HasRoom() = 0;
+  virtual bool has_room() = 0;
   // One box of a hunt being sent (a push, as a live update's).
-  virtual void Push(const store::BoxView& box) = 0;
+  virtual void push(const store::BoxView& box) = 0;
   // Every box of `hunt` is out: `boxes` pushes were sent for it.
-  virtual void Synced(std::string_view hunt, std::uint64_t boxes) = 0;
+  virtual void synced(std::string_view hunt, std::uint64_t boxes) = 0;
 
  protected:
   SnapshotSink() = default;
@@ -73,16 +73,16 @@ class SubscriptionSnapshot final : private store::BoxVisitor {
   // from then on are pushed live anyway, so the scan only has to cover the
   // slots that exist now. A hunt already being sent keeps its place (its one
   // marker answers both subscribes).
-  void Add(std::string_view hunt, std::size_t slot_count);
+  void add(std::string_view hunt, std::size_t slot_count);
   // Stops sending `hunt` (unsubscribe): no more of its boxes, no marker.
-  void Remove(std::string_view hunt);
+  void remove(std::string_view hunt);
   // Sends the current payload of each of `boxes` that exists, once: a box
   // still waiting from an earlier subscribe keeps its place. Call after the
   // session subscribed to them (as for Add).
-  void AddBoxes(std::span<const std::uint64_t> boxes);
+  void add_boxes(std::span<const std::uint64_t> boxes);
   // Unsubscribed boxes that are still waiting are not sent.
-  void RemoveBoxes(std::span<const std::uint64_t> boxes);
-  void Clear();
+  void remove_boxes(std::span<const std::uint64_t> boxes);
+  void clear();
   [[nodiscard]] bool active() const noexcept { return !pending_.empty() || !boxes_.empty(); }
 
   enum class Progress {
@@ -90,7 +90,7 @@ class SubscriptionSnapshot final : private store::BoxVisitor {
     kMore,     // the step's budget is spent: post the next step
     kBlocked,  // the sink has no room: step again once writes made some
   };
-  Progress Step(const store::BoxStore& store, SnapshotSink& sink);
+  Progress step(const store::BoxStore& store, SnapshotSink& sink);
 
  private:
   struct PendingHunt {
@@ -102,10 +102,10 @@ class SubscriptionSnapshot final : private store::BoxVisitor {
 
   // Sends the markers of hunts whose pass is complete; false if the sink had
   // no room for one.
-  bool FinishCompleteHunts(SnapshotSink& sink);
+  bool finish_complete_hunts(SnapshotSink& sink);
   // The box subscriptions' part of a step; false when it ran out of budget
   // or room (`progress` says which).
-  bool SendBoxes(const store::BoxStore& store, SnapshotSink& sink, Progress& progress);
+  bool send_boxes(const store::BoxStore& store, SnapshotSink& sink, Progress& progress);
   bool wants(std::string_view hunt) override;
   bool visit(const store::BoxView& box) override;
 

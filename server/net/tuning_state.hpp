@@ -19,7 +19,7 @@ class TuningState {
  public:
   explicit TuningState(Tuning initial) : current_(std::move(initial)) {}
 
-  [[nodiscard]] Tuning Get() const {
+  [[nodiscard]] Tuning get() const {
     std::lock_guard lock(mutex_);
     return current_;
   }
@@ -29,7 +29,7 @@ class TuningState {
   // same owner and generation with the same values is kUnchanged
   // (idempotent). A different owner is never stale, whatever its generation:
   // it takes over (kTakenOver). Anything else applies.
-  UpdateResult Update(const Tuning& proposed) {
+  UpdateResult update(const Tuning& proposed) {
     std::lock_guard lock(mutex_);
     const bool same_owner = proposed.owner == current_.owner;
     if (same_owner && proposed.generation < current_.generation) return UpdateResult::kStale;

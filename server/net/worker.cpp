@@ -37,7 +37,7 @@ std::unique_ptr<ingest::IngestPipeline> make_pipeline(ServerContext& context,
 Worker::Worker(unsigned index, ServerContext& context)
     : index_(index),
       context_(context),
-      arena_(make_arena(context.tuning.Get())),
+      arena_(make_arena(context.tuning.get())),
       pipeline_(make_pipeline(context, *arena_)),
       epoch_(ioc_, *arena_, context.tuning, context.purge, metrics_),
       push_(ioc_, context.store, subscribers_,
@@ -48,11 +48,11 @@ Worker::Worker(unsigned index, ServerContext& context)
 }
 
 Worker::~Worker() {
-  Stop();
-  Join();
+  stop();
+  join();
 }
 
-std::uint16_t Worker::Listen(const std::string& address, std::uint16_t port) {
+std::uint16_t Worker::listen(const std::string& address, std::uint16_t port) {
   tcp::endpoint endpoint(asio::ip::make_address(address), port);
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -63,14 +63,14 @@ std::uint16_t Worker::Listen(const std::string& address, std::uint16_t port) {
   return acceptor_.local_endpoint().port();
 }
 
-void Worker::Start() {
-  DoAccept();
+void Worker::start() {
+  do_accept();
   epoch_.start();
-  ArmSweepTimer();
-  thread_ = std::thread([this] { Run(); });
+  arm_sweep_timer();
+  thread_ = std::thread([this] { run(); });
 }
 
-void Worker::Run() {
+void Worker::run() {
   const std::uint64_t busy_us = context_.config.busy_poll_us;
   if (busy_us == 0) {
     ioc_.run();
@@ -91,7 +91,7 @@ void Worker::Run() {
   }
 }
 
-void Worker::DoAccept() {
+void Worker::do_accept() {
   acceptor_.async_accept([this](boost::system::error_code ec, Socket socket) {
     // Happens when Drain() closes the acceptor.
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
@@ -106,36 +106,36 @@ void Worker::DoAccept() {
         socket.write_some(asio::buffer(kFull.data(), kFull.size()), ignored);
         socket.close(ignored);
         metrics_.connections_rejected[static_cast<std::size_t>(RejectReason::kMaxConnections)]
-            .Add();
+            .add();
       } else {
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        StartHttpSession(std::move(socket), *this);
+        start_http_session(std::move(socket), *this);
       }
     }
-    DoAccept();
+    do_accept();
   });
 }
 
-void Worker::Register(Session* s) {
+void Worker::add_session(Session* s) {
   if (sweep_parked_) {
     sweep_parked_ = false;
-    ArmSweepTimer();
+    arm_sweep_timer();
   }
   sessions_.insert(s);
-  deadlines_.Add(s);
+  deadlines_.add(s);
   open_sessions_.fetch_add(1, std::memory_order_acq_rel);
   context_.open_connections.fetch_add(1, std::memory_order_relaxed);
 }
 
-void Worker::Unregister(Session* s) {
-  deadlines_.Remove(s);
+void Worker::remove_session(Session* s) {
+  deadlines_.remove(s);
   sessions_.erase(s);
   open_sessions_.fetch_sub(1, std::memory_order_acq_rel);
   context_.open_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void Worker::Drain() {
+void Worker::drain() {
   asio::post(ioc_, [this] {
     draining_ = true;
     boost::system::error_code ignored;
@@ -144,57 +144,57 @@ void Worker::Drain() {
     // Copy: a session may unregister while draining.
     std::vector<Session*> open(sessions_.begin(), sessions_.end());
     for (Session* s : open)
-      s->Drain();
+      s->drain();
   });
 }
 
-void Worker::Stop() {
+void Worker::stop() {
   ioc_.stop();
 }
 
-void Worker::Join() {
+void Worker::join() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Worker::TuningChanged() {
+void Worker::tuning_changed() {
   asio::post(ioc_, [this] { epoch_.wake(); });
 }
 
-void Worker::ArmSweepTimer() {
+void Worker::arm_sweep_timer() {
   sweep_timer_.expires_after(kSweepPeriod);
   sweep_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;  // Happens at shutdown.
     std::vector<Session*>& expired = expired_;
     expired.clear();
-    deadlines_.CollectExpired(Clock::now(), expired);
+    deadlines_.collect_expired(Clock::now(), expired);
     // OnDeadline only closes sockets (completions are posted), so no
     // session is destroyed inside this loop; the membership check guards
     // against one that would be.
     for (Session* s : expired) {
-      if (sessions_.count(s) != 0) s->OnDeadline();
+      if (sessions_.count(s) != 0) s->on_deadline();
     }
     if (sessions_.empty()) {
-      sweep_parked_ = true;  // until the next Register
+      sweep_parked_ = true;  // until the next add_session
       return;
     }
-    ArmSweepTimer();
+    arm_sweep_timer();
   });
 }
 
-void Worker::SubscribeBox(WsClientProtocol* s, std::uint64_t box) {
+void Worker::subscribe_box(WsClientProtocol* s, std::uint64_t box) {
   subscribers_.subscribe_box(s, box);
 }
-void Worker::UnsubscribeBox(WsClientProtocol* s, std::uint64_t box) {
+void Worker::unsubscribe_box(WsClientProtocol* s, std::uint64_t box) {
   subscribers_.unsubscribe_box(s, box);
 }
-void Worker::SubscribeHunt(WsClientProtocol* s, const std::string& hunt) {
+void Worker::subscribe_hunt(WsClientProtocol* s, const std::string& hunt) {
   subscribers_.subscribe_hunt(s, hunt);
 }
-void Worker::UnsubscribeHunt(WsClientProtocol* s, const std::string& hunt) {
+void Worker::unsubscribe_hunt(WsClientProtocol* s, const std::string& hunt) {
   subscribers_.unsubscribe_hunt(s, hunt);
 }
 
-void Worker::PublishStored() {
+void Worker::publish_stored() {
   if (stored_.empty()) return;
   // The batch's store writes before the subscription counts below (see
   // Subscribers' add_subscriber). One fence per batch, not per message.
@@ -213,12 +213,12 @@ void Worker::PublishStored() {
   stored_.clear();
 }
 
-bool Worker::IngestSome(SlicedIngest& batch) {
+bool Worker::ingest_some(SlicedIngest& batch) {
   // The batch allocates in the arena: it must be reset within an epoch.
   epoch_.wake();
   const bool shared = open_sessions() > ingest_sessions_;
-  const bool done = batch.Step(*pipeline_, shared ? SlicedIngest::kSliceLines : SIZE_MAX);
-  PublishStored();
+  const bool done = batch.step(*pipeline_, shared ? SlicedIngest::kSliceLines : SIZE_MAX);
+  publish_stored();
   return done;
 }
 

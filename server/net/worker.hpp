@@ -42,13 +42,13 @@ class Worker {
 
   // Opens this worker's listener (SO_REUSEPORT); returns the bound port.
   // Throws std::system_error.
-  std::uint16_t Listen(const std::string& address, std::uint16_t port);
-  void Start();  // starts the thread
+  std::uint16_t listen(const std::string& address, std::uint16_t port);
+  void start();  // starts the thread
   // Thread-safe: stop accepting, drain every session.
-  void Drain();
+  void drain();
   // Thread-safe: stop the event loop (after a drain or at the deadline).
-  void Stop();
-  void Join();
+  void stop();
+  void join();
   // True once Drain() has closed this worker's listener.
   [[nodiscard]] bool listener_closed() const noexcept {
     return listener_closed_.load(std::memory_order_acquire);
@@ -61,34 +61,34 @@ class Worker {
   boost::asio::io_context& ioc() noexcept { return ioc_; }
   ServerContext& context() noexcept { return context_; }
   WorkerMetrics& metrics() noexcept { return metrics_; }
-  void Register(Session* s);
-  void Unregister(Session* s);
+  void add_session(Session* s);
+  void remove_session(Session* s);
   [[nodiscard]] bool draining() const noexcept { return draining_; }
 
   // Subscriptions of this worker's WebSocket sessions.
-  void SubscribeBox(WsClientProtocol* s, std::uint64_t box);
-  void UnsubscribeBox(WsClientProtocol* s, std::uint64_t box);
-  void SubscribeHunt(WsClientProtocol* s, const std::string& hunt);
-  void UnsubscribeHunt(WsClientProtocol* s, const std::string& hunt);
+  void subscribe_box(WsClientProtocol* s, std::uint64_t box);
+  void unsubscribe_box(WsClientProtocol* s, std::uint64_t box);
+  void subscribe_hunt(WsClientProtocol* s, const std::string& hunt);
+  void unsubscribe_hunt(WsClientProtocol* s, const std::string& hunt);
   // After an ingest batch: hands the boxes it stored to every worker that has
   // subscribers (posted, coalesced per push tick on the receiving side).
-  void PublishStored();
+  void publish_stored();
   // Ingests the rest of `batch`, publishing what it stored: all of it when
   // every session on this worker is an ingest session (true), else one
   // slice (false: the caller posts a continuation, and the pollers get
   // their turn first). Slicing costs ~10 % of ingest CPU in 16-line slices
   // (S3 with 4 connections), so it is spent only where a poll could wait.
-  bool IngestSome(SlicedIngest& batch);
+  bool ingest_some(SlicedIngest& batch);
   // Sessions that only ingest (WebSocket /v1/ingest; an HTTP session while
   // its POST is being ingested), so IngestSome knows whether others wait.
-  void AddIngestSession() noexcept { ++ingest_sessions_; }
-  void RemoveIngestSession() noexcept { --ingest_sessions_; }
+  void add_ingest_session() noexcept { ++ingest_sessions_; }
+  void remove_ingest_session() noexcept { --ingest_sessions_; }
 
   // ---- any thread ----
   // The live tuning changed: a worker whose epoch timer is parked (idle)
   // restarts it, so the change takes effect at a boundary now rather than
   // at the next ingest.
-  void TuningChanged();
+  void tuning_changed();
   // Scrape:
   [[nodiscard]] unsigned index() const noexcept { return index_; }
   [[nodiscard]] const WorkerMetrics& metrics_view() const noexcept { return metrics_; }
@@ -98,13 +98,13 @@ class Worker {
   }
   [[nodiscard]] std::uint64_t connections(Protocol p) const noexcept {
     const auto i = static_cast<std::size_t>(p);
-    return metrics_.connections_opened[i].Get() - metrics_.connections_closed[i].Get();
+    return metrics_.connections_opened[i].get() - metrics_.connections_closed[i].get();
   }
 
  private:
-  void Run();
-  void DoAccept();
-  void ArmSweepTimer();
+  void run();
+  void do_accept();
+  void arm_sweep_timer();
 
   unsigned index_;
   ServerContext& context_;

@@ -25,7 +25,7 @@ inline constexpr std::array<double, 14> kLatencyBoundsSeconds = {
     500e-6, 1e-3,  2.5e-3, 10e-3, 50e-3, 0.25,   1.0};
 using LatencyHistogram = LocalHistogram<kLatencyBoundsSeconds.size()>;
 // What the latency histograms observe: nanoseconds since `start`.
-inline std::uint64_t NanosSince(std::chrono::steady_clock::time_point start) noexcept {
+inline std::uint64_t nanos_since(std::chrono::steady_clock::time_point start) noexcept {
   return static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
           .count());
@@ -37,7 +37,7 @@ inline constexpr std::size_t kProtocols = 2;
 // Status codes the data plane answers, for trove_poll_requests_total{code}.
 inline constexpr std::array<int, 10> kStatusCodes = {200, 202, 304, 400, 404,
                                                      405, 413, 431, 503, 0};
-constexpr std::size_t StatusIndex(int code) noexcept {
+constexpr std::size_t status_index(int code) noexcept {
   for (std::size_t i = 0; i + 1 < kStatusCodes.size(); ++i) {
     if (kStatusCodes[i] == code) return i;
   }
@@ -74,9 +74,9 @@ struct WorkerMetrics {
   LocalCounter epoch_resets;
   EpochHistogram reset_duration{kEpochBoundsSeconds};
 
-  void CountLimit(Limit l) noexcept { limits[static_cast<std::size_t>(l)].Add(); }
-  void CountPoll(Protocol p, int code) noexcept {
-    poll_requests[static_cast<std::size_t>(p)][StatusIndex(code)].Add();
+  void count_limit(Limit l) noexcept { limits[static_cast<std::size_t>(l)].add(); }
+  void count_poll(Protocol p, int code) noexcept {
+    poll_requests[static_cast<std::size_t>(p)][status_index(code)].add();
   }
 };
 

@@ -20,18 +20,18 @@ WsClientProtocol::WsClientProtocol(Connection& connection, Worker& worker)
 
 WsClientProtocol::~WsClientProtocol() {
   for (std::uint64_t box : boxes_)
-    worker_.UnsubscribeBox(this, box);
+    worker_.unsubscribe_box(this, box);
   for (const std::string& hunt : hunts_)
-    worker_.UnsubscribeHunt(this, hunt);
+    worker_.unsubscribe_hunt(this, hunt);
 }
 
-void WsClientProtocol::QueuePush(std::string_view message) {
+void WsClientProtocol::queue_push(std::string_view message) {
   if (connection_.closing()) return;
-  connection_.Enqueue(message);
+  connection_.enqueue(message);
 }
 
 bool WsClientProtocol::on_message(std::string_view text, TimePoint started) {
-  const WsOp op = ParseWsOp(text);
+  const WsOp op = parse_ws_op(text);
   scratch_.clear();
   switch (op.kind) {
     case WsOp::Kind::kGet:
@@ -75,49 +75,49 @@ void WsClientProtocol::get(std::uint64_t box, TimePoint started) {
   } else {
     scratch_ += ",\"error\":\"no such box\",\"code\":404}";
   }
-  connection_.Enqueue(scratch_);
-  worker_.metrics().CountPoll(Protocol::kWs, r.found ? 200 : 404);
-  worker_.metrics().poll_latency[kWs].Observe(NanosSince(started));
+  connection_.enqueue(scratch_);
+  worker_.metrics().count_poll(Protocol::kWs, r.found ? 200 : 404);
+  worker_.metrics().poll_latency[kWs].observe(nanos_since(started));
 }
 
 void WsClientProtocol::subscribe_boxes(std::span<const std::uint64_t> boxes) {
   for (std::uint64_t box : boxes) {
     if (std::find(boxes_.begin(), boxes_.end(), box) != boxes_.end()) continue;
-    if (!AllowSubscription()) return;
+    if (!allow_subscription()) return;
     boxes_.push_back(box);
-    worker_.SubscribeBox(this, box);
+    worker_.subscribe_box(this, box);
   }
   scratch_ = "{\"op\":\"subscribed\",\"boxes\":" + std::to_string(boxes.size()) + "}";
-  if (!connection_.Enqueue(scratch_)) return;
+  if (!connection_.enqueue(scratch_)) return;
   // Their current state, through the same stepped, flow-controlled path as
   // a hunt's: a subscribe to more boxes than the send queue holds must not
   // close the client with 1008.
-  snapshot_.AddBoxes(boxes);
-  ScheduleSnapshot();
+  snapshot_.add_boxes(boxes);
+  schedule_snapshot();
 }
 
 void WsClientProtocol::subscribe_hunt(const std::string& hunt) {
   if (std::find(hunts_.begin(), hunts_.end(), hunt) == hunts_.end()) {
-    if (!AllowSubscription()) return;
+    if (!allow_subscription()) return;
     if (hunts_.size() >= kMaxHuntsPerConnection) {
       scratch_ =
           R"({"op":"error","error":"too many hunt subscriptions on this connection (at most )";
       scratch_ += std::to_string(kMaxHuntsPerConnection) + ")\"}";
-      connection_.Enqueue(scratch_);
+      connection_.enqueue(scratch_);
       return;
     }
     hunts_.push_back(hunt);
-    worker_.SubscribeHunt(this, hunt);
+    worker_.subscribe_hunt(this, hunt);
   }
   scratch_ = "{\"op\":\"subscribed\",\"hunt\":";
-  common::AppendJsonString(scratch_, hunt);
+  common::append_json_string(scratch_, hunt);
   scratch_ += '}';
-  if (!connection_.Enqueue(scratch_)) return;
+  if (!connection_.enqueue(scratch_)) return;
   // Subscribed first, scanned after: a write from here on is pushed live,
   // and the scan reads each box as it stands when it gets there, so a box's
   // seq never goes backwards on this connection.
-  snapshot_.Add(hunt, worker_.context().store.slot_count());
-  ScheduleSnapshot();
+  snapshot_.add(hunt, worker_.context().store.slot_count());
+  schedule_snapshot();
 }
 
 void WsClientProtocol::unsubscribe_boxes(std::span<const std::uint64_t> boxes) {
@@ -125,47 +125,47 @@ void WsClientProtocol::unsubscribe_boxes(std::span<const std::uint64_t> boxes) {
     auto it = std::find(boxes_.begin(), boxes_.end(), box);
     if (it == boxes_.end()) continue;
     boxes_.erase(it);
-    worker_.UnsubscribeBox(this, box);
+    worker_.unsubscribe_box(this, box);
   }
-  snapshot_.RemoveBoxes(boxes);
-  connection_.Enqueue(kUnsubscribed);
+  snapshot_.remove_boxes(boxes);
+  connection_.enqueue(kUnsubscribed);
 }
 
 void WsClientProtocol::unsubscribe_hunt(const std::string& hunt) {
   auto it = std::find(hunts_.begin(), hunts_.end(), hunt);
   if (it != hunts_.end()) {
     hunts_.erase(it);
-    worker_.UnsubscribeHunt(this, hunt);
+    worker_.unsubscribe_hunt(this, hunt);
   }
-  snapshot_.Remove(hunt);
-  connection_.Enqueue(kUnsubscribed);
+  snapshot_.remove(hunt);
+  connection_.enqueue(kUnsubscribed);
 }
 
 void WsClientProtocol::unsubscribe_all() {
   for (std::uint64_t box : boxes_)
-    worker_.UnsubscribeBox(this, box);
+    worker_.unsubscribe_box(this, box);
   for (const std::string& hunt : hunts_)
-    worker_.UnsubscribeHunt(this, hunt);
+    worker_.unsubscribe_hunt(this, hunt);
   boxes_.clear();
   hunts_.clear();
-  snapshot_.Clear();
-  connection_.Enqueue(kUnsubscribed);
+  snapshot_.clear();
+  connection_.enqueue(kUnsubscribed);
 }
 
 void WsClientProtocol::reply_invalid(std::string_view error) {
   scratch_ = "{\"op\":\"error\",\"error\":";
-  common::AppendJsonString(scratch_, error);
+  common::append_json_string(scratch_, error);
   scratch_ += '}';
-  connection_.Enqueue(scratch_);
-  worker_.metrics().CountPoll(Protocol::kWs, 400);
+  connection_.enqueue(scratch_);
+  worker_.metrics().count_poll(Protocol::kWs, 400);
 }
 
 // A subscriber's lists are bounded like its queue: at most kMaxBoxesPerOp
 // boxes and hunts together, of them at most kMaxHuntsPerConnection hunts
 // (each hunt is compared with every box a push or a snapshot passes).
-bool WsClientProtocol::AllowSubscription() {
+bool WsClientProtocol::allow_subscription() {
   if (boxes_.size() + hunts_.size() < kMaxBoxesPerOp) return true;
-  connection_.Enqueue(R"({"op":"error","error":"too many subscriptions on this connection"})");
+  connection_.enqueue(R"({"op":"error","error":"too many subscriptions on this connection"})");
   return false;
 }
 
@@ -173,20 +173,20 @@ bool WsClientProtocol::AllowSubscription() {
 
 // A step runs as its own handler, so the worker's other connections get a
 // turn between steps (as the ingest protocol's slices do).
-void WsClientProtocol::ScheduleSnapshot() {
+void WsClientProtocol::schedule_snapshot() {
   if (snapshot_step_ != SnapshotStep::kIdle || !snapshot_.active()) return;
   snapshot_step_ = SnapshotStep::kPosted;
-  connection_.post_step<&WsClientProtocol::ContinueSnapshot>();
+  connection_.post_step<&WsClientProtocol::continue_snapshot>();
 }
 
-void WsClientProtocol::ContinueSnapshot() {
+void WsClientProtocol::continue_snapshot() {
   snapshot_step_ = SnapshotStep::kIdle;
-  if (connection_.closing()) return snapshot_.Clear();
-  switch (snapshot_.Step(worker_.context().store, *this)) {
+  if (connection_.closing()) return snapshot_.clear();
+  switch (snapshot_.step(worker_.context().store, *this)) {
     case SubscriptionSnapshot::Progress::kDone:
       return;
     case SubscriptionSnapshot::Progress::kMore:
-      return ScheduleSnapshot();
+      return schedule_snapshot();
     case SubscriptionSnapshot::Progress::kBlocked:
       snapshot_step_ = SnapshotStep::kBlocked;
       return;
@@ -194,44 +194,44 @@ void WsClientProtocol::ContinueSnapshot() {
 }
 
 void WsClientProtocol::on_write_done() {
-  if (snapshot_step_ == SnapshotStep::kBlocked && connection_.queued() <= SnapshotResumeLevel()) {
+  if (snapshot_step_ == SnapshotStep::kBlocked && connection_.queued() <= snapshot_resume_level()) {
     snapshot_step_ = SnapshotStep::kIdle;
-    ScheduleSnapshot();
+    schedule_snapshot();
   }
 }
 
 // The snapshot's share of the send queue: half, so live pushes keep the
 // other half before the slow-consumer bound closes the connection.
-std::size_t WsClientProtocol::SnapshotQueueLimit() const {
+std::size_t WsClientProtocol::snapshot_queue_limit() const {
   return std::max<std::size_t>(1, config_.send_queue_max / 2);
 }
 
 // Resume once kSpareBuffers writes have completed: the step then refills
 // the queue from the spare buffers those writes returned, with no
 // allocation, and one posted step carries that many pushes.
-std::size_t WsClientProtocol::SnapshotResumeLevel() const {
-  const std::size_t limit = SnapshotQueueLimit();
+std::size_t WsClientProtocol::snapshot_resume_level() const {
+  const std::size_t limit = snapshot_queue_limit();
   return limit > WsSendQueue::kSpareBuffers ? limit - WsSendQueue::kSpareBuffers : 0;
 }
 
-bool WsClientProtocol::HasRoom() {
-  return !connection_.closing() && connection_.queued() < SnapshotQueueLimit();
+bool WsClientProtocol::has_room() {
+  return !connection_.closing() && connection_.queued() < snapshot_queue_limit();
 }
 
-void WsClientProtocol::Push(const store::BoxView& box) {
+void WsClientProtocol::push(const store::BoxView& box) {
   scratch_.clear();
-  AppendPush(scratch_, box.id, box.version, box.payload);
-  if (connection_.Enqueue(scratch_)) worker_.metrics().ws_pushes.Add();
+  append_push(scratch_, box.id, box.version, box.payload);
+  if (connection_.enqueue(scratch_)) worker_.metrics().ws_pushes.add();
 }
 
-void WsClientProtocol::Synced(std::string_view hunt, std::uint64_t boxes) {
+void WsClientProtocol::synced(std::string_view hunt, std::uint64_t boxes) {
   scratch_.clear();
-  AppendSynced(scratch_, hunt, boxes);
-  connection_.Enqueue(scratch_);
+  append_synced(scratch_, hunt, boxes);
+  connection_.enqueue(scratch_);
 }
 
-void QueueWsPush(WsClientProtocol& subscriber, std::string_view message) {
-  subscriber.QueuePush(message);
+void queue_ws_push(WsClientProtocol& subscriber, std::string_view message) {
+  subscriber.queue_push(message);
 }
 
 }  // namespace trove::net

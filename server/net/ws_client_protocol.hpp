@@ -46,7 +46,7 @@ class WsClientProtocol final : private SnapshotSink {
   [[nodiscard]] static constexpr bool message_in_progress() noexcept { return false; }
 
   // A live push from the worker's push tick (copied into the send queue).
-  void QueuePush(std::string_view message);
+  void queue_push(std::string_view message);
 
  private:
   // ---- one function per op ----
@@ -57,16 +57,16 @@ class WsClientProtocol final : private SnapshotSink {
   void unsubscribe_hunt(const std::string& hunt);
   void unsubscribe_all();
   void reply_invalid(std::string_view error);
-  bool AllowSubscription();
+  bool allow_subscription();
 
   // ---- current state of new subscriptions (SubscriptionSnapshot) ----
-  void ScheduleSnapshot();
-  void ContinueSnapshot();
-  std::size_t SnapshotQueueLimit() const;
-  std::size_t SnapshotResumeLevel() const;
-  bool HasRoom() override;
-  void Push(const store::BoxView& box) override;
-  void Synced(std::string_view hunt, std::uint64_t boxes) override;
+  void schedule_snapshot();
+  void continue_snapshot();
+  std::size_t snapshot_queue_limit() const;
+  std::size_t snapshot_resume_level() const;
+  bool has_room() override;
+  void push(const store::BoxView& box) override;
+  void synced(std::string_view hunt, std::uint64_t boxes) override;
 
   enum class SnapshotStep {
     kIdle,     // no step pending: the snapshot is done, or not begun

@@ -30,91 +30,91 @@ WsConnection<P>::WsConnection(Socket socket, Worker& worker)
 
 template <class P>
 WsConnection<P>::~WsConnection() {
-  worker_.metrics().connections_closed[kWs].Add();
-  worker_.Unregister(this);
+  worker_.metrics().connections_closed[kWs].add();
+  worker_.remove_session(this);
 }
 
 template <class P>
-void WsConnection<P>::Start(const UpgradeRequest& upgrade) {
-  worker_.Register(this);
-  worker_.metrics().connections_opened[kWs].Add();
+void WsConnection<P>::start(const UpgradeRequest& upgrade) {
+  worker_.add_session(this);
+  worker_.metrics().connections_opened[kWs].add();
   ws_.read_message_max(config_.max_ws_message_bytes);
   ws_.auto_fragment(false);
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(http::field::server, "trove"); }));
   // Pings from the client count as activity.
-  ws_.control_callback([this](websocket::frame_type, beast::string_view) { Touch(); });
-  set_deadline(DeadlineNow() + std::chrono::milliseconds(config_.handshake_timeout_ms));
-  ws_.async_accept(upgrade,
-                   [self = this->shared_from_this()](beast::error_code ec) { self->OnAccept(ec); });
+  ws_.control_callback([this](websocket::frame_type, beast::string_view) { touch(); });
+  set_deadline(deadline_now() + std::chrono::milliseconds(config_.handshake_timeout_ms));
+  ws_.async_accept(
+      upgrade, [self = this->shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
 }
 
 template <class P>
-void WsConnection<P>::Drain() {
-  CloseWith(websocket::close_code::going_away);
+void WsConnection<P>::drain() {
+  close_with(websocket::close_code::going_away);
 }
 
 template <class P>
-void WsConnection<P>::OnDeadline() {
+void WsConnection<P>::on_deadline() {
   // The peer never answered our close, or a write to it never completed.
-  if (closing()) return HardClose();
+  if (closing()) return hard_close();
   if (state_ == State::kHandshaking) {
-    worker_.metrics().CountLimit(Limit::kHandshakeTimeout);
-    return HardClose();
+    worker_.metrics().count_limit(Limit::kHandshakeTimeout);
+    return hard_close();
   }
-  worker_.metrics().CountLimit(Limit::kIdleTimeout);
-  CloseWith(websocket::close_code::going_away);
+  worker_.metrics().count_limit(Limit::kIdleTimeout);
+  close_with(websocket::close_code::going_away);
 }
 
 template <class P>
-void WsConnection<P>::Touch() {
+void WsConnection<P>::touch() {
   if (state_ == State::kOpen) {
-    set_deadline(DeadlineNow() + std::chrono::milliseconds(config_.idle_timeout_ms));
+    set_deadline(deadline_now() + std::chrono::milliseconds(config_.idle_timeout_ms));
   }
 }
 
 template <class P>
-void WsConnection<P>::OnAccept(beast::error_code ec) {
+void WsConnection<P>::on_accept(beast::error_code ec) {
   if (state_ == State::kHandshaking) state_ = State::kOpen;
   // Happens when the upgrade request is not a valid handshake or the
   // sweeper closed a slow handshake.
-  if (ec) return HardClose();
-  if (worker_.draining()) return CloseWith(websocket::close_code::going_away);
-  Touch();
-  DoRead();
+  if (ec) return hard_close();
+  if (worker_.draining()) return close_with(websocket::close_code::going_away);
+  touch();
+  do_read();
 }
 
 template <class P>
-void WsConnection<P>::DoRead() {
+void WsConnection<P>::do_read() {
   ws_.async_read(in_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-    self->OnRead(ec);
+    self->on_read(ec);
   });
 }
 
 template <class P>
-void WsConnection<P>::OnRead(beast::error_code ec) {
+void WsConnection<P>::on_read(beast::error_code ec) {
   // Happens when the peer closed (normally or not) or we closed the socket.
   if (ec == websocket::error::closed || ec == asio::error::operation_aborted) return;
   // Happens when a message exceeds max_ws_message_bytes; Beast has already
   // sent close 1009 (message too big).
   if (ec == websocket::error::message_too_big) {
-    worker_.metrics().CountLimit(Limit::kFrameSize);
+    worker_.metrics().count_limit(Limit::kFrameSize);
     if (!closing()) state_ = State::kClosing;
-    set_deadline(DeadlineNow() + kCloseGrace);
+    set_deadline(deadline_now() + kCloseGrace);
     return;
   }
   // Happens when the connection broke (reset, a protocol violation).
-  if (ec) return HardClose();
-  Touch();
+  if (ec) return hard_close();
+  touch();
   // Closing: ignore what arrives and keep reading for the close reply.
-  if (closing()) return FinishMessage();
+  if (closing()) return finish_message();
   const auto started = Clock::now();
   const std::string_view text(static_cast<const char*>(in_.data().data()), in_.size());
-  if (protocol_.on_message(text, started)) FinishMessage();
+  if (protocol_.on_message(text, started)) finish_message();
 }
 
 template <class P>
-void WsConnection<P>::FinishMessage() {
+void WsConnection<P>::finish_message() {
   in_.consume(in_.size());
   // Request/response: the reply (or ack) is being written, and the peer
   // sends its next message only after reading it. Reading now would make
@@ -124,70 +124,70 @@ void WsConnection<P>::FinishMessage() {
   if (writing_) {
     read_after_write_ = true;
   } else {
-    DoRead();
+    do_read();
   }
 }
 
 template <class P>
-bool WsConnection<P>::Enqueue(std::string_view message, bool in_flight) {
+bool WsConnection<P>::enqueue(std::string_view message, bool in_flight) {
   if (closing() && !(in_flight && state_ == State::kClosing)) return false;
   if (queue_.size() >= config_.send_queue_max) {
-    worker_.metrics().CountLimit(Limit::kSendQueue);
-    CloseWith(websocket::close_code::policy_error);
+    worker_.metrics().count_limit(Limit::kSendQueue);
+    close_with(websocket::close_code::policy_error);
     return false;
   }
   queue_.push(message);
-  if (!writing_) DoWrite();
+  if (!writing_) do_write();
   return true;
 }
 
 template <class P>
-void WsConnection<P>::DoWrite() {
+void WsConnection<P>::do_write() {
   writing_ = true;
   ws_.text(true);
   ws_.async_write(
       asio::buffer(queue_.front()),
-      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnWrite(ec); });
+      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
 }
 
 template <class P>
-void WsConnection<P>::OnWrite(beast::error_code ec) {
+void WsConnection<P>::on_write(beast::error_code ec) {
   writing_ = false;
   // Happens when the peer went away or the socket was closed under us.
-  if (ec) return HardClose();
+  if (ec) return hard_close();
   queue_.pop();
   if (read_after_write_) {
     // Also while closing: the read loop receives the peer's close reply.
     read_after_write_ = false;
-    DoRead();
+    do_read();
   }
   if (closing()) {
     queue_.clear();
-    return StartClose();
+    return start_close();
   }
-  Touch();
+  touch();
   protocol_.on_write_done();
-  if (!queue_.empty()) DoWrite();
+  if (!queue_.empty()) do_write();
 }
 
 template <class P>
-void WsConnection<P>::CloseWith(websocket::close_code code) {
+void WsConnection<P>::close_with(websocket::close_code code) {
   if (closing()) return;
   // No WebSocket yet to send a close frame on.
-  if (state_ == State::kHandshaking) return HardClose();
+  if (state_ == State::kHandshaking) return hard_close();
   state_ = State::kClosing;
   close_code_ = code;
-  set_deadline(DeadlineNow() + kCloseGrace);
+  set_deadline(deadline_now() + kCloseGrace);
   // A write in flight finishes first (one write at a time); OnWrite then
   // starts the close. A slow consumer whose write never completes is cut
   // by the sweeper after kCloseGrace. A message the protocol is still
   // working on (an ingest frame half-way through its slices) is finished
   // and answered first.
-  if (!writing_ && !protocol_.message_in_progress()) StartClose();
+  if (!writing_ && !protocol_.message_in_progress()) start_close();
 }
 
 template <class P>
-void WsConnection<P>::StartClose() {
+void WsConnection<P>::start_close() {
   if (state_ != State::kClosing) return;
   state_ = State::kCloseSent;
   ws_.async_close(close_code_, [self = this->shared_from_this()](beast::error_code) {
@@ -196,7 +196,7 @@ void WsConnection<P>::StartClose() {
 }
 
 template <class P>
-void WsConnection<P>::HardClose() {
+void WsConnection<P>::hard_close() {
   set_deadline({});
   state_ = State::kClosed;
   boost::system::error_code ignored;
@@ -208,11 +208,11 @@ void WsConnection<P>::HardClose() {
 template class WsConnection<WsClientProtocol>;
 template class WsConnection<WsIngestProtocol>;
 
-void StartWsSession(Socket socket, Worker& worker, const UpgradeRequest& upgrade, WsMode mode) {
+void start_ws_session(Socket socket, Worker& worker, const UpgradeRequest& upgrade, WsMode mode) {
   if (mode == WsMode::kIngest) {
-    std::make_shared<WsConnection<WsIngestProtocol>>(std::move(socket), worker)->Start(upgrade);
+    std::make_shared<WsConnection<WsIngestProtocol>>(std::move(socket), worker)->start(upgrade);
   } else {
-    std::make_shared<WsConnection<WsClientProtocol>>(std::move(socket), worker)->Start(upgrade);
+    std::make_shared<WsConnection<WsClientProtocol>>(std::move(socket), worker)->start(upgrade);
   }
 }
 

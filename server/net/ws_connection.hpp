@@ -41,18 +41,18 @@ class WsConnection final : public Session,
 
   // Beast reads the upgrade request only while initiating the accept (it
   // builds the response there), so a reference to the caller's is enough.
-  void Start(const UpgradeRequest& upgrade);
-  void Drain() override;
-  void OnDeadline() override;
+  void start(const UpgradeRequest& upgrade);
+  void drain() override;
+  void on_deadline() override;
 
   // ---- for the protocol ----
   // Copies `message` into the send queue. Returns false when it is not sent:
   // the connection is closing, or the queue bound was hit (the connection is
   // then closing with 1008). `in_flight`: the reply to a request that began
   // before a drain, sent before the close frame.
-  bool Enqueue(std::string_view message, bool in_flight = false);
+  bool enqueue(std::string_view message, bool in_flight = false);
   // The message read last is handled: its bytes go, the next one is read.
-  void FinishMessage();
+  void finish_message();
   // Runs `Step` on the protocol as a handler of its own, so the worker's
   // other connections get a turn first.
   template <void (Protocol::*Step)()>
@@ -73,15 +73,15 @@ class WsConnection final : public Session,
     kClosed,       // the socket is closed under the stream
   };
 
-  void Touch();
-  void OnAccept(boost::beast::error_code ec);
-  void DoRead();
-  void OnRead(boost::beast::error_code ec);
-  void DoWrite();
-  void OnWrite(boost::beast::error_code ec);
-  void CloseWith(boost::beast::websocket::close_code code);
-  void StartClose();
-  void HardClose();
+  void touch();
+  void on_accept(boost::beast::error_code ec);
+  void do_read();
+  void on_read(boost::beast::error_code ec);
+  void do_write();
+  void on_write(boost::beast::error_code ec);
+  void close_with(boost::beast::websocket::close_code code);
+  void start_close();
+  void hard_close();
 
   boost::beast::websocket::stream<Socket> ws_;
   Worker& worker_;

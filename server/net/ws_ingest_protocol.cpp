@@ -13,30 +13,30 @@ constexpr auto kWs = static_cast<std::size_t>(Protocol::kWs);
 
 WsIngestProtocol::WsIngestProtocol(Connection& connection, Worker& worker)
     : connection_(connection), worker_(worker) {
-  worker_.AddIngestSession();
+  worker_.add_ingest_session();
 }
 
 WsIngestProtocol::~WsIngestProtocol() {
-  worker_.RemoveIngestSession();
+  worker_.remove_ingest_session();
 }
 
 bool WsIngestProtocol::on_message(std::string_view text, TimePoint started) {
   started_ = started;
-  slicer_.Start(text);
-  ContinueIngest();
+  slicer_.start(text);
+  continue_ingest();
   return false;
 }
 
-void WsIngestProtocol::ContinueIngest() {
-  if (!worker_.IngestSome(slicer_))
-    return connection_.post_step<&WsIngestProtocol::ContinueIngest>();
+void WsIngestProtocol::continue_ingest() {
+  if (!worker_.ingest_some(slicer_))
+    return connection_.post_step<&WsIngestProtocol::continue_ingest>();
   ack_.clear();
-  AppendIngestAck(ack_, ++seq_, slicer_.result());
+  append_ingest_ack(ack_, ++seq_, slicer_.result());
   // The frame was in flight: it is acknowledged even if a drain began
   // meanwhile (the connection's close waits for it).
-  connection_.Enqueue(ack_, /*in_flight=*/true);
-  worker_.metrics().ingest_latency[kWs].Observe(NanosSince(started_));
-  connection_.FinishMessage();
+  connection_.enqueue(ack_, /*in_flight=*/true);
+  worker_.metrics().ingest_latency[kWs].observe(nanos_since(started_));
+  connection_.finish_message();
 }
 
 }  // namespace trove::net

@@ -39,7 +39,7 @@ class WsIngestProtocol {
   [[nodiscard]] bool message_in_progress() const noexcept { return slicer_.active(); }
 
  private:
-  void ContinueIngest();
+  void continue_ingest();
 
   Connection& connection_;
   Worker& worker_;

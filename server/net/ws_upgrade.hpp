@@ -17,6 +17,6 @@ enum class WsMode {
 
 using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
-void StartWsSession(Socket socket, Worker& worker, const UpgradeRequest& upgrade, WsMode mode);
+void start_ws_session(Socket socket, Worker& worker, const UpgradeRequest& upgrade, WsMode mode);
 
 }  // namespace trove::net

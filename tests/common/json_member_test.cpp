@@ -9,7 +9,7 @@ namespace {
 
 rapidjson::Document parsed(std::string_view text) {
   rapidjson::Document doc;
-  EXPECT_FALSE(ParseJson(text, doc, /*require_object=*/false)) << text;
+  EXPECT_FALSE(parse_json(text, doc, /*require_object=*/false)) << text;
   return doc;
 }
 

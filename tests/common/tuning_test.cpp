@@ -117,7 +117,7 @@ TEST(TuningUpdate, OwnerIsCheckedBeforeTheNumbers) {
 
 Tuning answer(std::string_view text) {
   rapidjson::Document doc;
-  EXPECT_FALSE(ParseJson(text, doc, /*require_object=*/false)) << text;
+  EXPECT_FALSE(parse_json(text, doc, /*require_object=*/false)) << text;
   auto r = read_tuning_answer(doc);
   if (auto* e = std::get_if<TuningFieldError>(&r)) {
     ADD_FAILURE() << text << " refused: " << e->field << ": " << e->message;
@@ -128,7 +128,7 @@ Tuning answer(std::string_view text) {
 
 std::string answer_refusal(std::string_view text) {
   rapidjson::Document doc;
-  EXPECT_FALSE(ParseJson(text, doc, /*require_object=*/false)) << text;
+  EXPECT_FALSE(parse_json(text, doc, /*require_object=*/false)) << text;
   auto r = read_tuning_answer(doc);
   if (auto* e = std::get_if<TuningFieldError>(&r)) return e->field + ": " + e->message;
   return "<ok>";

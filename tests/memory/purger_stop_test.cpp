@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 // An arena whose jemalloc arena holds `mib` MiB of dirty pages: an epoch that
 // touched them, then a quiet epoch and a trim that hands the chunks back.
 // 4 KiB pages, so that purging them takes milliseconds (~60-85 us/MiB).
-std::unique_ptr<EpochArena> ArenaWithDirtyPages(std::size_t mib) {
+std::unique_ptr<EpochArena> arena_with_dirty_pages(std::size_t mib) {
   EpochArenaConfig config;
   config.capacity_bytes = 2 * kMiB;
   config.high_water_epochs = 1;
@@ -36,16 +36,16 @@ std::unique_ptr<EpochArena> ArenaWithDirtyPages(std::size_t mib) {
   return arena;
 }
 
-std::uint64_t Observed(const EpochHistogram& h) {
+std::uint64_t observed(const EpochHistogram& h) {
   std::uint64_t n = 0;
   for (std::size_t i = 0; i <= kEpochBoundsSeconds.size(); ++i)
-    n += h.Bucket(i);
+    n += h.bucket(i);
   return n;
 }
 
 TEST(PurgerStop, StopWaitsForThePurgeInProgress) {
   Purger purger;
-  auto arena = ArenaWithDirtyPages(256);
+  auto arena = arena_with_dirty_pages(256);
   const std::size_t dirty = arena->backing().dirty_bytes();
   purger.request(arena->jemalloc_index());
   // Let the purge start: with jemalloc, the arena's dirty pages are taken
@@ -63,7 +63,7 @@ TEST(PurgerStop, StopWaitsForThePurgeInProgress) {
   // The purge finished before Stop() returned: it is counted, timed, and
   // the arena can go (this is the order trove-server's main() relies on).
   EXPECT_EQ(purger.stats().purges, 1U) << "Stop() returned while the purge was still running";
-  EXPECT_EQ(Observed(purger.durations()), 1U);
+  EXPECT_EQ(observed(purger.durations()), 1U);
   arena.reset();
 }
 
@@ -71,11 +71,11 @@ TEST(PurgerStop, RequestsAfterStopAreIgnored) {
   Purger purger;
   purger.stop();
   purger.stop();  // idempotent, as the destructor calls it again
-  auto arena = ArenaWithDirtyPages(8);
+  auto arena = arena_with_dirty_pages(8);
   purger.request(arena->jemalloc_index());
   std::this_thread::sleep_for(20ms);
   EXPECT_EQ(purger.stats().purges, 0U);
-  EXPECT_EQ(Observed(purger.durations()), 0U);
+  EXPECT_EQ(observed(purger.durations()), 0U);
 }
 
 }  // namespace

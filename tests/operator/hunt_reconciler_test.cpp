@@ -27,15 +27,15 @@ namespace fs = std::filesystem;
 class FakeSidecar {
  public:
   FakeSidecar() {
-    routes_.Add({"GET", "/admin/v1/stats", false, false, "stats", [](const common::HttpRequest&) {
-                   return common::HttpResponse::Json(
+    routes_.add({"GET", "/admin/v1/stats", false, false, "stats", [](const common::HttpRequest&) {
+                   return common::HttpResponse::json(
                        200, R"({"tuning":{"arenaBytes":1048576,"epochMillis":16,"generation":1}})");
                  }});
-    routes_.Add(
+    routes_.add(
         {"PUT", "/admin/v1/tuning", true, false, "tuning",
-         [](const common::HttpRequest& r) { return common::HttpResponse::Json(200, r.body); }});
+         [](const common::HttpRequest& r) { return common::HttpResponse::json(200, r.body); }});
     server_ = std::make_unique<common::AdminHttpServer>(common::AdminHttpServerOptions{}, routes_);
-    server_->Start();
+    server_->start();
   }
   std::uint16_t port() const { return server_->port(); }
 

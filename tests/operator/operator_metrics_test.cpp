@@ -30,7 +30,7 @@ const OperatorMetricNames kNames{"treasurehunt", "treasurehunt", {"treasurehunts
 // operation or watch restart.
 std::map<std::string, std::string> first_scrape() {
   const OperatorMetrics metrics(kNames);
-  return samples(common::SerializePrometheusText(metrics.registry()));
+  return samples(common::serialize_prometheus_text(metrics.registry()));
 }
 
 TEST(OperatorMetrics, EverySeriesWithKnownLabelsIsZeroFromTheFirstScrape) {

@@ -23,17 +23,17 @@ struct FakeSidecar {
   common::RouteTable routes{"tok"};
   std::unique_ptr<common::AdminHttpServer> server;
   FakeSidecar() {
-    routes.Add({"GET", "/admin/v1/stats", false, false, "stats", [](const common::HttpRequest&) {
-                  return common::HttpResponse::Json(200, R"({"ok":1})");
+    routes.add({"GET", "/admin/v1/stats", false, false, "stats", [](const common::HttpRequest&) {
+                  return common::HttpResponse::json(200, R"({"ok":1})");
                 }});
-    routes.Add({"PUT", "/admin/v1/tuning", true, true, "tuning", [](const common::HttpRequest& r) {
-                  return common::HttpResponse::Json(200, r.body);
+    routes.add({"PUT", "/admin/v1/tuning", true, true, "tuning", [](const common::HttpRequest& r) {
+                  return common::HttpResponse::json(200, r.body);
                 }});
-    routes.Add({"GET", "/big", false, false, "big", [](const common::HttpRequest&) {
-                  return common::HttpResponse::Text(200, std::string(kMaxAdminBodyBytes + 10, 'x'));
+    routes.add({"GET", "/big", false, false, "big", [](const common::HttpRequest&) {
+                  return common::HttpResponse::text(200, std::string(kMaxAdminBodyBytes + 10, 'x'));
                 }});
     server = std::make_unique<common::AdminHttpServer>(common::AdminHttpServerOptions{}, routes);
-    server->Start();
+    server->start();
   }
   std::uint16_t port() const { return server->port(); }
 };

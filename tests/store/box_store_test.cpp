@@ -391,7 +391,7 @@ struct Mapping {
   bool advised_no_huge = false;  // VmFlags "nh" (MADV_NOHUGEPAGE)
 };
 
-std::vector<Mapping> ReadSmaps() {
+std::vector<Mapping> read_smaps() {
   std::vector<Mapping> maps;
   std::ifstream in("/proc/self/smaps");
   std::string line;
@@ -418,9 +418,9 @@ std::vector<Mapping> ReadSmaps() {
   return maps;
 }
 
-std::size_t CountAdvised(bool huge) {
+std::size_t count_advised(bool huge) {
   std::size_t n = 0;
-  for (const Mapping& m : ReadSmaps())
+  for (const Mapping& m : read_smaps())
     n += huge ? m.advised_huge : m.advised_no_huge;
   return n;
 }
@@ -502,22 +502,22 @@ TEST(BoxStoreConcurrency, AScanNeverSeesAHuntAndPayloadFromTwoWrites) {
 }
 
 TEST(BoxStore, HugePagesAreAdvisedOnlyWhenAsked) {
-  const std::size_t huge_before = CountAdvised(true);
-  const std::size_t no_huge_before = CountAdvised(false);
+  const std::size_t huge_before = count_advised(true);
+  const std::size_t no_huge_before = count_advised(false);
   {
     BoxStore store({.max_boxes = 1 << 20, .huge_pages = true});
-    EXPECT_EQ(CountAdvised(true), huge_before + 2);
-    EXPECT_EQ(CountAdvised(false), no_huge_before);
+    EXPECT_EQ(count_advised(true), huge_before + 2);
+    EXPECT_EQ(count_advised(false), no_huge_before);
   }
-  EXPECT_EQ(CountAdvised(true), huge_before);
+  EXPECT_EQ(count_advised(true), huge_before);
   BoxStore store({.max_boxes = 1 << 20, .huge_pages = false});
-  EXPECT_EQ(CountAdvised(true), huge_before);
-  EXPECT_EQ(CountAdvised(false), no_huge_before + 2);
+  EXPECT_EQ(count_advised(true), huge_before);
+  EXPECT_EQ(count_advised(false), no_huge_before + 2);
   std::mt19937_64 rng(7);
   for (int i = 0; i < 2000; ++i)
     ASSERT_EQ(store.write(rng() | 1, bytes("{\"x\":1}")).status, WriteStatus::stored);
   std::size_t rss_kib = 0;
-  for (const Mapping& m : ReadSmaps()) {
+  for (const Mapping& m : read_smaps()) {
     if (!m.advised_no_huge) continue;
     EXPECT_EQ(m.anon_huge_kib, 0U);
     rss_kib += m.rss_kib;

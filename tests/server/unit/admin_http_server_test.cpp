@@ -15,7 +15,7 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 // Sends `raw` and reads until the server closes the connection.
-std::string RoundTrip(std::uint16_t port, const std::string& raw) {
+std::string round_trip(std::uint16_t port, const std::string& raw) {
   asio::io_context ioc;
   tcp::socket s(ioc);
   s.connect({asio::ip::make_address("127.0.0.1"), port});
@@ -34,14 +34,14 @@ std::string RoundTrip(std::uint16_t port, const std::string& raw) {
 class AdminHttpServerTest : public testing::Test {
  protected:
   void SetUp() override {
-    routes_.Add({"GET", "/healthz", false, false, "liveness",
-                 [](const HttpRequest&) { return HttpResponse::Text(200, "ok\n"); }});
-    routes_.Add({"POST", "/echo", true, false, "echo the body",
-                 [](const HttpRequest& r) { return HttpResponse::Text(200, r.body); }});
+    routes_.add({"GET", "/healthz", false, false, "liveness",
+                 [](const HttpRequest&) { return HttpResponse::text(200, "ok\n"); }});
+    routes_.add({"POST", "/echo", true, false, "echo the body",
+                 [](const HttpRequest& r) { return HttpResponse::text(200, r.body); }});
     AdminHttpServerOptions options;
     options.max_body_bytes = 16;
     server_ = std::make_unique<AdminHttpServer>(options, routes_);
-    server_->Start();
+    server_->start();
     ASSERT_NE(server_->port(), 0);
   }
   RouteTable routes_;
@@ -50,29 +50,29 @@ class AdminHttpServerTest : public testing::Test {
 
 TEST_F(AdminHttpServerTest, ServesRoutesAndHelp) {
   std::string r =
-      RoundTrip(server_->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      round_trip(server_->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
   EXPECT_NE(r.find("\r\n\r\nok\n"), std::string::npos) << r;
-  r = RoundTrip(server_->port(), "GET /help HTTP/1.1\r\nConnection: close\r\n\r\n");
+  r = round_trip(server_->port(), "GET /help HTTP/1.1\r\nConnection: close\r\n\r\n");
   EXPECT_NE(r.find("POST /echo [mutates]: echo the body"), std::string::npos) << r;
 }
 
 TEST_F(AdminHttpServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
   std::string r =
-      RoundTrip(server_->port(),
-                "GET /healthz HTTP/1.1\r\n\r\nGET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n");
+      round_trip(server_->port(),
+                 "GET /healthz HTTP/1.1\r\n\r\nGET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(r.find("HTTP/1.1 200"), 0u);
   EXPECT_NE(r.find("HTTP/1.1 200", 5), std::string::npos) << r;
 }
 
 TEST_F(AdminHttpServerTest, MalformedRequestIs400) {
-  std::string r = RoundTrip(server_->port(), "GARBAGE\x01\r\n\r\n");
+  std::string r = round_trip(server_->port(), "GARBAGE\x01\r\n\r\n");
   EXPECT_EQ(r.rfind("HTTP/1.1 400", 0), 0u) << r;
 }
 
 TEST_F(AdminHttpServerTest, OversizedBodyIs413) {
-  std::string r = RoundTrip(server_->port(), "POST /echo HTTP/1.1\r\nContent-Length: 100\r\n\r\n" +
-                                                 std::string(100, 'x'));
+  std::string r = round_trip(server_->port(), "POST /echo HTTP/1.1\r\nContent-Length: 100\r\n\r\n" +
+                                                  std::string(100, 'x'));
   EXPECT_EQ(r.rfind("HTTP/1.1 413", 0), 0u) << r;
 }
 
@@ -80,26 +80,26 @@ TEST_F(AdminHttpServerTest, StopClosesOpenConnectionsAndIsIdempotent) {
   asio::io_context ioc;
   tcp::socket s(ioc);
   s.connect({asio::ip::make_address("127.0.0.1"), server_->port()});
-  server_->Stop();
+  server_->stop();
   char c;
   boost::system::error_code ec;
   s.read_some(asio::buffer(&c, 1), ec);
   EXPECT_TRUE(ec) << "connection should be closed by Stop()";
-  server_->Stop();
+  server_->stop();
 }
 
 TEST(ParseHostPort, AcceptsHostPortAndRejectsMalformed) {
   std::string host;
   std::uint16_t port = 0;
-  EXPECT_TRUE(ParseHostPort("127.0.0.1:8081", host, port));
+  EXPECT_TRUE(parse_host_port("127.0.0.1:8081", host, port));
   EXPECT_EQ(host, "127.0.0.1");
   EXPECT_EQ(port, 8081);
-  EXPECT_TRUE(ParseHostPort("[::1]:0", host, port));
+  EXPECT_TRUE(parse_host_port("[::1]:0", host, port));
   EXPECT_EQ(host, "::1");
-  EXPECT_FALSE(ParseHostPort("127.0.0.1", host, port));
-  EXPECT_FALSE(ParseHostPort("127.0.0.1:70000", host, port));
-  EXPECT_FALSE(ParseHostPort(":80", host, port));
-  EXPECT_FALSE(ParseHostPort("h:8x", host, port));
+  EXPECT_FALSE(parse_host_port("127.0.0.1", host, port));
+  EXPECT_FALSE(parse_host_port("127.0.0.1:70000", host, port));
+  EXPECT_FALSE(parse_host_port(":80", host, port));
+  EXPECT_FALSE(parse_host_port("h:8x", host, port));
 }
 
 }  // namespace

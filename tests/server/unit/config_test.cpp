@@ -18,14 +18,14 @@ struct Env {
   }
 };
 
-LoadResult Load(std::vector<const char*> args, Env env = {}) {
+LoadResult load(std::vector<const char*> args, Env env = {}) {
   args.insert(args.begin(), "trove-server");
-  return LoadConfig(static_cast<int>(args.size()), args.data(), env.fn());
+  return load_config(static_cast<int>(args.size()), args.data(), env.fn());
 }
 
-std::string ErrorOf(std::vector<const char*> args, Env env = {}) {
+std::string error_of(std::vector<const char*> args, Env env = {}) {
   try {
-    Load(std::move(args), std::move(env));
+    load(std::move(args), std::move(env));
   } catch (const ConfigError& e) {
     return e.what();
   }
@@ -33,7 +33,7 @@ std::string ErrorOf(std::vector<const char*> args, Env env = {}) {
 }
 
 TEST(Config, DefaultsMatchContract) {
-  ServerConfig c = Load({}).config;
+  ServerConfig c = load({}).config;
   EXPECT_EQ(c.bind, "127.0.0.1");
   EXPECT_EQ(c.port, 8080u);
   EXPECT_EQ(c.admin_port, 9090u);
@@ -45,17 +45,17 @@ TEST(Config, DefaultsMatchContract) {
 }
 
 TEST(Config, StoreHugePagesIsOnOrOffFromEverySource) {
-  EXPECT_FALSE(Load({"--store-huge-pages", "off"}).config.store_huge_pages);
+  EXPECT_FALSE(load({"--store-huge-pages", "off"}).config.store_huge_pages);
   Env env;
   env.vars["TROVE_STORE_HUGE_PAGES"] = "off";
-  EXPECT_FALSE(Load({}, env).config.store_huge_pages);
-  EXPECT_TRUE(Load({"--store-huge-pages", "on"}, env).config.store_huge_pages);
+  EXPECT_FALSE(load({}, env).config.store_huge_pages);
+  EXPECT_TRUE(load({"--store-huge-pages", "on"}, env).config.store_huge_pages);
   ServerConfig c;
-  ApplyYaml(c, "store_huge_pages: off\n", "f");
+  apply_yaml(c, "store_huge_pages: off\n", "f");
   EXPECT_FALSE(c.store_huge_pages);
-  EXPECT_NE(ToYaml(c).find("store_huge_pages: off"), std::string::npos) << ToYaml(c);
+  EXPECT_NE(to_yaml(c).find("store_huge_pages: off"), std::string::npos) << to_yaml(c);
   for (const char* bad : {"yes", "true", "1", "", "ON", "on "}) {
-    const std::string e = ErrorOf({"--store-huge-pages", bad});
+    const std::string e = error_of({"--store-huge-pages", bad});
     EXPECT_NE(e.find("store_huge_pages: '" + std::string(bad) + "' (allowed: on | off)"),
               std::string::npos)
         << e;
@@ -63,28 +63,28 @@ TEST(Config, StoreHugePagesIsOnOrOffFromEverySource) {
 }
 
 TEST(Config, LogFormatAndLevelComeFromEverySourceAndBadValuesAreRefused) {
-  ServerConfig defaults = Load({}).config;
+  ServerConfig defaults = load({}).config;
   EXPECT_EQ(defaults.log_format, common::LogFormat::text);
   EXPECT_EQ(defaults.log_level, common::LogLevel::info);
-  EXPECT_EQ(Load({"--log-format", "json"}).config.log_format, common::LogFormat::json);
-  EXPECT_EQ(Load({"--log-level", "warn"}).config.log_level, common::LogLevel::warn);
+  EXPECT_EQ(load({"--log-format", "json"}).config.log_format, common::LogFormat::json);
+  EXPECT_EQ(load({"--log-level", "warn"}).config.log_level, common::LogLevel::warn);
   Env env;
   env.vars["TROVE_LOG_FORMAT"] = "json";
-  EXPECT_EQ(Load({}, env).config.log_format, common::LogFormat::json);
-  EXPECT_EQ(Load({"--log-format", "text"}, env).config.log_format, common::LogFormat::text);
+  EXPECT_EQ(load({}, env).config.log_format, common::LogFormat::json);
+  EXPECT_EQ(load({"--log-format", "text"}, env).config.log_format, common::LogFormat::text);
   ServerConfig c;
-  ApplyYaml(c, "log_format: json\nlog_level: debug\n", "f");
+  apply_yaml(c, "log_format: json\nlog_level: debug\n", "f");
   EXPECT_EQ(c.log_format, common::LogFormat::json);
-  EXPECT_NE(ToYaml(c).find("log_format: json"), std::string::npos) << ToYaml(c);
-  EXPECT_NE(ToYaml(c).find("log_level: debug"), std::string::npos) << ToYaml(c);
+  EXPECT_NE(to_yaml(c).find("log_format: json"), std::string::npos) << to_yaml(c);
+  EXPECT_NE(to_yaml(c).find("log_level: debug"), std::string::npos) << to_yaml(c);
   for (const char* bad : {"xml", "", "JSON", "json "}) {
-    const std::string e = ErrorOf({"--log-format", bad});
+    const std::string e = error_of({"--log-format", bad});
     EXPECT_NE(e.find("flag --log-format: invalid value for log_format: '" + std::string(bad) +
                      "' (allowed: text | json)"),
               std::string::npos)
         << e;
   }
-  const std::string e = ErrorOf({"--log-level", "loud"});
+  const std::string e = error_of({"--log-level", "loud"});
   EXPECT_NE(e.find("log_level: 'loud' (allowed: trace | debug | info | warn | error | critical | "
                    "off)"),
             std::string::npos)
@@ -97,63 +97,63 @@ TEST(Config, FlagsBeatEnvironmentBeatFile) {
   Env env;
   env.vars["TROVE_EPOCH_MS"] = "6";
   env.vars["TROVE_PORT"] = "2222";
-  ServerConfig c = Load({"--config", path.c_str(), "--port", "3333"}, env).config;
+  ServerConfig c = load({"--config", path.c_str(), "--port", "3333"}, env).config;
   EXPECT_EQ(c.port, 3333u);    // flag
   EXPECT_EQ(c.epoch_ms, 6u);   // env over file
   EXPECT_EQ(c.arena_mib, 7u);  // file over default
   env.vars["TROVE_CONFIG"] = path;
-  EXPECT_EQ(Load({}, env).config.arena_mib, 7u);
+  EXPECT_EQ(load({}, env).config.arena_mib, 7u);
 }
 
 TEST(Config, ErrorsNameKeyValueAndRange) {
-  std::string e = ErrorOf({"--epoch-ms", "0"});
+  std::string e = error_of({"--epoch-ms", "0"});
   EXPECT_NE(e.find("epoch_ms"), std::string::npos) << e;
   EXPECT_NE(e.find("'0'"), std::string::npos) << e;
   EXPECT_NE(e.find("1 .. 10000"), std::string::npos) << e;
-  e = ErrorOf({"--port", "65536"});
+  e = error_of({"--port", "65536"});
   EXPECT_NE(e.find("port: '65536' (allowed: 0 .. 65535)"), std::string::npos) << e;
-  e = ErrorOf({"--arena-mib", "-1"});
+  e = error_of({"--arena-mib", "-1"});
   EXPECT_NE(e.find("arena_mib"), std::string::npos) << e;
-  e = ErrorOf({"--allocator", "tcmalloc"});
+  e = error_of({"--allocator", "tcmalloc"});
   EXPECT_NE(e.find("epoch | jemalloc | system"), std::string::npos) << e;
-  e = ErrorOf({"--bind", "not-an-ip"});
+  e = error_of({"--bind", "not-an-ip"});
   EXPECT_NE(e.find("bind"), std::string::npos) << e;
   Env env;
   env.vars["TROVE_WORKERS"] = "12x";
-  e = ErrorOf({}, env);
+  e = error_of({}, env);
   EXPECT_NE(e.find("TROVE_WORKERS"), std::string::npos) << e;
   EXPECT_NE(e.find("'12x'"), std::string::npos) << e;
-  e = ErrorOf({"--no-such-flag"});
+  e = error_of({"--no-such-flag"});
   EXPECT_NE(e.find("command line"), std::string::npos) << e;
 }
 
 TEST(Config, YamlRejectsUnknownKeysNonScalarsAndGarbage) {
   ServerConfig c;
-  EXPECT_THROW(ApplyYaml(c, "prot: 1\n", "f"), ConfigError);
-  EXPECT_THROW(ApplyYaml(c, "port: [1, 2]\n", "f"), ConfigError);
-  EXPECT_THROW(ApplyYaml(c, "port: {\n", "f"), ConfigError);
-  EXPECT_THROW(ApplyYaml(c, "- 1\n- 2\n", "f"), ConfigError);
-  EXPECT_THROW(ApplyYaml(c, "max_boxes: 0\n", "f"), ConfigError);
-  ApplyYaml(c, "", "f");  // an empty file is allowed
+  EXPECT_THROW(apply_yaml(c, "prot: 1\n", "f"), ConfigError);
+  EXPECT_THROW(apply_yaml(c, "port: [1, 2]\n", "f"), ConfigError);
+  EXPECT_THROW(apply_yaml(c, "port: {\n", "f"), ConfigError);
+  EXPECT_THROW(apply_yaml(c, "- 1\n- 2\n", "f"), ConfigError);
+  EXPECT_THROW(apply_yaml(c, "max_boxes: 0\n", "f"), ConfigError);
+  apply_yaml(c, "", "f");  // an empty file is allowed
   EXPECT_EQ(c.port, 8080u);
 }
 
 TEST(Config, PrintConfigRoundTripsThroughYaml) {
-  ServerConfig c = Load({"--port", "0", "--workers", "3", "--admin-token-file", "/t"}).config;
+  ServerConfig c = load({"--port", "0", "--workers", "3", "--admin-token-file", "/t"}).config;
   ServerConfig back;
-  ApplyYaml(back, ToYaml(c), "echo");
-  EXPECT_EQ(ToYaml(back), ToYaml(c));
+  apply_yaml(back, to_yaml(c), "echo");
+  EXPECT_EQ(to_yaml(back), to_yaml(c));
   EXPECT_EQ(back.workers, 3u);
   EXPECT_EQ(back.admin_token_file, "/t");
 }
 
 TEST(Config, HelpListsEveryKnobAndMissingFileIsAnError) {
-  LoadResult r = Load({"--help"});
+  LoadResult r = load({"--help"});
   ASSERT_TRUE(r.help.has_value());
-  for (const Knob& k : Knobs()) {
+  for (const Knob& k : knobs()) {
     EXPECT_NE(r.help->find(k.help), std::string::npos) << k.key;
   }
-  EXPECT_NE(ErrorOf({"--config", "/nonexistent/trove.yaml"}).find("cannot be read"),
+  EXPECT_NE(error_of({"--config", "/nonexistent/trove.yaml"}).find("cannot be read"),
             std::string::npos);
 }
 

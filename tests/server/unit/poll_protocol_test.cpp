@@ -6,36 +6,36 @@ namespace trove::net {
 namespace {
 
 TEST(ParseBoxId, AcceptsDecimalIdsOnly) {
-  EXPECT_EQ(ParseBoxId("1"), 1u);
-  EXPECT_EQ(ParseBoxId("18446744073709551615"), UINT64_MAX);
+  EXPECT_EQ(parse_box_id("1"), 1u);
+  EXPECT_EQ(parse_box_id("18446744073709551615"), UINT64_MAX);
   for (const char* bad : {"", "0", "00", "01", "-1", "+1", "1x", " 1", "1 ", "0x10",
                           "18446744073709551616", "99999999999999999999999", "1/2", "1?a"}) {
-    EXPECT_FALSE(ParseBoxId(bad).has_value()) << bad;
+    EXPECT_FALSE(parse_box_id(bad).has_value()) << bad;
   }
 }
 
 TEST(IfNoneMatch, MatchesQuotedWeakBareListsAndStar) {
-  EXPECT_TRUE(IfNoneMatchHits("\"5\"", 5));
-  EXPECT_TRUE(IfNoneMatchHits("W/\"5\"", 5));
-  EXPECT_TRUE(IfNoneMatchHits("5", 5));
-  EXPECT_TRUE(IfNoneMatchHits("\"3\", \"5\"", 5));
-  EXPECT_TRUE(IfNoneMatchHits("*", 5));
-  EXPECT_FALSE(IfNoneMatchHits("\"4\"", 5));
-  EXPECT_FALSE(IfNoneMatchHits("\"55\"", 5));
-  EXPECT_FALSE(IfNoneMatchHits("\"\"", 5));
-  EXPECT_FALSE(IfNoneMatchHits("", 5));
-  EXPECT_FALSE(IfNoneMatchHits(",,,", 5));
-  EXPECT_FALSE(IfNoneMatchHits("\"5", 5));
+  EXPECT_TRUE(if_none_match_hits("\"5\"", 5));
+  EXPECT_TRUE(if_none_match_hits("W/\"5\"", 5));
+  EXPECT_TRUE(if_none_match_hits("5", 5));
+  EXPECT_TRUE(if_none_match_hits("\"3\", \"5\"", 5));
+  EXPECT_TRUE(if_none_match_hits("*", 5));
+  EXPECT_FALSE(if_none_match_hits("\"4\"", 5));
+  EXPECT_FALSE(if_none_match_hits("\"55\"", 5));
+  EXPECT_FALSE(if_none_match_hits("\"\"", 5));
+  EXPECT_FALSE(if_none_match_hits("", 5));
+  EXPECT_FALSE(if_none_match_hits(",,,", 5));
+  EXPECT_FALSE(if_none_match_hits("\"5", 5));
 }
 
 TEST(ResponseHead, CarriesStatusTypeTagLengthAndClose) {
   std::string out;
-  AppendResponseHead(out, 200, "application/json", 7, 12, true);
+  append_response_head(out, 200, "application/json", 7, 12, true);
   EXPECT_EQ(out,
             "HTTP/1.1 200 OK\r\nServer: trove\r\nContent-Type: application/json\r\n"
             "ETag: \"7\"\r\nContent-Length: 12\r\n\r\n");
   out.clear();
-  AppendResponseHead(out, 404, "", 0, 0, false);
+  append_response_head(out, 404, "", 0, 0, false);
   EXPECT_EQ(out,
             "HTTP/1.1 404 Not Found\r\nServer: trove\r\nContent-Length: 0\r\nConnection: "
             "close\r\n\r\n");
@@ -51,7 +51,7 @@ TEST(IngestAck, ListsRejectionsWithIndexReasonCodeField) {
   r.rejections = rejections;
   r.rejections_truncated = true;
   std::string out;
-  AppendIngestAck(out, 9, r);
+  append_ingest_ack(out, 9, r);
   EXPECT_EQ(out,
             "{\"seq\":9,\"accepted\":2,\"rejected\":["
             "{\"index\":1,\"error\":\"not \\\"JSON\\\"\",\"code\":\"malformed_json\"},"
@@ -62,7 +62,7 @@ TEST(IngestAck, ListsRejectionsWithIndexReasonCodeField) {
 TEST(WsPush, CarriesBoxSeqAndThePayloadAsStored) {
   std::string out = "stale";
   out.clear();
-  AppendPush(out, 18446744073709551615ULL, 7, R"({"box":1,"state":"open"})");
+  append_push(out, 18446744073709551615ULL, 7, R"({"box":1,"state":"open"})");
   EXPECT_EQ(
       out,
       R"({"op":"push","box":18446744073709551615,"seq":7,"payload":{"box":1,"state":"open"}})");
@@ -70,32 +70,32 @@ TEST(WsPush, CarriesBoxSeqAndThePayloadAsStored) {
 
 TEST(WsSynced, NamesTheHuntEscapedAndCountsItsPushes) {
   std::string out;
-  AppendSynced(out, "spr\"ing", 20000);
+  append_synced(out, "spr\"ing", 20000);
   EXPECT_EQ(out, R"({"op":"synced","hunt":"spr\"ing","boxes":20000})");
 }
 
 TEST(WsOp, ParsesEveryOp) {
-  WsOp get = ParseWsOp(R"({"op":"get","box":42})");
+  WsOp get = parse_ws_op(R"({"op":"get","box":42})");
   EXPECT_EQ(get.kind, WsOp::Kind::kGet);
   EXPECT_EQ(get.box, 42u);
-  WsOp sub = ParseWsOp(R"({"op":"subscribe","boxes":[1,2,3]})");
+  WsOp sub = parse_ws_op(R"({"op":"subscribe","boxes":[1,2,3]})");
   EXPECT_EQ(sub.kind, WsOp::Kind::kSubscribeBoxes);
   EXPECT_EQ(sub.boxes, (std::vector<std::uint64_t>{1, 2, 3}));
-  WsOp hunt = ParseWsOp(R"({"op":"subscribe","hunt":"spring"})");
+  WsOp hunt = parse_ws_op(R"({"op":"subscribe","hunt":"spring"})");
   EXPECT_EQ(hunt.kind, WsOp::Kind::kSubscribeHunt);
   EXPECT_EQ(hunt.hunt, "spring");
-  EXPECT_EQ(ParseWsOp(R"({"op":"unsubscribe","boxes":[1]})").kind, WsOp::Kind::kUnsubscribeBoxes);
-  EXPECT_EQ(ParseWsOp(R"({"op":"unsubscribe","hunt":"x"})").kind, WsOp::Kind::kUnsubscribeHunt);
-  EXPECT_EQ(ParseWsOp(R"({"op":"unsubscribe"})").kind, WsOp::Kind::kUnsubscribeAll);
+  EXPECT_EQ(parse_ws_op(R"({"op":"unsubscribe","boxes":[1]})").kind, WsOp::Kind::kUnsubscribeBoxes);
+  EXPECT_EQ(parse_ws_op(R"({"op":"unsubscribe","hunt":"x"})").kind, WsOp::Kind::kUnsubscribeHunt);
+  EXPECT_EQ(parse_ws_op(R"({"op":"unsubscribe"})").kind, WsOp::Kind::kUnsubscribeAll);
 }
 
 // The canonical get skips the DOM; it must agree with the full parse on
 // every id and leave everything near-canonical to it.
 TEST(WsOp, CanonicalGetAgreesWithTheFullParse) {
   for (const std::string id : {"1", "42", "18446744073709551615"}) {
-    const WsOp fast = ParseWsOp(R"({"op":"get","box":)" + id + "}");
-    const WsOp spaced = ParseWsOp(R"({ "op" : "get", "box" : )" + id + " }");
-    const WsOp reordered = ParseWsOp(R"({"box":)" + id + R"(,"op":"get"})");
+    const WsOp fast = parse_ws_op(R"({"op":"get","box":)" + id + "}");
+    const WsOp spaced = parse_ws_op(R"({ "op" : "get", "box" : )" + id + " }");
+    const WsOp reordered = parse_ws_op(R"({"box":)" + id + R"(,"op":"get"})");
     for (const WsOp* op : {&fast, &spaced, &reordered}) {
       EXPECT_EQ(op->kind, WsOp::Kind::kGet) << id;
       EXPECT_EQ(op->box, std::stoull(id)) << id;
@@ -105,12 +105,12 @@ TEST(WsOp, CanonicalGetAgreesWithTheFullParse) {
        {R"({"op":"get","box":01})", R"({"op":"get","box":18446744073709551616})",
         R"({"op":"get","box":})", R"({"op":"get","box":1}})", R"({"op":"get","box":+1})",
         R"({"op":"get","box":1e3})", R"({"op":"get","box":0})"}) {
-    const WsOp op = ParseWsOp(bad);
+    const WsOp op = parse_ws_op(bad);
     EXPECT_EQ(op.kind, WsOp::Kind::kInvalid) << bad;
     EXPECT_FALSE(op.error.empty()) << bad;
   }
   // A duplicate key is not canonical: the full parse decides (first wins).
-  const WsOp dup = ParseWsOp(R"({"op":"get","box":1,"box":2})");
+  const WsOp dup = parse_ws_op(R"({"op":"get","box":1,"box":2})");
   EXPECT_EQ(dup.kind, WsOp::Kind::kGet);
   EXPECT_EQ(dup.box, 1u);
 }
@@ -146,7 +146,7 @@ TEST(WsOp, RejectsHostileAndMalformedOps) {
         std::string(R"({"op":"subscribe","hunt":"a","boxes":[1]})"),
         too_many,
         std::string(1000000, '[')}) {
-    WsOp op = ParseWsOp(bad);
+    WsOp op = parse_ws_op(bad);
     EXPECT_EQ(op.kind, WsOp::Kind::kInvalid) << bad.substr(0, 80);
     EXPECT_FALSE(op.error.empty()) << bad.substr(0, 80);
   }

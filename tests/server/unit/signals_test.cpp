@@ -24,7 +24,7 @@ namespace {
 using namespace std::chrono_literals;
 
 // This process's threads now (ids from /proc/self/task).
-std::set<std::string> Threads() {
+std::set<std::string> threads() {
   std::set<std::string> ids;
   // directory_iterator, not readdir: other threads run while this reads.
   std::error_code ec;
@@ -34,7 +34,7 @@ std::set<std::string> Threads() {
 }
 
 // Voluntary context switches (wake-ups) of the given threads so far.
-long Wakeups(const std::set<std::string>& ids) {
+long wakeups(const std::set<std::string>& ids) {
   long total = 0;
   for (const std::string& id : ids) {
     std::ifstream status("/proc/self/task/" + id + "/status");
@@ -75,18 +75,18 @@ TEST(ShutdownSignalWatcher, SleepsUntilASignalAndStopsAtOnce) {
     // threads of their own that tick, started with the first thread: start
     // and join one first, so those exist before the count.
     std::thread([] {}).join();
-    const std::set<std::string> before_start = Threads();
+    const std::set<std::string> before_start = threads();
     ShutdownSignalWatcher watcher([](int) {});
     std::set<std::string> watcher_threads;
-    for (const std::string& id : Threads()) {
+    for (const std::string& id : threads()) {
       if (before_start.count(id) == 0) watcher_threads.insert(id);
     }
     ASSERT_EQ(watcher_threads.size(), 1U);
     std::this_thread::sleep_for(50ms);  // let the thread reach its wait
-    const long before = Wakeups(watcher_threads);
+    const long before = wakeups(watcher_threads);
     std::this_thread::sleep_for(600ms);
     // A 100 ms polling loop would wake ~6 times here.
-    EXPECT_LE(Wakeups(watcher_threads) - before, 1) << "the watcher thread wakes without a signal";
+    EXPECT_LE(wakeups(watcher_threads) - before, 1) << "the watcher thread wakes without a signal";
   }
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s) << "the destructor waited for a tick";
 }

@@ -37,27 +37,27 @@ struct Flat {
   bool operator==(const Flat&) const = default;
 };
 
-Flat Flatten(const BatchResult& r) {
+Flat flatten(const BatchResult& r) {
   Flat f{r.accepted, r.rejected, r.rejections_truncated, {}};
   for (const ingest::Rejection& x : r.rejections)
     f.rejections.emplace_back(x.index, x.code);
   return f;
 }
 
-Flat Sliced(Harness& h, std::string_view batch, std::size_t lines, int* steps = nullptr) {
+Flat sliced(Harness& h, std::string_view batch, std::size_t lines, int* steps = nullptr) {
   SlicedIngest s;
-  s.Start(batch);
+  s.start(batch);
   int n = 1;
-  while (!s.Step(h.pipeline, lines))
+  while (!s.step(h.pipeline, lines))
     ++n;
   EXPECT_FALSE(s.active());
   if (steps != nullptr) *steps = n;
-  return Flatten(s.result());
+  return flatten(s.result());
 }
 
 // Good lines, every position of a bad one, blank lines, CRLF, a store-full
 // rejection (the store holds 64 boxes) and a truncated last line.
-std::string MixedBatch() {
+std::string mixed_batch() {
   std::string b;
   for (int i = 1; i <= 70; ++i) {
     if (i % 7 == 0) {
@@ -77,15 +77,15 @@ std::string MixedBatch() {
 }
 
 TEST(SlicedIngest, EverySliceSizeGivesTheUnslicedResult) {
-  const std::string batch = MixedBatch();
+  const std::string batch = mixed_batch();
   Harness whole;
-  const Flat expected = Flatten(whole.pipeline.ingest(batch));
+  const Flat expected = flatten(whole.pipeline.ingest(batch));
   ASSERT_GT(expected.rejected, 10U);
   ASSERT_GT(expected.accepted, 40U);
   for (std::size_t lines : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{16},
                             std::size_t{80}, std::size_t{81}, SIZE_MAX}) {
     Harness h;
-    EXPECT_EQ(Sliced(h, batch, lines), expected) << "slices of " << lines << " lines";
+    EXPECT_EQ(sliced(h, batch, lines), expected) << "slices of " << lines << " lines";
     for (std::uint64_t box = 1; box <= 70; ++box)
       EXPECT_EQ(h.payload(box), whole.payload(box)) << "box " << box << ", slices of " << lines;
   }
@@ -97,12 +97,12 @@ TEST(SlicedIngest, SlicesAreWholeLines) {
   for (int i = 1; i <= 40; ++i)
     batch += "{\"box\":" + std::to_string(i) + "}\n";
   int steps = 0;
-  const Flat r = Sliced(h, batch, 16, &steps);
+  const Flat r = sliced(h, batch, 16, &steps);
   EXPECT_EQ(steps, 3);  // 16 + 16 + 8
   EXPECT_EQ(r.accepted, 40U);
   EXPECT_EQ(r.rejected, 0U);
   Harness once;
-  EXPECT_EQ(Sliced(once, batch, SIZE_MAX, &steps).accepted, 40U);
+  EXPECT_EQ(sliced(once, batch, SIZE_MAX, &steps).accepted, 40U);
   EXPECT_EQ(steps, 1);
 }
 
@@ -113,10 +113,10 @@ TEST(SlicedIngest, ListedRejectionsAreCappedAcrossSlices) {
   for (int i = 0; i < 30; ++i)
     batch += (i % 2 == 0) ? "nope\n" : "{\"box\":1}\n";
   Harness whole(config);
-  const Flat expected = Flatten(whole.pipeline.ingest(batch));
+  const Flat expected = flatten(whole.pipeline.ingest(batch));
   ASSERT_TRUE(expected.truncated);
   Harness h(config);
-  const Flat r = Sliced(h, batch, 4);
+  const Flat r = sliced(h, batch, 4);
   EXPECT_EQ(r, expected);
   ASSERT_EQ(r.rejections.size(), 5U);
   EXPECT_EQ(r.rejections.back().first, 8U);  // lines 0, 2, 4, 6, 8
@@ -127,22 +127,22 @@ TEST(SlicedIngest, EmptyAndNewlineOnlyBatchesMatchTheUnslicedResult) {
   for (std::string_view batch : {std::string_view(""), std::string_view("\n"),
                                  std::string_view("\n\n\n"), std::string_view("\r\n\r\n")}) {
     Harness whole;
-    const Flat expected = Flatten(whole.pipeline.ingest(batch));
+    const Flat expected = flatten(whole.pipeline.ingest(batch));
     Harness h;
-    EXPECT_EQ(Sliced(h, batch, 1), expected) << "batch of " << batch.size() << " bytes";
+    EXPECT_EQ(sliced(h, batch, 1), expected) << "batch of " << batch.size() << " bytes";
   }
 }
 
 TEST(SlicedIngest, StartingAgainForgetsThePreviousBatch) {
   Harness h;
   SlicedIngest s;
-  s.Start("nope\n{\"box\":1}\n");
-  while (!s.Step(h.pipeline, 1)) {
+  s.start("nope\n{\"box\":1}\n");
+  while (!s.step(h.pipeline, 1)) {
   }
   EXPECT_EQ(s.result().rejected, 1U);
-  s.Start("{\"box\":2}\n");
+  s.start("{\"box\":2}\n");
   EXPECT_TRUE(s.active());
-  EXPECT_TRUE(s.Step(h.pipeline, 1));
+  EXPECT_TRUE(s.step(h.pipeline, 1));
   EXPECT_EQ(s.result().accepted, 1U);
   EXPECT_EQ(s.result().rejected, 0U);
   EXPECT_TRUE(s.result().rejections.empty());

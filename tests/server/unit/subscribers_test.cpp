@@ -13,43 +13,43 @@ namespace trove::net {
 namespace {
 
 // Never dereferenced: Subscribers only stores and compares the pointers.
-WsClientProtocol* Fake(std::uintptr_t n) {
+WsClientProtocol* fake(std::uintptr_t n) {
   return reinterpret_cast<WsClientProtocol*>(n * alignof(std::max_align_t));
 }
 
-std::vector<WsClientProtocol*> Sorted(std::vector<WsClientProtocol*> v) {
+std::vector<WsClientProtocol*> sorted(std::vector<WsClientProtocol*> v) {
   std::sort(v.begin(), v.end());
   return v;
 }
 
 TEST(Subscribers, CollectsBoxAndHuntSubscribersEachOnce) {
   Subscribers subscribers;
-  subscribers.subscribe_box(Fake(1), 7);
-  subscribers.subscribe_box(Fake(2), 7);
-  subscribers.subscribe_hunt(Fake(2), "north");
-  subscribers.subscribe_hunt(Fake(3), "north");
+  subscribers.subscribe_box(fake(1), 7);
+  subscribers.subscribe_box(fake(2), 7);
+  subscribers.subscribe_hunt(fake(2), "north");
+  subscribers.subscribe_hunt(fake(3), "north");
   std::vector<WsClientProtocol*> out;
   subscribers.collect(7, "north", out);
-  EXPECT_EQ(Sorted(out), Sorted({Fake(1), Fake(2), Fake(3)}));
+  EXPECT_EQ(sorted(out), sorted({fake(1), fake(2), fake(3)}));
   subscribers.collect(8, "north", out);
-  EXPECT_EQ(Sorted(out), Sorted({Fake(2), Fake(3)}));
+  EXPECT_EQ(sorted(out), sorted({fake(2), fake(3)}));
   subscribers.collect(7, "", out);
-  EXPECT_EQ(Sorted(out), Sorted({Fake(1), Fake(2)}));
+  EXPECT_EQ(sorted(out), sorted({fake(1), fake(2)}));
   subscribers.collect(8, "south", out);
   EXPECT_TRUE(out.empty());
 }
 
 TEST(Subscribers, CountsEachSubscriptionOnceUntilUnsubscribed) {
   Subscribers subscribers;
-  subscribers.subscribe_box(Fake(1), 7);
-  subscribers.subscribe_box(Fake(1), 7);
-  subscribers.subscribe_hunt(Fake(1), "north");
+  subscribers.subscribe_box(fake(1), 7);
+  subscribers.subscribe_box(fake(1), 7);
+  subscribers.subscribe_hunt(fake(1), "north");
   EXPECT_EQ(subscribers.count(), 2U);
-  subscribers.unsubscribe_box(Fake(1), 7);
-  subscribers.unsubscribe_box(Fake(1), 7);
-  subscribers.unsubscribe_hunt(Fake(2), "north");
+  subscribers.unsubscribe_box(fake(1), 7);
+  subscribers.unsubscribe_box(fake(1), 7);
+  subscribers.unsubscribe_hunt(fake(2), "north");
   EXPECT_EQ(subscribers.count(), 1U);
-  subscribers.unsubscribe_hunt(Fake(1), "north");
+  subscribers.unsubscribe_hunt(fake(1), "north");
   EXPECT_EQ(subscribers.count(), 0U);
   std::vector<WsClientProtocol*> out;
   subscribers.collect(7, "north", out);

@@ -25,19 +25,19 @@ struct RecordingSink final : SnapshotSink {
   std::map<std::string, std::vector<std::uint64_t>> boxes_by_hunt;
   std::uint64_t sent_without_room = 0;
 
-  bool HasRoom() override { return room > 0; }
-  void Push(const store::BoxView& box) override {
-    Take();
+  bool has_room() override { return room > 0; }
+  void push(const store::BoxView& box) override {
+    take_room();
     messages.push_back("push " + std::to_string(box.id));
     boxes_by_hunt[std::string(box.hunt)].push_back(box.id);
   }
-  void Synced(std::string_view hunt, std::uint64_t boxes) override {
-    Take();
+  void synced(std::string_view hunt, std::uint64_t boxes) override {
+    take_room();
     messages.push_back("synced " + std::string(hunt) + " " + std::to_string(boxes));
   }
 
  private:
-  void Take() {
+  void take_room() {
     if (room == 0) ++sent_without_room;
     if (room != SIZE_MAX && room > 0) --room;
   }
@@ -48,12 +48,12 @@ std::span<const char> bytes(std::string_view s) {
 }
 
 // Steps until done (or blocked); returns the number of steps.
-std::size_t RunToEnd(SubscriptionSnapshot& snapshot, const store::BoxStore& store,
-                     SnapshotSink& sink, Progress* last = nullptr) {
+std::size_t run_to_end(SubscriptionSnapshot& snapshot, const store::BoxStore& store,
+                       SnapshotSink& sink, Progress* last = nullptr) {
   std::size_t steps = 0;
   Progress p = Progress::kMore;
   while (p == Progress::kMore) {
-    p = snapshot.Step(store, sink);
+    p = snapshot.step(store, sink);
     ++steps;
   }
   if (last != nullptr) *last = p;
@@ -67,9 +67,9 @@ TEST(SubscriptionSnapshot, SendsExactlyTheHuntsBoxesInSlotOrderThenItsMarker) {
   store.write(3, bytes("{}"), "even");  // moved from odd to even
   SubscriptionSnapshot snapshot;
   RecordingSink sink;
-  snapshot.Add("even", store.slot_count());
+  snapshot.add("even", store.slot_count());
   Progress last{};
-  RunToEnd(snapshot, store, sink, &last);
+  run_to_end(snapshot, store, sink, &last);
   EXPECT_EQ(last, Progress::kDone);
   EXPECT_EQ(sink.messages, (std::vector<std::string>{"push 2", "push 3", "push 4", "push 6",
                                                      "push 8", "push 10", "synced even 6"}));
@@ -80,11 +80,11 @@ TEST(SubscriptionSnapshot, AHuntWithNoBoxesOrAnEmptyStoreGetsItsMarkerAtOnce) {
   store::BoxStore store({.max_boxes = 8});
   SubscriptionSnapshot snapshot;
   RecordingSink sink;
-  snapshot.Add("none", store.slot_count());
-  EXPECT_EQ(snapshot.Step(store, sink), Progress::kDone);
+  snapshot.add("none", store.slot_count());
+  EXPECT_EQ(snapshot.step(store, sink), Progress::kDone);
   store.write(1, bytes("{}"), "other");
-  snapshot.Add("none", store.slot_count());
-  EXPECT_EQ(snapshot.Step(store, sink), Progress::kDone);
+  snapshot.add("none", store.slot_count());
+  EXPECT_EQ(snapshot.step(store, sink), Progress::kDone);
   EXPECT_EQ(sink.messages, (std::vector<std::string>{"synced none 0", "synced none 0"}));
 }
 
@@ -94,12 +94,12 @@ TEST(SubscriptionSnapshot, StepsAreBoundedInSlotsAndInPushes) {
     store.write(id, bytes("{}"), id <= 100 ? "dense" : "other");
   SubscriptionSnapshot snapshot;
   RecordingSink sink;
-  snapshot.Add("dense", store.slot_count());
+  snapshot.add("dense", store.slot_count());
   // The first 100 slots are all "dense": a step ends after kPushesPerStep.
-  EXPECT_EQ(snapshot.Step(store, sink), Progress::kMore);
+  EXPECT_EQ(snapshot.step(store, sink), Progress::kMore);
   EXPECT_EQ(sink.messages.size(), SubscriptionSnapshot::kPushesPerStep);
   // The rest needs ceil(slots / kSlotsPerStep) steps at least.
-  const std::size_t steps = 1 + RunToEnd(snapshot, store, sink);
+  const std::size_t steps = 1 + run_to_end(snapshot, store, sink);
   const std::size_t min_steps = 100 / SubscriptionSnapshot::kPushesPerStep +
                                 (5000 - 100) / SubscriptionSnapshot::kSlotsPerStep;
   EXPECT_GE(steps, min_steps);
@@ -116,10 +116,10 @@ TEST(SubscriptionSnapshot, ManyHuntsAtOnceShrinkEachStepsSlots) {
   // kSlotsPerStep hunts or more: every slot is compared with each of them,
   // so a step covers a single slot.
   for (std::size_t h = 0; h < SubscriptionSnapshot::kSlotsPerStep; ++h)
-    snapshot.Add("h" + std::to_string(h), store.slot_count());
-  EXPECT_EQ(snapshot.Step(store, sink), Progress::kMore);
+    snapshot.add("h" + std::to_string(h), store.slot_count());
+  EXPECT_EQ(snapshot.step(store, sink), Progress::kMore);
   EXPECT_EQ(sink.messages, std::vector<std::string>{"push 1"});
-  RunToEnd(snapshot, store, sink);
+  run_to_end(snapshot, store, sink);
   EXPECT_EQ(sink.boxes_by_hunt["h0"].size(), 10U);
   EXPECT_EQ(sink.messages.size(), 10 + SubscriptionSnapshot::kSlotsPerStep);
 }
@@ -131,15 +131,15 @@ TEST(SubscriptionSnapshot, ASinkWithoutRoomStopsTheScanWhereItIs) {
   SubscriptionSnapshot snapshot;
   RecordingSink sink;
   sink.room = 5;
-  snapshot.Add("h", store.slot_count());
-  EXPECT_EQ(snapshot.Step(store, sink), Progress::kBlocked);
+  snapshot.add("h", store.slot_count());
+  EXPECT_EQ(snapshot.step(store, sink), Progress::kBlocked);
   EXPECT_EQ(sink.messages.size(), 5U);
-  EXPECT_EQ(snapshot.Step(store, sink), Progress::kBlocked) << "still no room";
+  EXPECT_EQ(snapshot.step(store, sink), Progress::kBlocked) << "still no room";
   EXPECT_EQ(sink.messages.size(), 5U);
   sink.room = 15;  // room for the boxes but not for the marker
-  EXPECT_EQ(snapshot.Step(store, sink), Progress::kBlocked);
+  EXPECT_EQ(snapshot.step(store, sink), Progress::kBlocked);
   sink.room = 1;
-  EXPECT_EQ(snapshot.Step(store, sink), Progress::kDone);
+  EXPECT_EQ(snapshot.step(store, sink), Progress::kDone);
   EXPECT_EQ(sink.sent_without_room, 0U);
   std::vector<std::uint64_t> expected;
   for (std::uint64_t id = 1; id <= 20; ++id)
@@ -154,15 +154,15 @@ TEST(SubscriptionSnapshot, AHuntJoiningMidPassWrapsAroundAndGetsEachOfItsBoxesOn
     store.write(id, bytes("{}"), id % 3 == 0 ? "a" : (id % 3 == 1 ? "b" : "c"));
   SubscriptionSnapshot snapshot;
   RecordingSink sink;
-  snapshot.Add("a", store.slot_count());
+  snapshot.add("a", store.slot_count());
   for (int i = 0; i < 10; ++i)
-    ASSERT_EQ(snapshot.Step(store, sink), Progress::kMore);
+    ASSERT_EQ(snapshot.step(store, sink), Progress::kMore);
   const std::size_t a_before_b = sink.boxes_by_hunt["a"].size();
   ASSERT_GT(a_before_b, 0U);
   ASSERT_LT(a_before_b, 1000U) << "b must join mid-pass";
   store.write(3001, bytes("{}"), "b");  // after the join of a, before b's
-  snapshot.Add("b", store.slot_count());
-  RunToEnd(snapshot, store, sink);
+  snapshot.add("b", store.slot_count());
+  run_to_end(snapshot, store, sink);
   EXPECT_EQ(sink.boxes_by_hunt["a"].size(), 1000U);
   EXPECT_EQ(sink.boxes_by_hunt["b"].size(), 1001U);
   for (const auto& [hunt, boxes] : sink.boxes_by_hunt) {
@@ -188,9 +188,9 @@ TEST(SubscriptionSnapshot, BoxesAddedAfterTheSubscribeAreLeftToLivePushes) {
   store.write(1, bytes("{}"), "h");
   SubscriptionSnapshot snapshot;
   RecordingSink sink;
-  snapshot.Add("h", store.slot_count());
+  snapshot.add("h", store.slot_count());
   store.write(2, bytes("{}"), "h");  // published to the subscriber anyway
-  RunToEnd(snapshot, store, sink);
+  run_to_end(snapshot, store, sink);
   EXPECT_EQ(sink.messages, (std::vector<std::string>{"push 1", "synced h 1"}));
 }
 
@@ -200,22 +200,22 @@ TEST(SubscriptionSnapshot, ARemovedHuntGetsNoMoreBoxesAndNoMarker) {
     store.write(id, bytes("{}"), id % 2 == 0 ? "x" : "y");
   SubscriptionSnapshot snapshot;
   RecordingSink sink;
-  snapshot.Add("x", store.slot_count());
-  snapshot.Add("y", store.slot_count());
-  ASSERT_EQ(snapshot.Step(store, sink), Progress::kMore);
+  snapshot.add("x", store.slot_count());
+  snapshot.add("y", store.slot_count());
+  ASSERT_EQ(snapshot.step(store, sink), Progress::kMore);
   const std::size_t x_sent = sink.boxes_by_hunt["x"].size();
-  snapshot.Remove("x");
-  RunToEnd(snapshot, store, sink);
+  snapshot.remove("x");
+  run_to_end(snapshot, store, sink);
   EXPECT_EQ(sink.boxes_by_hunt["x"].size(), x_sent);
   EXPECT_EQ(sink.boxes_by_hunt["y"].size(), 2000U);
   EXPECT_EQ(sink.messages.back(), "synced y 2000");
   EXPECT_EQ(std::count_if(sink.messages.begin(), sink.messages.end(),
                           [](const std::string& m) { return m.rfind("synced", 0) == 0; }),
             1);
-  snapshot.Add("x", store.slot_count());
-  snapshot.Clear();
+  snapshot.add("x", store.slot_count());
+  snapshot.clear();
   EXPECT_FALSE(snapshot.active());
-  EXPECT_EQ(snapshot.Step(store, sink), Progress::kDone);
+  EXPECT_EQ(snapshot.step(store, sink), Progress::kDone);
 }
 
 TEST(SubscriptionSnapshot, SubscribingAgainWhileAHuntIsBeingSentSharesItsPass) {
@@ -224,9 +224,9 @@ TEST(SubscriptionSnapshot, SubscribingAgainWhileAHuntIsBeingSentSharesItsPass) {
     store.write(id, bytes("{}"), "h");
   SubscriptionSnapshot snapshot;
   RecordingSink sink;
-  snapshot.Add("h", store.slot_count());
-  snapshot.Add("h", store.slot_count());
-  RunToEnd(snapshot, store, sink);
+  snapshot.add("h", store.slot_count());
+  snapshot.add("h", store.slot_count());
+  run_to_end(snapshot, store, sink);
   EXPECT_EQ(sink.messages.size(), 6U);
   EXPECT_EQ(sink.messages.back(), "synced h 5");
 }
@@ -239,17 +239,17 @@ TEST(SubscriptionSnapshot, BoxesAreSentOnceEachInTheOrderAskedSkippingAbsentOnes
   RecordingSink sink;
   const std::vector<std::uint64_t> first{5, 4, 1};
   const std::vector<std::uint64_t> again{1, 2, 5, 3};  // 1 and 5 still waiting: not twice
-  snapshot.AddBoxes(first);
-  snapshot.AddBoxes(again);
+  snapshot.add_boxes(first);
+  snapshot.add_boxes(again);
   EXPECT_TRUE(snapshot.active());
   Progress last{};
-  RunToEnd(snapshot, store, sink, &last);
+  run_to_end(snapshot, store, sink, &last);
   EXPECT_EQ(last, Progress::kDone);
   EXPECT_EQ(sink.messages, (std::vector<std::string>{"push 5", "push 1", "push 2", "push 3"}));
   EXPECT_FALSE(snapshot.active());
   // Sent: a later subscribe to the same box sends its state again.
-  snapshot.AddBoxes(first);
-  RunToEnd(snapshot, store, sink);
+  snapshot.add_boxes(first);
+  run_to_end(snapshot, store, sink);
   EXPECT_EQ(sink.messages.size(), 6U);
 }
 
@@ -263,14 +263,14 @@ TEST(SubscriptionSnapshot, BoxesWaitForRoomAndUnsubscribedOnesAreDropped) {
   SubscriptionSnapshot snapshot;
   RecordingSink sink;
   sink.room = 10;
-  snapshot.AddBoxes(ids);
-  EXPECT_EQ(snapshot.Step(store, sink), Progress::kBlocked);
+  snapshot.add_boxes(ids);
+  EXPECT_EQ(snapshot.step(store, sink), Progress::kBlocked);
   EXPECT_EQ(sink.messages.size(), 10U);
   EXPECT_EQ(sink.sent_without_room, 0U);
   const std::vector<std::uint64_t> gone{11, 12, 40, 99};
-  snapshot.RemoveBoxes(gone);
+  snapshot.remove_boxes(gone);
   sink.room = SIZE_MAX;
-  RunToEnd(snapshot, store, sink);
+  run_to_end(snapshot, store, sink);
   EXPECT_EQ(sink.messages.size(), 37U);  // 40 minus 11, 12 and 40
   EXPECT_EQ(std::count(sink.messages.begin(), sink.messages.end(), "push 12"), 0);
   EXPECT_EQ(sink.messages.back(), "push 39");
@@ -284,10 +284,10 @@ TEST(SubscriptionSnapshot, StepsOverBoxesAreBoundedInPushesAndLookups) {
   store.write(4096, bytes("{}"), "");
   SubscriptionSnapshot snapshot;
   RecordingSink sink;
-  snapshot.AddBoxes(ids);
-  EXPECT_EQ(snapshot.Step(store, sink), Progress::kMore);
+  snapshot.add_boxes(ids);
+  EXPECT_EQ(snapshot.step(store, sink), Progress::kMore);
   EXPECT_TRUE(sink.messages.empty());
-  const std::size_t steps = 1 + RunToEnd(snapshot, store, sink);
+  const std::size_t steps = 1 + run_to_end(snapshot, store, sink);
   EXPECT_EQ(steps, 4096 / SubscriptionSnapshot::kSlotsPerStep);
   EXPECT_EQ(sink.messages, (std::vector<std::string>{"push 4096"}));
 }
@@ -298,16 +298,16 @@ TEST(SubscriptionSnapshot, BoxesGoOutBeforeAHuntsScanAndClearDropsBoth) {
   store.write(2, bytes("{}"), "");
   SubscriptionSnapshot snapshot;
   RecordingSink sink;
-  snapshot.Add("h", store.slot_count());
+  snapshot.add("h", store.slot_count());
   const std::vector<std::uint64_t> box{2};
-  snapshot.AddBoxes(box);
-  RunToEnd(snapshot, store, sink);
+  snapshot.add_boxes(box);
+  run_to_end(snapshot, store, sink);
   EXPECT_EQ(sink.messages, (std::vector<std::string>{"push 2", "push 1", "synced h 1"}));
-  snapshot.Add("h", store.slot_count());
-  snapshot.AddBoxes(box);
-  snapshot.Clear();
+  snapshot.add("h", store.slot_count());
+  snapshot.add_boxes(box);
+  snapshot.clear();
   EXPECT_FALSE(snapshot.active());
-  EXPECT_EQ(snapshot.Step(store, sink), Progress::kDone);
+  EXPECT_EQ(snapshot.step(store, sink), Progress::kDone);
 }
 
 }  // namespace

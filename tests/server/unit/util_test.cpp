@@ -15,71 +15,71 @@ namespace trove::common {
 namespace {
 
 TEST(ConstantTimeEquals, ComparesContentAndLength) {
-  EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
-  EXPECT_TRUE(ConstantTimeEquals("", ""));
-  EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
-  EXPECT_FALSE(ConstantTimeEquals("abc", "ab"));
-  EXPECT_FALSE(ConstantTimeEquals("ab", "abc"));
-  EXPECT_FALSE(ConstantTimeEquals("abc", ""));
+  EXPECT_TRUE(constant_time_equals("abc", "abc"));
+  EXPECT_TRUE(constant_time_equals("", ""));
+  EXPECT_FALSE(constant_time_equals("abc", "abd"));
+  EXPECT_FALSE(constant_time_equals("abc", "ab"));
+  EXPECT_FALSE(constant_time_equals("ab", "abc"));
+  EXPECT_FALSE(constant_time_equals("abc", ""));
   // A zero byte padding must not make a shorter input equal.
-  EXPECT_FALSE(ConstantTimeEquals(std::string_view("ab\0", 3), "ab"));
+  EXPECT_FALSE(constant_time_equals(std::string_view("ab\0", 3), "ab"));
 }
 
 TEST(BearerToken, ExtractsOnlyBearerScheme) {
-  EXPECT_EQ(BearerToken("Bearer tok"), "tok");
-  EXPECT_EQ(BearerToken("BEARER  tok "), "tok");
-  EXPECT_EQ(BearerToken("Bearer "), "");
-  EXPECT_EQ(BearerToken("Basic tok"), "");
-  EXPECT_EQ(BearerToken(""), "");
+  EXPECT_EQ(bearer_token("Bearer tok"), "tok");
+  EXPECT_EQ(bearer_token("BEARER  tok "), "tok");
+  EXPECT_EQ(bearer_token("Bearer "), "");
+  EXPECT_EQ(bearer_token("Basic tok"), "");
+  EXPECT_EQ(bearer_token(""), "");
 }
 
 TEST(ReadTokenFile, StripsTrailingNewlineAndRejectsEmptyOrMissing) {
   const std::string path = testing::TempDir() + "/trove_token_test";
   std::ofstream(path) << "tok\n";
-  EXPECT_EQ(ReadTokenFile(path), "tok");
+  EXPECT_EQ(read_token_file(path), "tok");
   std::ofstream(path) << "\n";
-  EXPECT_THROW(ReadTokenFile(path), std::runtime_error);
+  EXPECT_THROW(read_token_file(path), std::runtime_error);
   std::remove(path.c_str());
-  EXPECT_THROW(ReadTokenFile(path), std::runtime_error);
+  EXPECT_THROW(read_token_file(path), std::runtime_error);
 }
 
 TEST(Json, ParseReportsOffsetAndRequiresObject) {
   rapidjson::Document doc;
-  EXPECT_FALSE(ParseJson(R"({"a":1})", doc).has_value());
-  auto err = ParseJson(R"({"a":)", doc);
+  EXPECT_FALSE(parse_json(R"({"a":1})", doc).has_value());
+  auto err = parse_json(R"({"a":)", doc);
   ASSERT_TRUE(err.has_value());
   EXPECT_NE(err->find("offset"), std::string::npos);
-  EXPECT_TRUE(ParseJson("[1]", doc).has_value());
-  EXPECT_FALSE(ParseJson("[1]", doc, false).has_value());
+  EXPECT_TRUE(parse_json("[1]", doc).has_value());
+  EXPECT_FALSE(parse_json("[1]", doc, false).has_value());
   // Hostile nesting is parsed without recursion (no stack overflow).
-  EXPECT_FALSE(ParseJson(std::string(1000000, '[') + std::string(1000000, ']'), doc, false));
+  EXPECT_FALSE(parse_json(std::string(1000000, '[') + std::string(1000000, ']'), doc, false));
 }
 
 TEST(Json, GetUint64MemberDistinguishesMissingAndWrongType) {
   rapidjson::Document doc;
-  ASSERT_FALSE(ParseJson(R"({"a":5,"b":-1,"c":"x","d":1.5})", doc));
+  ASSERT_FALSE(parse_json(R"({"a":5,"b":-1,"c":"x","d":1.5})", doc));
   std::uint64_t v = 0;
-  EXPECT_EQ(GetUint64Member(doc, "a", v), JsonFieldStatus::kOk);
+  EXPECT_EQ(get_uint64_member(doc, "a", v), JsonFieldStatus::kOk);
   EXPECT_EQ(v, 5u);
-  EXPECT_EQ(GetUint64Member(doc, "b", v), JsonFieldStatus::kWrongType);
-  EXPECT_EQ(GetUint64Member(doc, "c", v), JsonFieldStatus::kWrongType);
-  EXPECT_EQ(GetUint64Member(doc, "d", v), JsonFieldStatus::kWrongType);
-  EXPECT_EQ(GetUint64Member(doc, "z", v), JsonFieldStatus::kMissing);
+  EXPECT_EQ(get_uint64_member(doc, "b", v), JsonFieldStatus::kWrongType);
+  EXPECT_EQ(get_uint64_member(doc, "c", v), JsonFieldStatus::kWrongType);
+  EXPECT_EQ(get_uint64_member(doc, "d", v), JsonFieldStatus::kWrongType);
+  EXPECT_EQ(get_uint64_member(doc, "z", v), JsonFieldStatus::kMissing);
 }
 
 TEST(Json, AppendJsonStringEscapesControlAndQuotes) {
   std::string out;
-  AppendJsonString(out, std::string_view("a\"b\\c\n\x01", 7));
+  append_json_string(out, std::string_view("a\"b\\c\n\x01", 7));
   EXPECT_EQ(out, R"("a\"b\\c\n\u0001")");
-  EXPECT_EQ(HttpResponse::JsonError(400, "bad", "arenaBytes").body,
+  EXPECT_EQ(HttpResponse::json_error(400, "bad", "arenaBytes").body,
             R"({"error":"bad","field":"arenaBytes"})");
 }
 
 TEST(Process, ParsesStatmAndReadsOwnRss) {
-  EXPECT_EQ(ParseStatmResidentBytes("100 25 3 1 0 10 0", 4096), 25u * 4096u);
-  EXPECT_FALSE(ParseStatmResidentBytes("garbage", 4096).has_value());
-  EXPECT_FALSE(ParseStatmResidentBytes("1 x", 4096).has_value());
-  auto rss = ReadProcessRssBytes();
+  EXPECT_EQ(parse_statm_resident_bytes("100 25 3 1 0 10 0", 4096), 25u * 4096u);
+  EXPECT_FALSE(parse_statm_resident_bytes("garbage", 4096).has_value());
+  EXPECT_FALSE(parse_statm_resident_bytes("1 x", 4096).has_value());
+  auto rss = read_process_rss_bytes();
   ASSERT_TRUE(rss.has_value());
   EXPECT_GT(*rss, 1024u * 1024u);  // any test binary holds more than 1 MiB
 }
@@ -89,7 +89,7 @@ TEST(PrometheusText, SerializesHelpTypeAndValue) {
   auto& family =
       prometheus::BuildCounter().Name("trove_test_total").Help("a test counter").Register(registry);
   family.Add({{"k", "v"}}).Increment(3);
-  const std::string text = SerializePrometheusText(registry);
+  const std::string text = serialize_prometheus_text(registry);
   EXPECT_NE(text.find("# HELP trove_test_total a test counter"), std::string::npos) << text;
   EXPECT_NE(text.find("# TYPE trove_test_total counter"), std::string::npos) << text;
   EXPECT_NE(text.find("trove_test_total{k=\"v\"} 3"), std::string::npos) << text;
@@ -99,10 +99,10 @@ TEST(HttpRequest, PathQueryAndHeaderLookup) {
   HttpRequest r;
   r.target = "/a/b?x=1";
   r.headers.emplace_back("Content-Type", "text/plain");
-  EXPECT_EQ(r.Path(), "/a/b");
-  EXPECT_EQ(r.Query(), "x=1");
-  EXPECT_EQ(r.Header("content-type"), "text/plain");
-  EXPECT_EQ(r.Header("missing"), "");
+  EXPECT_EQ(r.path(), "/a/b");
+  EXPECT_EQ(r.query(), "x=1");
+  EXPECT_EQ(r.header("content-type"), "text/plain");
+  EXPECT_EQ(r.header("missing"), "");
 }
 
 }  // namespace

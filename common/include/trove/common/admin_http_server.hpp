@@ -43,9 +43,9 @@ class AdminHttpServer {
   AdminHttpServer& operator=(const AdminHttpServer&) = delete;
 
   // Binds, listens and starts the thread. Throws std::system_error.
-  void Start();
+  void start();
   // Closes the listener and every connection, joins the thread. Idempotent.
-  void Stop();
+  void stop();
   [[nodiscard]] std::uint16_t port() const;
 
  private:
@@ -55,6 +55,6 @@ class AdminHttpServer {
 
 // Splits "host:port" (IPv4, name, or "[v6]:port"). Returns false on a
 // malformed value or a port outside 0..65535.
-bool ParseHostPort(std::string_view text, std::string& host, std::uint16_t& port);
+bool parse_host_port(std::string_view text, std::string& host, std::uint16_t& port);
 
 }  // namespace trove::common

@@ -17,11 +17,11 @@ struct HttpRequest {
   std::string body;
 
   // The target without its query string.
-  [[nodiscard]] std::string_view Path() const;
+  [[nodiscard]] std::string_view path() const;
   // The query string after '?', empty when there is none.
-  [[nodiscard]] std::string_view Query() const;
+  [[nodiscard]] std::string_view query() const;
   // First header with this name (case-insensitive), empty when absent.
-  [[nodiscard]] std::string_view Header(std::string_view name) const;
+  [[nodiscard]] std::string_view header(std::string_view name) const;
 };
 
 struct HttpResponse {
@@ -30,13 +30,13 @@ struct HttpResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
 
-  static HttpResponse Text(int status, std::string body);
-  static HttpResponse Json(int status, std::string body);
+  static HttpResponse text(int status, std::string body);
+  static HttpResponse json(int status, std::string body);
   // {"error":message} and, when field is not empty, "field":field.
-  static HttpResponse JsonError(int status, std::string_view message, std::string_view field = {});
+  static HttpResponse json_error(int status, std::string_view message, std::string_view field = {});
 };
 
 // Case-insensitive ASCII comparison (HTTP header names).
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+bool equals_ignore_case(std::string_view a, std::string_view b);
 
 }  // namespace trove::common

@@ -16,8 +16,8 @@ namespace trove::common {
 // Parses `text` into `doc`. Returns an error message ("offset N: reason") or
 // nullopt on success. Requires a JSON object at the top level when
 // `require_object`.
-std::optional<std::string> ParseJson(std::string_view text, rapidjson::Document& doc,
-                                     bool require_object = true);
+std::optional<std::string> parse_json(std::string_view text, rapidjson::Document& doc,
+                                      bool require_object = true);
 
 // object[name], or nullptr when `object` is null, not an object, or has no
 // such member. One lookup: HasMember then operator[] is two, and operator[]
@@ -51,11 +51,11 @@ std::optional<bool> bool_member(const rapidjson::Value* object, std::string_view
 
 // Result of reading one unsigned integer member.
 enum class JsonFieldStatus { kOk, kMissing, kWrongType };
-JsonFieldStatus GetUint64Member(const rapidjson::Value& object, const char* name,
-                                std::uint64_t& out);
+JsonFieldStatus get_uint64_member(const rapidjson::Value& object, const char* name,
+                                  std::uint64_t& out);
 
 // Appends `text` as a quoted, escaped JSON string.
-void AppendJsonString(std::string& out, std::string_view text);
+void append_json_string(std::string& out, std::string_view text);
 
 // Writes into a std::string through a RapidJSON Writer.
 class JsonStringWriter {

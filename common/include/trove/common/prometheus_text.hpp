@@ -11,6 +11,6 @@ namespace trove::common {
 
 inline constexpr const char* kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-std::string SerializePrometheusText(const prometheus::Registry& registry);
+std::string serialize_prometheus_text(const prometheus::Registry& registry);
 
 }  // namespace trove::common

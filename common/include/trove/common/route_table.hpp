@@ -34,22 +34,22 @@ class RouteTable {
   explicit RouteTable(std::string token = {});
 
   // Adds a route. GET /help is built in and lists every route.
-  RouteTable& Add(Route route);
+  RouteTable& add(Route route);
 
   // Routes the request: 404 for an unknown path, 405 (with Allow) for a known
   // path with another method, 401/403 per the token rule, else the handler.
   // HEAD is answered like GET (the server drops the body).
-  [[nodiscard]] HttpResponse Dispatch(const HttpRequest& request) const;
+  [[nodiscard]] HttpResponse dispatch(const HttpRequest& request) const;
 
   // The /help text: one line per route, "METHOD path [mutates] [token]: help".
-  [[nodiscard]] std::string HelpText() const;
+  [[nodiscard]] std::string help_text() const;
 
   [[nodiscard]] const std::vector<Route>& routes() const { return routes_; }
   [[nodiscard]] bool has_token() const { return !token_.empty(); }
 
   // True when the request carries `Authorization: Bearer <token>` matching
   // the configured token (constant-time compare). False without a token.
-  [[nodiscard]] bool Authorized(const HttpRequest& request) const;
+  [[nodiscard]] bool authorized(const HttpRequest& request) const;
 
  private:
   std::string token_;

@@ -12,7 +12,7 @@ namespace trove::common {
 
 // Blocks SIGINT and SIGTERM in the calling thread. Call first in main, before
 // any thread starts, so that every thread inherits the mask.
-void BlockShutdownSignals();
+void block_shutdown_signals();
 
 class ShutdownSignalWatcher {
  public:
