@@ -1,7 +1,8 @@
 // One NDJSON batch run through the worker's pipeline in slices of whole
 // lines, so the worker can serve its other connections between slices: a
-// 64-message frame is ~20 us of work, and a poll that arrived just after it
-// started used to wait for all of it (S1 with 500 k msg/s of ingest). The
+// 64-message frame is ~20 us of work, and a poll that arrives just after a
+// large batch starts would otherwise wait for all of it (S1 with 500 k msg/s
+// of ingest). The
 // result is the batch's, as if ingested in one call: indexes count from the
 // batch's first line, and the rejection list keeps the first
 // max_rejections_listed in index order.

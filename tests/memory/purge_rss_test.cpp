@@ -77,7 +77,7 @@ TEST(PurgeRss, PurgerThreadPurgesOnRequest) {
   EXPECT_EQ(purger.stats().requests, 2U);
 }
 
-// Must-show (issue 2): after an epoch that touched 1 GiB and paced purging
+// After an epoch that touched 1 GiB and paced purging
 // back to 128 MiB, RSS is within 10 % of 128 MiB plus the fixed baseline.
 TEST(PurgeRss, OneGibEpochPurgedBackTo128MibInPacedSteps) {
   const std::size_t baseline = test::resident_bytes();
