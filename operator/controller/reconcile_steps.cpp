@@ -119,8 +119,8 @@ Pushes plan_pushes(const std::vector<PodView>& pods, const std::vector<AdminCall
   for (std::size_t i = 0; i < pods.size(); ++i) {
     const PodOutcome& o = outcomes[i];
     if (!o.running || o.running->satisfies(o.desired.tuning)) continue;
-    p.calls.push_back(
-        {pods[i].ip, gets[i].port, "PUT", kTuningPath, render_tuning(o.desired.tuning), token});
+    p.calls.push_back({pods[i].ip, gets[i].port, "PUT", kTuningPath,
+                       common::render_tuning(o.desired.tuning), token});
     p.pod.push_back(i);
   }
   return p;
@@ -143,7 +143,7 @@ void push_tunings(Pushes& pushes, std::vector<PodOutcome>& outcomes,
         pods[pushes.pod[j]].sidecar_instance(pushes.calls[j].port));
     o.desired.tuning.owner.clear();
     retries.push_back(pushes.calls[j]);
-    retries.back().body = render_tuning(o.desired.tuning);
+    retries.back().body = common::render_tuning(o.desired.tuning);
     retried.push_back(j);
   }
   std::vector<AdminResult> retry_results = run(retries);

@@ -39,9 +39,6 @@ std::optional<SidecarStats> parse_sidecar_stats(std::string_view body, std::stri
 // yet) reads as "".
 std::optional<Tuning> parse_tuning(std::string_view body, std::string& error);
 
-// Renders the PUT /admin/v1/tuning body; an empty owner is left out.
-using common::render_tuning;
-
 // True when a PUT /admin/v1/tuning answer is a sidecar from before owners
 // refusing the "owner" member: status 400 and a JSON object whose "field" is
 // exactly "owner". Any other answer (another field, 409, not JSON) is false.

@@ -58,12 +58,12 @@ AdminService::AdminService(net::ServerContext& context, std::vector<net::Worker*
 }
 
 HttpResponse AdminService::put_tuning(const HttpRequest& request) {
-  const net::Tuning current = context_.tuning.get();
+  const common::Tuning current = context_.tuning.get();
   auto parsed = common::parse_tuning_update(request.body, current);
   if (auto* error = std::get_if<common::TuningFieldError>(&parsed)) {
     return HttpResponse::json_error(400, error->message, error->field);
   }
-  const net::Tuning& proposed = std::get<net::Tuning>(parsed);
+  const common::Tuning& proposed = std::get<common::Tuning>(parsed);
   switch (context_.tuning.update(proposed)) {
     case net::TuningState::UpdateResult::kStale:
       return HttpResponse::json_error(409,
@@ -213,7 +213,7 @@ void write_process_memory(JsonWriter& w) {
 std::string AdminService::stats_json() {
   const WorkersSummary workers = summarize_workers(workers_);
   const memory::WindowSummary purge = context_.purge.stats().purge_nanos;
-  const net::Tuning t = context_.tuning.get();
+  const common::Tuning t = context_.tuning.get();
 
   common::JsonStringWriter json;
   auto& w = json.w();

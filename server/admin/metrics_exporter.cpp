@@ -305,7 +305,7 @@ struct MetricsExporter::Families {
   }
 
   void publish_tuning_and_store(net::ServerContext& context) {
-    const net::Tuning t = context.tuning.get();
+    const common::Tuning t = context.tuning.get();
     tuning_generation.Add({}).Set(static_cast<double>(t.generation));
     tuning_arena.Add({}).Set(static_cast<double>(t.arena_bytes));
     tuning_epoch.Add({}).Set(static_cast<double>(t.epoch_millis) / 1000.0);

@@ -166,7 +166,8 @@ int run(const trove::config::ServerConfig& config) {
   if (!config.admin_token_file.empty()) token = common::read_token_file(config.admin_token_file);
 
   store::BoxStore store(store_config_of(config));
-  net::TuningState tuning(net::Tuning{config.arena_mib << 20, config.epoch_ms, /*generation=*/0});
+  net::TuningState tuning(
+      common::Tuning{config.arena_mib << 20, config.epoch_ms, /*generation=*/0});
   memory::Purger purger;
   net::ServerContext context(config, store, tuning, purger, strategy);
   Workers workers = create_workers(context);

@@ -43,7 +43,7 @@ void EpochTicker::apply_tuning() {
   const std::uint64_t changes = tuning_.changes();
   if (changes == tuning_changes_seen_) return;
   tuning_changes_seen_ = changes;
-  const Tuning t = tuning_.get();
+  const common::Tuning t = tuning_.get();
   arena_.set_capacity(t.arena_bytes);
   epoch_millis_ = t.epoch_millis;
 }

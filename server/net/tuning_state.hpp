@@ -11,15 +11,11 @@
 
 namespace trove::net {
 
-// The tuning document, its bounds and validation live in common (both
-// binaries use them); the alias keeps the data plane's spelling.
-using Tuning = common::Tuning;
-
 class TuningState {
  public:
-  explicit TuningState(Tuning initial) : current_(std::move(initial)) {}
+  explicit TuningState(common::Tuning initial) : current_(std::move(initial)) {}
 
-  [[nodiscard]] Tuning get() const {
+  [[nodiscard]] common::Tuning get() const {
     std::lock_guard lock(mutex_);
     return current_;
   }
@@ -29,7 +25,7 @@ class TuningState {
   // same owner and generation with the same values is kUnchanged
   // (idempotent). A different owner is never stale, whatever its generation:
   // it takes over (kTakenOver). Anything else applies.
-  UpdateResult update(const Tuning& proposed) {
+  UpdateResult update(const common::Tuning& proposed) {
     std::lock_guard lock(mutex_);
     const bool same_owner = proposed.owner == current_.owner;
     if (same_owner && proposed.generation < current_.generation) return UpdateResult::kStale;
@@ -47,7 +43,7 @@ class TuningState {
 
  private:
   mutable std::mutex mutex_;
-  Tuning current_;
+  common::Tuning current_;
   std::atomic<std::uint64_t> changes_{0};
 };
 

@@ -20,7 +20,7 @@ constexpr auto kSweepPeriod = std::chrono::milliseconds(50);
 // Expected boxes stored per batch: reserved once so a batch does not regrow it.
 constexpr std::size_t kStoredReserve = 4096;
 
-std::unique_ptr<memory::EpochArena> make_arena(const Tuning& tuning) {
+std::unique_ptr<memory::EpochArena> make_arena(const common::Tuning& tuning) {
   memory::EpochArenaConfig arena_config;
   arena_config.capacity_bytes = tuning.arena_bytes;
   return std::make_unique<memory::EpochArena>(arena_config);

@@ -83,23 +83,23 @@ TEST(SidecarStats, GarbageAndOversizedBodiesAreErrors) {
 TEST(SidecarStats, TuningRoundTrips) {
   Tuning t{268435456, 8, 42};
   std::string error;
-  auto back = parse_tuning(render_tuning(t), error);
+  auto back = parse_tuning(common::render_tuning(t), error);
   ASSERT_TRUE(back.has_value()) << error;
   EXPECT_EQ(back->arena_bytes, t.arena_bytes);
   EXPECT_EQ(back->epoch_millis, t.epoch_millis);
   EXPECT_EQ(back->generation, t.generation);
   EXPECT_EQ(back->owner, "");
-  EXPECT_EQ(render_tuning(t), R"({"arenaBytes":268435456,"epochMillis":8,"generation":42})")
+  EXPECT_EQ(common::render_tuning(t), R"({"arenaBytes":268435456,"epochMillis":8,"generation":42})")
       << "no owner: the body a sidecar from before owners accepts";
 }
 
 TEST(SidecarStats, PutBodyCarriesTheOwner) {
   const Tuning t{268435456, 8, 1, "9b2f6c1e-41aa-4c3e-8d0f-5e7a2b9c1d34"};
-  EXPECT_EQ(render_tuning(t), R"({"arenaBytes":268435456,"epochMillis":8,"generation":1,)"
-                              R"("owner":"9b2f6c1e-41aa-4c3e-8d0f-5e7a2b9c1d34"})");
+  EXPECT_EQ(common::render_tuning(t), R"({"arenaBytes":268435456,"epochMillis":8,"generation":1,)"
+                                      R"("owner":"9b2f6c1e-41aa-4c3e-8d0f-5e7a2b9c1d34"})");
   // Quotes and backslashes are escaped, so the body stays one JSON object.
   std::string error;
-  auto back = parse_tuning(render_tuning({1048576, 1, 0, R"(a"b\c)"}), error);
+  auto back = parse_tuning(common::render_tuning({1048576, 1, 0, R"(a"b\c)"}), error);
   ASSERT_TRUE(back.has_value()) << error;
   EXPECT_EQ(back->owner, R"(a"b\c)");
 }
@@ -145,7 +145,7 @@ TEST(SidecarStats, RenderedWithAndWithoutOwnerParsesBackTheSameOwner) {
   std::string error;
   for (const std::string owner : {"", "uid-a"}) {
     const Tuning t{1048576, 16, 3, owner};
-    const std::string body = render_tuning(t);
+    const std::string body = common::render_tuning(t);
     EXPECT_EQ(body.find("owner") != std::string::npos, !owner.empty()) << body;
     auto back = parse_tuning(body, error);
     ASSERT_TRUE(back.has_value()) << body << ": " << error;

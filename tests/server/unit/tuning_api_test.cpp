@@ -6,7 +6,7 @@
 namespace trove::admin {
 namespace {
 
-const net::Tuning kCurrent{128ull << 20, 16, 4};
+const common::Tuning kCurrent{128ull << 20, 16, 4};
 
 std::string field_of(std::string_view body) {
   auto r = common::parse_tuning_update(body, kCurrent);
@@ -17,8 +17,8 @@ std::string field_of(std::string_view body) {
 
 TEST(TuningBody, ParsesAndKeepsMissingValues) {
   auto r = common::parse_tuning_update(R"({"epochMillis":20,"generation":5})", kCurrent);
-  ASSERT_TRUE(std::holds_alternative<net::Tuning>(r));
-  const auto& t = std::get<net::Tuning>(r);
+  ASSERT_TRUE(std::holds_alternative<common::Tuning>(r));
+  const auto& t = std::get<common::Tuning>(r);
   EXPECT_EQ(t.arena_bytes, kCurrent.arena_bytes);
   EXPECT_EQ(t.epoch_millis, 20u);
   EXPECT_EQ(t.generation, 5u);
@@ -59,17 +59,17 @@ TEST(TuningState, StaleGenerationsAreRefusedEqualIsIdempotent) {
             R"({"arenaBytes":134217728,"epochMillis":20,"generation":5})");
 }
 
-net::Tuning parsed(std::string_view body, const net::Tuning& current = kCurrent) {
+common::Tuning parsed(std::string_view body, const common::Tuning& current = kCurrent) {
   auto r = common::parse_tuning_update(body, current);
   if (auto* e = std::get_if<common::TuningFieldError>(&r)) {
     ADD_FAILURE() << body << " refused: " << e->field << ": " << e->message;
     return current;
   }
-  return std::get<net::Tuning>(r);
+  return std::get<common::Tuning>(r);
 }
 
 TEST(TuningOwner, IsAcceptedAndEchoed) {
-  const net::Tuning t =
+  const common::Tuning t =
       parsed(R"({"generation":1,"owner":"3f2c9a1e-0b7d-4e55-9a1c-2d8f6e4b7a90"})");
   EXPECT_EQ(t.owner, "3f2c9a1e-0b7d-4e55-9a1c-2d8f6e4b7a90");
   EXPECT_EQ(common::render_tuning(t), R"({"arenaBytes":134217728,"epochMillis":16,"generation":1,)"
@@ -83,7 +83,7 @@ TEST(TuningOwner, IsAcceptedAndEchoed) {
 }
 
 TEST(TuningOwner, MissingOwnerIsTheEmptyOwnerNotTheCurrentOne) {
-  net::Tuning owned = kCurrent;
+  common::Tuning owned = kCurrent;
   owned.owner = "hunt-a";
   EXPECT_EQ(parsed(R"({"generation":9})", owned).owner, "");
   // Without an owner the JSON is byte-for-byte what it was before owners.
@@ -110,11 +110,11 @@ TEST(TuningOwner, BadOwnersAreRefusedNamingOwner) {
 
 TEST(TuningOwner, GenerationsAreComparedOnlyWithinOneOwner) {
   using R = net::TuningState::UpdateResult;
-  net::TuningState state(net::Tuning{128ull << 20, 16, 0});
+  net::TuningState state(common::Tuning{128ull << 20, 16, 0});
   EXPECT_EQ(state.update({64ull << 20, 8, 5, "hunt-a"}), R::kTakenOver) << "'' -> hunt-a";
   // A recreated hunt starts again at generation 1: a new owner, not stale.
   EXPECT_EQ(state.update({32ull << 20, 4, 1, "hunt-b"}), R::kTakenOver);
-  EXPECT_EQ(state.get(), (net::Tuning{32ull << 20, 4, 1, "hunt-b"}));
+  EXPECT_EQ(state.get(), (common::Tuning{32ull << 20, 4, 1, "hunt-b"}));
   EXPECT_EQ(state.changes(), 2u);
   // Within one owner the generation still orders writes.
   EXPECT_EQ(state.update({16ull << 20, 4, 2, "hunt-b"}), R::kApplied);
