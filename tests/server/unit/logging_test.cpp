@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 
 #include <memory>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -61,6 +60,32 @@ std::string string_of(const rapidjson::Document& doc, const char* key) {
   return {member->value.GetString(), member->value.GetStringLength()};
 }
 
+// True when `text` is "YYYY-MM-DDTHH:MM:SS.mmm". A hand-written check rather
+// than std::regex: GCC 12's <regex> trips -Wmaybe-uninitialized in the
+// sanitizer build, where warnings are errors.
+bool is_timestamp_millis(std::string_view text) {
+  constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.ddd";
+  if (text.size() != kShape.size()) return false;
+  for (std::size_t i = 0; i < kShape.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) return false;
+  }
+  return true;
+}
+
+// The message part of a text-mode line "<timestamp> info <message>", or
+// "<not a text info line>".
+std::string text_info_message(const std::string& line) {
+  constexpr std::size_t kStampSize = 23;
+  constexpr std::string_view kLevel = " info ";
+  if (line.size() < kStampSize + kLevel.size() ||
+      !is_timestamp_millis(line.substr(0, kStampSize)) ||
+      line.compare(kStampSize, kLevel.size(), kLevel) != 0) {
+    return "<not a text info line>";
+  }
+  return line.substr(kStampSize + kLevel.size());
+}
+
 TEST(Logging, JsonModeWritesOneObjectPerLineWithTimeLevelMessageAndFields) {
   CapturedLog log(LogFormat::json);
   spdlog::info("plain \"quoted\" back\\slash\ttab");
@@ -71,11 +96,12 @@ TEST(Logging, JsonModeWritesOneObjectPerLineWithTimeLevelMessageAndFields) {
 
   const std::vector<std::string> lines = log.lines();
   ASSERT_EQ(lines.size(), 4U) << log.text();
-  const std::regex utc_millis(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
   std::vector<rapidjson::Document> docs;
   for (const std::string& line : lines) {
     docs.push_back(parse_line(line));
-    EXPECT_TRUE(std::regex_match(string_of(docs.back(), "time"), utc_millis)) << line;
+    const std::string time = string_of(docs.back(), "time");
+    EXPECT_TRUE(time.size() == 24 && time.back() == 'Z' && is_timestamp_millis(time.substr(0, 23)))
+        << line;
   }
   EXPECT_EQ(string_of(docs[0], "level"), "info");
   EXPECT_EQ(string_of(docs[0], "message"), "plain \"quoted\" back\\slash\ttab");
@@ -120,14 +146,10 @@ TEST(Logging, TextModeIsTheHumanPatternPlusFields) {
   spdlog::info("after an event");
   const std::vector<std::string> lines = log.lines();
   ASSERT_EQ(lines.size(), 2U) << log.text();
-  const std::regex shape(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} info (.*))");
-  std::smatch match;
-  ASSERT_TRUE(std::regex_match(lines[0], match, shape)) << lines[0];
-  EXPECT_EQ(match[1].str(),
+  EXPECT_EQ(text_info_message(lines[0]),
             R"(tuning owner takes over owner=hunt-a generation=3 previous_owner="" )"
             R"(note="two words" quote="say \"hi\"")");
-  ASSERT_TRUE(std::regex_match(lines[1], match, shape)) << lines[1];
-  EXPECT_EQ(match[1].str(), "after an event");
+  EXPECT_EQ(text_info_message(lines[1]), "after an event");
 }
 
 TEST(Logging, EventsBelowTheLoggersLevelAreDropped) {
