@@ -8,19 +8,14 @@
 #include <mutex>
 #include <thread>
 
+#include "wait_for.hpp"
+
 namespace trove::kube {
 namespace {
 
 using namespace std::chrono_literals;
 
-bool wait_for(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(2ms);
-  }
-  return cond();
-}
+using test_support::wait_for;
 
 class Labels {
  public:

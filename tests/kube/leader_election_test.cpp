@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "fake_fixture.hpp"
+#include "wait_for.hpp"
 
 namespace trove::kube::testing {
 namespace {
@@ -57,12 +58,7 @@ class LeaderElection : public FakeApiTest {
   };
 
   static bool wait_for(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (cond()) return true;
-      std::this_thread::sleep_for(5ms);
-    }
-    return cond();
+    return test_support::wait_for(cond, timeout, 5ms);
   }
 };
 

@@ -10,20 +10,14 @@
 
 #include "fake_fixture.hpp"
 #include "kube/resource.hpp"
+#include "wait_for.hpp"
 
 namespace trove::kube::testing {
 namespace {
 
 using namespace std::chrono_literals;
 
-bool wait_for(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return cond();
-}
+using test_support::wait_for;
 
 class ManagerTest : public FakeApiTest {
  protected:
