@@ -82,6 +82,7 @@ bool classify(const AdminCall& call, const AdminResult& r, PodOutcome& o) {
 std::vector<AdminCall> stats_calls(const Hunt& hunt, const std::vector<PodView>& pods,
                                    const std::string& token) {
   std::vector<AdminCall> gets;
+  gets.reserve(pods.size());
   for (const auto& pod : pods) {
     gets.push_back({pod.ip, static_cast<std::uint16_t>(pod.port_or(hunt.spec.admin_port)), "GET",
                     kStatsPath, "", token});

@@ -28,7 +28,7 @@ void Controller::queue_all(const std::vector<std::string>& keys) {
     queue_.add(k);
 }
 
-void Controller::watch(Informer& informer, EventMapping mapping) {
+void Controller::watch(Informer& informer, const EventMapping& mapping) {
   EventHandlers handlers;
   if (mapping.on_add) {
     handlers.on_add = [this, f = mapping.on_add](const ObjectPtr& o) { queue_all(f(o)); };

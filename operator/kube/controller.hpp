@@ -50,7 +50,7 @@ class Controller {
 
   // Queues the keys `mapping` names for each of the informer's events.
   // Before the informer starts.
-  void watch(Informer& informer, EventMapping mapping);
+  void watch(Informer& informer, const EventMapping& mapping);
   // Starts the workers once; they wait for `caches_synced` before the first
   // key. Later calls, and calls after stop(), do nothing.
   void start(std::function<bool()> caches_synced);
