@@ -27,7 +27,8 @@ cat <<MSG
 trove-server is running (pid $pid). Try:
 
   curl -i http://127.0.0.1:$data/v1/boxes/1                         # poll (ETag)
-  curl -i -H 'If-None-Match: "1"' http://127.0.0.1:$data/v1/boxes/1  # 304
+  etag=\$(curl -sI http://127.0.0.1:$data/v1/boxes/1 | sed -n 's/^ETag: //Ip' | tr -d '\\r')
+  curl -i -H "If-None-Match: \$etag" http://127.0.0.1:$data/v1/boxes/1  # 304
   printf '{"box":2,"state":"open"}\n{"box":0}\n' | curl -s --data-binary @- http://127.0.0.1:$data/v1/ingest
   /usr/bin/python3 -m websockets ws://127.0.0.1:$data/v1/ws          # then {"op":"get","box":1}
   curl -s http://127.0.0.1:$admin/metrics | grep ^trove_              # metrics

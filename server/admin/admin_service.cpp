@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "memory/jemalloc_stats.hpp"
+#include "net/poll_protocol.hpp"
 #include "trove/common/json.hpp"
 #include "trove/common/logging.hpp"
 #include "trove/common/process.hpp"
@@ -224,6 +225,11 @@ std::string AdminService::stats_json() {
   w.RawValue(tuning.data(), tuning.size(), rapidjson::kObjectType);
   w.Key("workers");
   w.Uint64(workers_.size());
+  // The incarnation every ETag, ack and push names (docs/contracts.md).
+  std::string boot;
+  net::append_incarnation(boot, context_.store.incarnation());
+  w.Key("bootId");
+  w.String(boot.data(), static_cast<rapidjson::SizeType>(boot.size()));
   write_epoch(w, workers, purge);
   write_ingest(w, workers, ingest_rate(workers.accepted + workers.rejected));
   write_process_memory(w);

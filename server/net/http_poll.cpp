@@ -10,23 +10,23 @@ namespace http = boost::beast::http;
 void answer_poll(const HttpRequest& req, std::string_view id_text, const store::BoxStore& store,
                  HttpResponse& response) {
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
-    return response.respond(405, kText, 0, "use GET\n");
+    return response.respond(405, kText, {}, "use GET\n");
   }
   const auto id = parse_box_id(id_text);
-  if (!id) return response.respond(400, kText, 0, "box id must be an integer 1 .. 2^64-1\n");
+  if (!id) return response.respond(400, kText, {}, "box id must be an integer 1 .. 2^64-1\n");
   const auto inm = req.find(http::field::if_none_match);
   if (inm != req.end()) {
     const auto version = store.version(*id);
-    if (version && if_none_match_hits(inm->value(), *version)) {
-      return response.respond(304, {}, *version, {});
+    if (version && if_none_match_hits(inm->value(), {store.incarnation(), *version})) {
+      return response.respond(304, {}, {store.incarnation(), *version}, {});
     }
   }
   const std::size_t max = store.payload_max();
   char payload[store::kPayloadMaxLimit];
   const store::ReadResult r = store.read(*id, std::span<char>(payload, max));
-  if (!r.found) return response.respond(404, kText, 0, "no such box\n");
+  if (!r.found) return response.respond(404, kText, {}, "no such box\n");
   const std::string_view body(payload, std::min(r.payload_size, max));
-  response.respond(200, kJson, r.version,
+  response.respond(200, kJson, {store.incarnation(), r.version},
                    req.method() == http::verb::head ? std::string_view{} : body, body.size());
 }
 

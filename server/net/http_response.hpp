@@ -28,12 +28,12 @@ class HttpResponse {
   }
   // Appends the head and `body`; a HEAD answer passes an empty body and the
   // GET's `content_length`. A 304 has no body and says Content-Length: 0.
-  void respond(int status, std::string_view content_type, std::uint64_t version,
-               std::string_view body, std::size_t content_length = SIZE_MAX) {
+  void respond(int status, std::string_view content_type, EntityTag tag, std::string_view body,
+               std::size_t content_length = SIZE_MAX) {
     status_ = status;
     if (content_length == SIZE_MAX) content_length = body.size();
     if (status == 304) content_length = 0;
-    append_response_head(out_, status, content_type, version, content_length, keep_alive_);
+    append_response_head(out_, status, content_type, tag, content_length, keep_alive_);
     out_.append(body);
   }
   [[nodiscard]] const std::string& bytes() const noexcept { return out_; }

@@ -129,10 +129,10 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
         worker_.add_ingest_session();
         return continue_ingest();  // responds when the batch is done
       }
-      response_.respond(405, kText, 0, "use POST\n");
+      response_.respond(405, kText, {}, "use POST\n");
     } else {
       route_ = Route::kOther;
-      response_.respond(404, kText, 0,
+      response_.respond(404, kText, {},
                         "not found: try GET /v1/boxes/{id}, POST /v1/ingest, WS /v1/ws\n");
     }
     do_write();
@@ -148,8 +148,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     }
     worker_.remove_ingest_session();
     ack_.clear();
-    append_ingest_ack(ack_, ++seq_, slicer_.result());
-    response_.respond(200, kJson, 0, ack_);
+    append_ingest_ack(ack_, ++seq_, worker_.context().store.incarnation(), slicer_.result());
+    response_.respond(200, kJson, {}, ack_);
     do_write();
   }
 
@@ -157,7 +157,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     response_.clear(/*keep_alive=*/false);
     route_ = Route::kOther;
     started_ = Clock::now();
-    response_.respond(status, kText, 0, body);
+    response_.respond(status, kText, {}, body);
     do_write();
   }
 
@@ -195,12 +195,12 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     } else {
       response_.clear(/*keep_alive=*/false);
       route_ = Route::kOther;
-      response_.respond(404, kText, 0, "WebSocket endpoints: /v1/ws, /v1/ingest\n");
+      response_.respond(404, kText, {}, "WebSocket endpoints: /v1/ws, /v1/ingest\n");
       return do_write();
     }
     if (worker_.draining()) {
       response_.clear(/*keep_alive=*/false);
-      response_.respond(503, kText, 0, "draining\n");
+      response_.respond(503, kText, {}, "draining\n");
       return do_write();
     }
     // Upgrades are rare: copy the request out of the arena for the handshake.

@@ -17,7 +17,34 @@ std::optional<std::uint64_t> parse_box_id(std::string_view text) noexcept {
   return id;
 }
 
-bool if_none_match_hits(std::string_view header, std::uint64_t version) noexcept {
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+// `tag` without quotes or W/: "<16 hex>-<decimal>".
+bool tag_names(std::string_view tag, EntityTag current) noexcept {
+  if (tag.size() < kIncarnationHexDigits + 2 || tag[kIncarnationHexDigits] != '-') return false;
+  std::uint64_t incarnation = 0;
+  const char* hex_end = tag.data() + kIncarnationHexDigits;
+  auto [hex_ptr, hex_ec] = std::from_chars(tag.data(), hex_end, incarnation, 16);
+  if (hex_ec != std::errc{} || hex_ptr != hex_end) return false;
+  const std::string_view number = tag.substr(kIncarnationHexDigits + 1);
+  std::uint64_t version = 0;
+  auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), version);
+  return ec == std::errc{} && ptr == number.data() + number.size() &&
+         incarnation == current.incarnation && version == current.version;
+}
+
+}  // namespace
+
+void append_incarnation(std::string& out, std::uint64_t incarnation) {
+  char digits[kIncarnationHexDigits];
+  for (std::size_t i = kIncarnationHexDigits; i-- > 0; incarnation >>= 4)
+    digits[i] = kHexDigits[incarnation & 0xfU];
+  out.append(digits, kIncarnationHexDigits);
+}
+
+bool if_none_match_hits(std::string_view header, EntityTag current) noexcept {
   while (!header.empty()) {
     auto comma = header.find(',');
     std::string_view tag = header.substr(0, comma);
@@ -31,11 +58,7 @@ bool if_none_match_hits(std::string_view header, std::uint64_t version) noexcept
     if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') {
       tag = tag.substr(1, tag.size() - 2);
     }
-    std::uint64_t value = 0;
-    auto [ptr, ec] = std::from_chars(tag.data(), tag.data() + tag.size(), value);
-    if (ec == std::errc{} && ptr == tag.data() + tag.size() && !tag.empty() && value == version) {
-      return true;
-    }
+    if (tag_names(tag, current)) return true;
   }
   return false;
 }
@@ -80,7 +103,7 @@ void append_uint(std::string& out, std::uint64_t v) {
 }  // namespace
 
 void append_response_head(std::string& out, int status, std::string_view content_type,
-                          std::uint64_t version, std::size_t content_length, bool keep_alive) {
+                          EntityTag tag, std::size_t content_length, bool keep_alive) {
   out += "HTTP/1.1 ";
   append_uint(out, static_cast<std::uint64_t>(status));
   out += ' ';
@@ -91,9 +114,11 @@ void append_response_head(std::string& out, int status, std::string_view content
     out += content_type;
     out += "\r\n";
   }
-  if (version != 0) {
+  if (tag.version != 0) {
     out += "ETag: \"";
-    append_uint(out, version);
+    append_incarnation(out, tag.incarnation);
+    out += '-';
+    append_uint(out, tag.version);
     out += "\"\r\n";
   }
   out += "Content-Length: ";
@@ -101,9 +126,13 @@ void append_response_head(std::string& out, int status, std::string_view content
   out += keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
 }
 
-void append_ingest_ack(std::string& out, std::uint64_t seq, const ingest::BatchResult& result) {
+void append_ingest_ack(std::string& out, std::uint64_t seq, std::uint64_t incarnation,
+                       const ingest::BatchResult& result) {
   out += "{\"seq\":";
   append_uint(out, seq);
+  out += ",\"boot\":\"";
+  append_incarnation(out, incarnation);
+  out += '"';
   out += ",\"accepted\":";
   append_uint(out, result.accepted);
   out += ",\"rejected\":[";
@@ -131,11 +160,14 @@ void append_ingest_ack(std::string& out, std::uint64_t seq, const ingest::BatchR
   out += '}';
 }
 
-void append_push(std::string& out, std::uint64_t box, std::uint64_t seq, std::string_view payload) {
+void append_push(std::string& out, std::uint64_t box, EntityTag tag, std::string_view payload) {
   out += "{\"op\":\"push\",\"box\":";
   append_uint(out, box);
   out += ",\"seq\":";
-  append_uint(out, seq);
+  append_uint(out, tag.version);
+  out += ",\"boot\":\"";
+  append_incarnation(out, tag.incarnation);
+  out += '"';
   out += ",\"payload\":";
   out += payload;
   out += '}';

@@ -16,24 +16,40 @@ namespace trove::net {
 // (empty, signs, leading zeros beyond "0", overflow, trailing bytes).
 std::optional<std::uint64_t> parse_box_id(std::string_view text) noexcept;
 
-// True when an If-None-Match value matches the entity tag of `version`:
-// a comma list of "N", W/"N", N, or "*".
-bool if_none_match_hits(std::string_view header, std::uint64_t version) noexcept;
+// A box version as HTTP names it: "<incarnation>-<version>", the incarnation
+// (the store's boot id, store::BoxStore::incarnation) in 16 lowercase hex
+// digits. Versions count from 1 again in a new incarnation, so the version
+// alone could name a different payload after a restart without state.
+struct EntityTag {
+  std::uint64_t incarnation = 0;
+  std::uint64_t version = 0;  // 0: the response carries no ETag
+};
+inline constexpr std::size_t kIncarnationHexDigits = 16;
+// The incarnation as it appears in ETags, acks, pushes and stats.
+void append_incarnation(std::string& out, std::uint64_t incarnation);
+
+// True when an If-None-Match value matches `current`: a comma list of
+// "I-N", W/"I-N", I-N, or "*". A tag of another incarnation (or the bare
+// version numbers of older servers) never matches.
+bool if_none_match_hits(std::string_view header, EntityTag current) noexcept;
 
 // Appends a complete HTTP/1.1 response head (status line, Content-Type when
-// given, ETag when version != 0, Content-Length, Connection: close when
+// given, ETag when tag.version != 0, Content-Length, Connection: close when
 // !keep_alive) followed by the blank line.
 void append_response_head(std::string& out, int status, std::string_view content_type,
-                          std::uint64_t version, std::size_t content_length, bool keep_alive);
+                          EntityTag tag, std::size_t content_length, bool keep_alive);
 std::string_view reason_phrase(int status) noexcept;
 
-// {"seq":S,"accepted":A,"rejected":[{"index":i,"error":"reason","code":"c"[,"field":"f"]}…]
-//  [,"rejectedTotal":R]}  — rejectedTotal only when the list was truncated.
-void append_ingest_ack(std::string& out, std::uint64_t seq, const ingest::BatchResult& result);
+// {"seq":S,"boot":"I","accepted":A,"rejected":[{"index":i,"error":"reason","code":"c"
+//  [,"field":"f"]}…][,"rejectedTotal":R]}  — rejectedTotal only when the list
+// was truncated. `boot`: the incarnation (append_incarnation).
+void append_ingest_ack(std::string& out, std::uint64_t seq, std::uint64_t incarnation,
+                       const ingest::BatchResult& result);
 
-// {"op":"push","box":B,"seq":S,"payload":P}: a box's state sent to a
-// subscriber (live update or snapshot). `payload` is the stored JSON, as is.
-void append_push(std::string& out, std::uint64_t box, std::uint64_t seq, std::string_view payload);
+// {"op":"push","box":B,"seq":S,"boot":"I","payload":P}: a box's state sent
+// to a subscriber (live update or snapshot). `payload` is the stored JSON, as
+// is; seq and boot together are the box's ETag.
+void append_push(std::string& out, std::uint64_t box, EntityTag tag, std::string_view payload);
 // {"op":"synced","hunt":H,"boxes":N}: the end of a hunt's snapshot; N = the
 // pushes it sent.
 void append_synced(std::string& out, std::string_view hunt, std::uint64_t boxes);

@@ -68,7 +68,8 @@ void PushCoalescer::push(std::uint64_t box) {
   subscribers_.collect(box, {hunt, r.hunt_size}, targets_);
   if (targets_.empty()) return;
   message_.clear();
-  append_push(message_, box, r.version, {payload, std::min(r.payload_size, sizeof payload)});
+  append_push(message_, box, {store_.incarnation(), r.version},
+              {payload, std::min(r.payload_size, sizeof payload)});
   for (WsClientProtocol* s : targets_) {
     queue_ws_push(*s, message_);
     pushes_.add();

@@ -69,6 +69,9 @@ void WsClientProtocol::get(std::uint64_t box, TimePoint started) {
   if (r.found) {
     scratch_ += ",\"seq\":";
     scratch_ += std::to_string(r.version);
+    scratch_ += ",\"boot\":\"";
+    append_incarnation(scratch_, store.incarnation());
+    scratch_ += '"';
     scratch_ += ",\"payload\":";
     scratch_.append(payload, std::min(r.payload_size, max));
     scratch_ += '}';
@@ -220,7 +223,7 @@ bool WsClientProtocol::has_room() {
 
 void WsClientProtocol::push(const store::BoxView& box) {
   scratch_.clear();
-  append_push(scratch_, box.id, box.version, box.payload);
+  append_push(scratch_, box.id, {worker_.context().store.incarnation(), box.version}, box.payload);
   if (connection_.enqueue(scratch_)) worker_.metrics().ws_pushes.add();
 }
 

@@ -31,7 +31,7 @@ void WsIngestProtocol::continue_ingest() {
   if (!worker_.ingest_some(slicer_))
     return connection_.post_step<&WsIngestProtocol::continue_ingest>();
   ack_.clear();
-  append_ingest_ack(ack_, ++seq_, slicer_.result());
+  append_ingest_ack(ack_, ++seq_, worker_.context().store.incarnation(), slicer_.result());
   // The frame was in flight: it is acknowledged even if a drain began
   // meanwhile (the connection's close waits for it).
   connection_.enqueue(ack_, /*in_flight=*/true);

@@ -119,6 +119,15 @@ inline void store_words(std::atomic<std::uint64_t>* words, const char* in,
   }
 }
 
+// 64 random bits, never 0 (0 means "none" where an incarnation is optional).
+std::uint64_t draw_incarnation() {
+  std::random_device device;
+  for (;;) {
+    const std::uint64_t id = (std::uint64_t{device()} << 32) | device();
+    if (id != 0) return id;
+  }
+}
+
 }  // namespace
 
 struct BoxStore::IndexEntry {
@@ -181,12 +190,17 @@ BoxStore::BoxStore(BoxStoreConfig config)
     throw;
   }
   reserved_bytes_ = index_bytes + slot_bytes;
+  incarnation_.store(draw_incarnation(), std::memory_order_relaxed);
   // Zero pages are valid atomics with value 0 (free entry / unwritten slot).
 }
 
 BoxStore::~BoxStore() {
   unmap(index_, (index_mask_ + 1) * sizeof(IndexEntry));
   unmap(slots_, capacity_ * slot_stride_);
+}
+
+void BoxStore::set_incarnation(std::uint64_t incarnation) noexcept {
+  if (incarnation != 0) incarnation_.store(incarnation, std::memory_order_relaxed);
 }
 
 std::size_t BoxStore::hash(std::uint64_t id) const noexcept {

@@ -151,6 +151,18 @@ class BoxStore {
   std::uint64_t rejected_full() const noexcept {
     return rejected_full_.load(std::memory_order_relaxed);
   }
+  // The incarnation this store's versions belong to: a random, non-zero
+  // 64-bit boot id drawn when the store is built, or the one restored with
+  // its contents (set_incarnation). Versions restart at 1 in a new
+  // incarnation, so clients see it in every ETag, ack and push, and a tag of
+  // another incarnation never gets 304 (docs/contracts.md, Incarnations).
+  std::uint64_t incarnation() const noexcept {
+    return incarnation_.load(std::memory_order_relaxed);
+  }
+  // Adopts a restored incarnation (0 is ignored). Called before serving:
+  // answers already given name the old one.
+  void set_incarnation(std::uint64_t incarnation) noexcept;
+
   // Bytes reserved at start (index + slots): the store's one-time allocation.
   std::size_t reserved_bytes() const noexcept { return reserved_bytes_; }
 
@@ -182,6 +194,8 @@ class BoxStore {
 
   IndexEntry* index_ = nullptr;  // index_mask_ + 1 entries
   std::byte* slots_ = nullptr;   // capacity_ × slot_stride_
+
+  std::atomic<std::uint64_t> incarnation_{0};
 
   alignas(64) std::atomic<std::size_t> slots_used_{0};
   alignas(64) std::atomic<std::uint64_t> rejected_full_{0};

@@ -56,6 +56,17 @@ TEST(BoxStore, WriteThenReadReturnsPayloadHuntAndVersion) {
   EXPECT_EQ(store.size(), 1U);
 }
 
+TEST(BoxStore, EachStoreDrawsItsOwnNonZeroIncarnationAndAdoptsARestoredOne) {
+  BoxStore a({.max_boxes = 16});
+  BoxStore b({.max_boxes = 16});
+  EXPECT_NE(a.incarnation(), 0U);
+  EXPECT_NE(a.incarnation(), b.incarnation()) << "64 random bits drawn twice alike";
+  a.set_incarnation(0x1234);
+  EXPECT_EQ(a.incarnation(), 0x1234U);
+  a.set_incarnation(0);  // "none": keeps the one it has
+  EXPECT_EQ(a.incarnation(), 0x1234U);
+}
+
 TEST(BoxStore, EveryWriteBumpsTheVersionAndReplacesThePayload) {
   BoxStore store({.max_boxes = 16});
   for (std::uint64_t i = 1; i <= 5; ++i) {

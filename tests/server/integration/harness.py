@@ -103,6 +103,9 @@ class Server:
     def metrics(self):
         return self.admin_request("GET", "/metrics")[1]
 
+    def stats(self):
+        return json.loads(self.admin_request("GET", "/admin/v1/stats")[1])
+
     def metric(self, name, **labels):
         """Sum of the samples of `name` whose labels include `labels`."""
         total, found = 0.0, False

@@ -160,7 +160,9 @@ class Admin(ServerTestCase):
         self.server.ingest(['{"box":1}', '{"box":2}', "bad"])
         time.sleep(0.1)
         stats = json.loads(self.server.admin_request("GET", "/admin/v1/stats")[1])
-        self.assertEqual(set(stats), {"tuning", "workers", "epoch", "ingest", "rssBytes", "jemalloc"})
+        self.assertEqual(set(stats), {"tuning", "workers", "bootId", "epoch", "ingest", "rssBytes",
+                                      "jemalloc"})
+        self.assertRegex(stats["bootId"], r"^[0-9a-f]{16}$")
         self.assertEqual(stats["workers"], 2)
         self.assertEqual(set(stats["epoch"]), {"windowEpochs", "highWaterBytes", "resetMicros",
                                                "purgeMicros", "overflows"})

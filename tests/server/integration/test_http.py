@@ -2,7 +2,7 @@
 import json
 import unittest
 
-from harness import RawHttp, ServerTestCase, curl
+from harness import RawHttp, Server, ServerTestCase, curl
 
 
 def msg(box, **fields):
@@ -22,7 +22,8 @@ class Poll(ServerTestCase):
         self.assertEqual(payload["box"], 42)
         self.assertEqual(payload["state"], "open")
         etag = headers["etag"]
-        self.assertEqual(etag, '"1"')
+        boot = self.server.stats()["bootId"]
+        self.assertEqual(etag, '"%s-1"' % boot)
         status, headers, body = curl("-H", "If-None-Match: " + etag, self.server.url("/v1/boxes/42"))
         self.assertEqual(status, 304)
         self.assertEqual(body, "")
@@ -30,7 +31,7 @@ class Poll(ServerTestCase):
         self.server.ingest([msg(42, state="claimed")])
         status, headers, body = curl("-H", "If-None-Match: " + etag, self.server.url("/v1/boxes/42"))
         self.assertEqual(status, 200)
-        self.assertEqual(headers["etag"], '"2"')
+        self.assertEqual(headers["etag"], '"%s-2"' % boot)
         self.assertEqual(json.loads(body)["state"], "claimed")
         self.assertEqual(curl(self.server.url("/v1/boxes/43"))[0], 404)
         for bad in ["abc", "0", "-1", "042", "18446744073709551616", "1x", "1/2", ""]:
@@ -48,6 +49,35 @@ class Poll(ServerTestCase):
                "GET /v1/boxes/7 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         out = c.read_all()
         self.assertEqual(out.count("HTTP/1.1 200 OK"), 4, out)
+
+
+class Incarnation(unittest.TestCase):
+    """Each start without state is a new incarnation: versions count from 1
+    again, so an ETag of the previous one must never earn a 304."""
+
+    def test_an_etag_from_before_a_restart_without_state_gets_200_and_the_payload(self):
+        first = Server()
+        first.ingest([msg(9, state="open")])
+        status, headers, _ = curl(first.url("/v1/boxes/9"))
+        self.assertEqual(status, 200)
+        stale, old_boot = headers["etag"], first.stats()["bootId"]
+        self.assertEqual(first.stop(), 0)
+        second = Server()
+        try:
+            second.ingest([msg(9, state="claimed")])  # version 1 again, other payload
+            new_boot = second.stats()["bootId"]
+            self.assertNotEqual(new_boot, old_boot)
+            self.assertRegex(new_boot, r"^[0-9a-f]{16}$")
+            status, headers, body = curl("-H", "If-None-Match: " + stale, second.url("/v1/boxes/9"))
+            self.assertEqual(status, 200, "a tag of another incarnation got %d" % status)
+            self.assertEqual(json.loads(body)["state"], "claimed")
+            self.assertEqual(headers["etag"], '"%s-1"' % new_boot)
+            # The bare version numbers older servers sent never match either.
+            self.assertEqual(curl("-H", 'If-None-Match: "1"', second.url("/v1/boxes/9"))[0], 200)
+            self.assertEqual(
+                curl("-H", "If-None-Match: " + headers["etag"], second.url("/v1/boxes/9"))[0], 304)
+        finally:
+            self.assertEqual(second.stop(), 0)
 
 
 class Ingest(ServerTestCase):
@@ -71,6 +101,7 @@ class Ingest(ServerTestCase):
         self.assertEqual(self.server.metric("trove_ingest_messages_total", result="rejected"), 3)
         # Seq counts requests on the connection: curl opens a new one each time.
         self.assertEqual(ack["seq"], 1)
+        self.assertEqual(ack["boot"], self.server.stats()["bootId"])
 
     def test_ingest_needs_post(self):
         self.assertEqual(curl(self.server.url("/v1/ingest"))[0], 405)

@@ -27,6 +27,7 @@ class WebSocket(ServerTestCase):
                 return ack1, ack2
         ack1, ack2 = run(go())
         self.assertEqual((ack1["seq"], ack1["accepted"]), (1, 1), ack1)
+        self.assertEqual(ack1["boot"], self.server.stats()["bootId"], ack1)
         self.assertEqual(ack1["rejected"][0]["index"], 1, ack1)
         self.assertEqual((ack2["seq"], ack2["accepted"], ack2["rejected"]), (2, 1, []), ack2)
 
@@ -45,6 +46,7 @@ class WebSocket(ServerTestCase):
                 return found, missing, bad, unknown
         found, missing, bad, unknown = run(go())
         self.assertEqual(found["seq"], 1, found)
+        self.assertEqual(found["boot"], self.server.stats()["bootId"], found)
         self.assertEqual(found["payload"]["player"], "p", found)
         self.assertEqual(missing["code"], 404, missing)
         self.assertEqual(bad["op"], "error", bad)
@@ -123,6 +125,7 @@ class WebSocket(ServerTestCase):
         ack, push = run(go())
         self.assertEqual(ack["op"], "subscribed")
         self.assertEqual((push["op"], push["box"], push["seq"]), ("push", 77, 1))
+        self.assertEqual(push["boot"], self.server.stats()["bootId"], push)
 
 
 class PushCoalescing(ServerTestCase):

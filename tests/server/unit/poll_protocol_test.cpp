@@ -14,28 +14,42 @@ TEST(ParseBoxId, AcceptsDecimalIdsOnly) {
   }
 }
 
+constexpr std::uint64_t kBoot = 0x00c0ffee12345678ULL;
+constexpr EntityTag kFive{kBoot, 5};
+
 TEST(IfNoneMatch, MatchesQuotedWeakBareListsAndStar) {
-  EXPECT_TRUE(if_none_match_hits("\"5\"", 5));
-  EXPECT_TRUE(if_none_match_hits("W/\"5\"", 5));
-  EXPECT_TRUE(if_none_match_hits("5", 5));
-  EXPECT_TRUE(if_none_match_hits("\"3\", \"5\"", 5));
-  EXPECT_TRUE(if_none_match_hits("*", 5));
-  EXPECT_FALSE(if_none_match_hits("\"4\"", 5));
-  EXPECT_FALSE(if_none_match_hits("\"55\"", 5));
-  EXPECT_FALSE(if_none_match_hits("\"\"", 5));
-  EXPECT_FALSE(if_none_match_hits("", 5));
-  EXPECT_FALSE(if_none_match_hits(",,,", 5));
-  EXPECT_FALSE(if_none_match_hits("\"5", 5));
+  EXPECT_TRUE(if_none_match_hits("\"00c0ffee12345678-5\"", kFive));
+  EXPECT_TRUE(if_none_match_hits("W/\"00c0ffee12345678-5\"", kFive));
+  EXPECT_TRUE(if_none_match_hits("00c0ffee12345678-5", kFive));
+  EXPECT_TRUE(if_none_match_hits("\"00c0ffee12345678-3\", \"00c0ffee12345678-5\"", kFive));
+  EXPECT_TRUE(if_none_match_hits("*", kFive));
+  for (const char* miss :
+       {"\"00c0ffee12345678-4\"", "\"00c0ffee12345678-55\"", "\"\"", "", ",,,",
+        "\"00c0ffee12345678-5", "\"00c0ffee12345678-\"", "\"00c0ffee12345678--5\"",
+        "\"00c0ffee12345678-5x\"", "\"0c0ffee12345678-5\"", "\"000c0ffee12345678-5\"",
+        "\"00c0ffee1234567g-5\"", "\"00c0ffee12345678-99999999999999999999999\""}) {
+    EXPECT_FALSE(if_none_match_hits(miss, kFive)) << miss;
+  }
+}
+
+TEST(IfNoneMatch, NeverMatchesATagOfAnotherIncarnation) {
+  // The same version number names a different payload after a restart
+  // without state: only the tag's own incarnation may get 304.
+  EXPECT_FALSE(if_none_match_hits("\"00c0ffee12345679-5\"", kFive));
+  EXPECT_FALSE(if_none_match_hits("\"ffffffffffffffff-5\"", kFive));
+  // Bare versions, as servers without incarnations sent them.
+  EXPECT_FALSE(if_none_match_hits("\"5\"", kFive));
+  EXPECT_FALSE(if_none_match_hits("5", kFive));
 }
 
 TEST(ResponseHead, CarriesStatusTypeTagLengthAndClose) {
   std::string out;
-  append_response_head(out, 200, "application/json", 7, 12, true);
+  append_response_head(out, 200, "application/json", {kBoot, 7}, 12, true);
   EXPECT_EQ(out,
             "HTTP/1.1 200 OK\r\nServer: trove\r\nContent-Type: application/json\r\n"
-            "ETag: \"7\"\r\nContent-Length: 12\r\n\r\n");
+            "ETag: \"00c0ffee12345678-7\"\r\nContent-Length: 12\r\n\r\n");
   out.clear();
-  append_response_head(out, 404, "", 0, 0, false);
+  append_response_head(out, 404, "", {}, 0, false);
   EXPECT_EQ(out,
             "HTTP/1.1 404 Not Found\r\nServer: trove\r\nContent-Length: 0\r\nConnection: "
             "close\r\n\r\n");
@@ -51,9 +65,9 @@ TEST(IngestAck, ListsRejectionsWithIndexReasonCodeField) {
   r.rejections = rejections;
   r.rejections_truncated = true;
   std::string out;
-  append_ingest_ack(out, 9, r);
+  append_ingest_ack(out, 9, kBoot, r);
   EXPECT_EQ(out,
-            "{\"seq\":9,\"accepted\":2,\"rejected\":["
+            "{\"seq\":9,\"boot\":\"00c0ffee12345678\",\"accepted\":2,\"rejected\":["
             "{\"index\":1,\"error\":\"not \\\"JSON\\\"\",\"code\":\"malformed_json\"},"
             "{\"index\":3,\"error\":\"too big\",\"code\":\"out_of_range\",\"field\":\"box\"}],"
             "\"rejectedTotal\":5}");
@@ -62,10 +76,9 @@ TEST(IngestAck, ListsRejectionsWithIndexReasonCodeField) {
 TEST(WsPush, CarriesBoxSeqAndThePayloadAsStored) {
   std::string out = "stale";
   out.clear();
-  append_push(out, 18446744073709551615ULL, 7, R"({"box":1,"state":"open"})");
-  EXPECT_EQ(
-      out,
-      R"({"op":"push","box":18446744073709551615,"seq":7,"payload":{"box":1,"state":"open"}})");
+  append_push(out, 18446744073709551615ULL, {kBoot, 7}, R"({"box":1,"state":"open"})");
+  EXPECT_EQ(out, R"({"op":"push","box":18446744073709551615,"seq":7,"boot":"00c0ffee12345678",)"
+                 R"("payload":{"box":1,"state":"open"}})");
 }
 
 TEST(WsSynced, NamesTheHuntEscapedAndCountsItsPushes) {
