@@ -160,6 +160,8 @@ std::string_view to_string(WriteStatus status) noexcept {
       return "payload larger than payload_max";
     case WriteStatus::hunt_too_long:
       return "hunt longer than 64 bytes";
+    case WriteStatus::invalid_version:
+      return "version must be 1 … 2^63-2";
     case WriteStatus::store_full:
       return "box store full: no slot for a new box (raise --max-boxes)";
   }
@@ -286,33 +288,32 @@ void BoxStore::prefetch_slot(std::uint64_t id, std::size_t payload_bytes) const 
     __builtin_prefetch(base + offset, 1, 3);
 }
 
-WriteResult BoxStore::write(std::uint64_t id, std::span<const char> payload,
-                            std::optional<std::string_view> hunt) noexcept {
-  WriteResult result;
+std::int64_t BoxStore::slot_for_write(std::uint64_t id, std::size_t payload_size,
+                                      std::optional<std::string_view> hunt,
+                                      WriteResult& result) noexcept {
   if (id == 0) {
     result.status = WriteStatus::invalid_id;
-    return result;
+    return -1;
   }
-  if (payload.size() > payload_max_) {
+  if (payload_size > payload_max_) {
     result.status = WriteStatus::payload_too_large;
-    return result;
+    return -1;
   }
   if (hunt && hunt->size() > kMaxHuntBytes) {
     result.status = WriteStatus::hunt_too_long;
-    return result;
+    return -1;
   }
   const std::int64_t found = find_or_insert(id);
   if (found < 0) {
     rejected_full_.fetch_add(1, std::memory_order_relaxed);
     result.status = WriteStatus::store_full;
-    return result;
   }
-  const auto slot = static_cast<std::size_t>(found);
-  SlotHeader* header = slot_header(slot);
-  std::atomic<std::uint64_t>* words = slot_words(slot);
+  return found;
+}
 
-  // Take the writer side of the seqlock: an even sequence bumped to odd by
-  // CAS, so concurrent writers of this box serialise.
+std::uint64_t BoxStore::lock_slot(SlotHeader* header) noexcept {
+  // An even sequence bumped to odd by CAS, so concurrent writers of a box
+  // serialise.
   std::uint64_t seq = header->sequence.load(std::memory_order_relaxed);
   for (;;) {
     if ((seq & 1U) != 0) {
@@ -322,9 +323,20 @@ WriteResult BoxStore::write(std::uint64_t id, std::span<const char> payload,
     }
     if (header->sequence.compare_exchange_weak(seq, seq + 1, std::memory_order_acquire,
                                                std::memory_order_relaxed)) {
-      break;
+      return seq;
     }
   }
+}
+
+WriteResult BoxStore::write(std::uint64_t id, std::span<const char> payload,
+                            std::optional<std::string_view> hunt) noexcept {
+  WriteResult result;
+  const std::int64_t found = slot_for_write(id, payload.size(), hunt, result);
+  if (found < 0) return result;
+  const auto slot = static_cast<std::size_t>(found);
+  SlotHeader* header = slot_header(slot);
+  std::atomic<std::uint64_t>* words = slot_words(slot);
+  const std::uint64_t seq = lock_slot(header);
   const std::uint64_t sizes = header->sizes.load(std::memory_order_relaxed);
   std::size_t hunt_size = static_cast<std::size_t>(sizes >> 32);
   if (hunt) {
@@ -339,6 +351,35 @@ WriteResult BoxStore::write(std::uint64_t id, std::span<const char> payload,
 
   header->sequence.store(seq + 2, std::memory_order_release);
   result.version = (seq + 2) / 2;
+  return result;
+}
+
+WriteResult BoxStore::restore(std::uint64_t id, std::uint64_t version,
+                              std::span<const char> payload, std::string_view hunt) noexcept {
+  WriteResult result;
+  if (version == 0 || version > UINT64_MAX / 2 - 1) {
+    result.status = WriteStatus::invalid_version;
+    return result;
+  }
+  const std::int64_t found = slot_for_write(id, payload.size(), hunt, result);
+  if (found < 0) return result;
+  const auto slot = static_cast<std::size_t>(found);
+  SlotHeader* header = slot_header(slot);
+  std::atomic<std::uint64_t>* words = slot_words(slot);
+  const std::uint64_t seq = lock_slot(header);
+  if (seq / 2 >= version) {
+    header->sequence.store(seq, std::memory_order_release);  // newer state kept, nothing changed
+    result.version = seq / 2;
+    return result;
+  }
+  store_words(words, hunt.data(), hunt.size());
+  store_words(words + kHuntWords, payload.data(), payload.size());
+  header->sizes.store(payload.size() | (std::uint64_t{hunt.size()} << 32),
+                      std::memory_order_release);
+  std::memcpy(result.hunt, hunt.data(), hunt.size());
+  result.hunt_size = hunt.size();
+  header->sequence.store(version * 2, std::memory_order_release);
+  result.version = version;
   return result;
 }
 

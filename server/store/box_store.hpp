@@ -50,6 +50,7 @@ enum class WriteStatus {
   payload_too_large,  // payload.size() > payload_max
   hunt_too_long,      // hunt.size() > kMaxHuntBytes
   store_full,         // a new box and no free slot
+  invalid_version,    // restore(): version 0 or one the seqlock cannot hold
 };
 std::string_view to_string(WriteStatus status) noexcept;
 
@@ -111,6 +112,14 @@ class BoxStore {
   // hunt name; nullopt keeps the one it has (empty for a new box).
   WriteResult write(std::uint64_t id, std::span<const char> payload,
                     std::optional<std::string_view> hunt = std::nullopt) noexcept;
+
+  // Restores a box as a state file recorded it (server/state): its payload
+  // and hunt at `version` (≥ 1), unless the box already holds that version
+  // or a newer one. Replaying overlapping snapshots and logs in any order
+  // thus ends at each box's newest recorded state. The result's version is
+  // the box's version afterwards.
+  WriteResult restore(std::uint64_t id, std::uint64_t version, std::span<const char> payload,
+                      std::string_view hunt) noexcept;
 
   // Copies the box's latest payload into payload_out (which must hold
   // payload_max() bytes, else only what fits is copied and the result says
@@ -180,6 +189,13 @@ class BoxStore {
   // is in it (even). Both readers (read, read_slot) begin here.
   static std::uint64_t stable_sequence(const SlotHeader* header) noexcept;
   std::atomic<std::uint64_t>* slot_words(std::size_t slot) const noexcept;
+  // Checks a write's arguments and finds or claims its slot: -1 with
+  // result.status set when it cannot be stored.
+  std::int64_t slot_for_write(std::uint64_t id, std::size_t payload_size,
+                              std::optional<std::string_view> hunt, WriteResult& result) noexcept;
+  // The writer side of the slot's seqlock: returns the even sequence it
+  // found, leaving the slot's sequence odd (taken).
+  std::uint64_t lock_slot(SlotHeader* header) noexcept;
   std::int64_t find_slot(std::uint64_t id) const noexcept;  // -1 if absent
   std::int64_t find_or_insert(std::uint64_t id) noexcept;   // -1 if full
   std::size_t hash(std::uint64_t id) const noexcept;

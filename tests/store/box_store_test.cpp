@@ -67,6 +67,26 @@ TEST(BoxStore, EachStoreDrawsItsOwnNonZeroIncarnationAndAdoptsARestoredOne) {
   EXPECT_EQ(a.incarnation(), 0x1234U);
 }
 
+TEST(BoxStore, RestoreSetsAnOlderBoxToTheRecordedVersionAndNeverGoesBack) {
+  BoxStore store({.max_boxes = 16});
+  WriteResult r = store.restore(5, 7, bytes("{\"v\":7}"), "spring");
+  ASSERT_EQ(r.status, WriteStatus::stored);
+  EXPECT_EQ(r.version, 7U);
+  EXPECT_EQ(read_box(store, 5).payload, "{\"v\":7}");
+  EXPECT_EQ(read_box(store, 5).hunt, "spring");
+  r = store.restore(5, 6, bytes("{\"v\":6}"), "autumn");  // older: ignored
+  EXPECT_EQ(r.version, 7U);
+  EXPECT_EQ(read_box(store, 5).payload, "{\"v\":7}");
+  EXPECT_EQ(read_box(store, 5).hunt, "spring");
+  EXPECT_EQ(store.restore(5, 9, bytes("{\"v\":9}"), "").version, 9U);
+  EXPECT_EQ(read_box(store, 5).hunt, "");
+  EXPECT_EQ(store.write(5, bytes("{}")).version, 10U) << "versions continue after a restore";
+  EXPECT_EQ(store.restore(6, 0, bytes("{}"), "").status, WriteStatus::invalid_version);
+  EXPECT_EQ(store.restore(6, UINT64_MAX / 2, bytes("{}"), "").status, WriteStatus::invalid_version);
+  EXPECT_EQ(store.restore(0, 1, bytes("{}"), "").status, WriteStatus::invalid_id);
+  EXPECT_FALSE(store.version(6).has_value());
+}
+
 TEST(BoxStore, EveryWriteBumpsTheVersionAndReplacesThePayload) {
   BoxStore store({.max_boxes = 16});
   for (std::uint64_t i = 1; i <= 5; ++i) {

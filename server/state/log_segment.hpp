@@ -1,0 +1,41 @@
+#pragma once
+// One worker's log segment: an append-only file of box records
+// (state_format.hpp), written by group commit: the records of a commit
+// interval go down in one write and one fdatasync.
+//
+// Thread safety: one thread commits at a time (the state committer).
+
+#include <cstdint>
+#include <filesystem>
+#include <string_view>
+#include <system_error>
+
+namespace trove::state {
+
+class LogSegment {
+ public:
+  // Creates dir/log-<generation>-w<worker>.trlog with its header, synced
+  // (file and directory). Throws std::system_error.
+  LogSegment(const std::filesystem::path& dir, std::uint64_t generation, std::uint32_t worker,
+             std::uint64_t incarnation);
+  ~LogSegment();
+  LogSegment(const LogSegment&) = delete;
+  LogSegment& operator=(const LogSegment&) = delete;
+
+  // Appends `records` with one write and makes them durable with one
+  // fdatasync. On failure (disk full, I/O error) the file is cut back to
+  // its committed length, so a later commit never follows a partial record.
+  std::error_code commit(std::string_view records) noexcept;
+
+  std::uint64_t committed_bytes() const noexcept { return committed_; }
+  std::uint64_t generation() const noexcept { return generation_; }
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  std::uint64_t generation_;
+  int fd_ = -1;
+  std::uint64_t committed_ = 0;
+};
+
+}  // namespace trove::state
