@@ -209,6 +209,36 @@ void write_process_memory(JsonWriter& w) {
   w.EndObject();
 }
 
+// --state-dir: whether what is acknowledged reaches the disk, and the
+// journal's totals (docs/contracts.md).
+void write_state(JsonWriter& w, const state::Journal* journal) {
+  w.Key("state");
+  w.StartObject();
+  w.Key("enabled");
+  w.Bool(journal != nullptr);
+  if (journal != nullptr) {
+    const state::JournalCounters& c = journal->counters();
+    w.Key("durable");
+    w.Bool(journal->durable());
+    const std::string error = journal->last_error();
+    w.Key("lastError");
+    w.String(error.data(), static_cast<rapidjson::SizeType>(error.size()));
+    const std::pair<const char*, const std::atomic<std::uint64_t>*> figures[] = {
+        {"logBytes", &c.log_bytes},
+        {"commits", &c.commits},
+        {"commitFailures", &c.commit_failures},
+        {"droppedBatches", &c.dropped_batches},
+        {"snapshots", &c.snapshots},
+        {"snapshotFailures", &c.snapshot_failures},
+        {"lastSnapshotBytes", &c.snapshot_bytes_last}};
+    for (const auto& [name, value] : figures) {
+      w.Key(name);
+      w.Uint64(value->load(std::memory_order_relaxed));
+    }
+  }
+  w.EndObject();
+}
+
 }  // namespace
 
 std::string AdminService::stats_json() {
@@ -233,6 +263,7 @@ std::string AdminService::stats_json() {
   write_epoch(w, workers, purge);
   write_ingest(w, workers, ingest_rate(workers.accepted + workers.rejected));
   write_process_memory(w);
+  write_state(w, context_.journal);
   w.EndObject();
   return json.str();
 }

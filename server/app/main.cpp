@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -19,6 +20,8 @@
 #include "memory/allocator_strategy.hpp"
 #include "memory/purger.hpp"
 #include "net/worker.hpp"
+#include "state/journal.hpp"
+#include "state/restore.hpp"
 #include "store/box_store.hpp"
 #include "trove/common/admin_http_server.hpp"
 #include "trove/common/logging.hpp"
@@ -103,11 +106,47 @@ trove::store::BoxStoreConfig store_config_of(const trove::config::ServerConfig& 
 
 using Workers = std::vector<std::unique_ptr<trove::net::Worker>>;
 
+unsigned worker_count(const trove::config::ServerConfig& config) {
+  return config.workers != 0 ? static_cast<unsigned>(config.workers)
+                             : std::max(1u, std::thread::hardware_concurrency());
+}
+
+// --state-dir: restores the store (before anything listens, so /readyz
+// turns 200 only after it) and opens the journal; nullptr without one.
+// Throws state::FutureFormatError for a directory of a newer format.
+std::unique_ptr<trove::state::Journal> open_state(const trove::config::ServerConfig& config,
+                                                  trove::store::BoxStore& store) {
+  using namespace trove;
+  if (config.state_dir.empty()) return nullptr;
+  std::filesystem::create_directories(config.state_dir);
+  const auto started = Clock::now();
+  const state::RestoreReport report = state::restore_state(config.state_dir, store);
+  if (report.incarnation_kept) store.set_incarnation(report.incarnation);
+  for (const std::string& problem : report.problems)
+    spdlog::error("state: {}", problem);
+  spdlog::info(
+      "state restored from {} in {} ms: {} boxes from {}, {} log records replayed, {} torn, {} "
+      "corrupt files moved aside; incarnation {} ({})",
+      config.state_dir,
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count(),
+      report.snapshot_boxes, report.snapshot.empty() ? "no snapshot" : report.snapshot.string(),
+      report.log_records, report.torn_records, report.corrupt_files, store.incarnation(),
+      report.incarnation_kept ? "kept: clean stop" : "new");
+  state::JournalOptions options;
+  options.dir = config.state_dir;
+  options.workers = worker_count(config);
+  options.incarnation = store.incarnation();
+  options.first_generation = report.next_generation;
+  options.sync_interval = std::chrono::milliseconds(
+      config.sync_interval_ms != 0 ? config.sync_interval_ms : config.epoch_ms);
+  options.snapshot_interval = std::chrono::seconds(config.snapshot_interval_s);
+  options.snapshot_log_bytes = config.snapshot_log_mib << 20;
+  return std::make_unique<state::Journal>(options, store);
+}
+
 // config.workers of them, or one per core; each is registered in `context`.
 Workers create_workers(trove::net::ServerContext& context) {
-  const trove::config::ServerConfig& config = context.config;
-  const unsigned count = config.workers != 0 ? static_cast<unsigned>(config.workers)
-                                             : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned count = worker_count(context.config);
   Workers workers;
   for (unsigned i = 0; i < count; ++i) {
     workers.push_back(std::make_unique<trove::net::Worker>(i, context));
@@ -166,10 +205,12 @@ int run(const trove::config::ServerConfig& config) {
   if (!config.admin_token_file.empty()) token = common::read_token_file(config.admin_token_file);
 
   store::BoxStore store(store_config_of(config));
+  std::unique_ptr<state::Journal> journal = open_state(config, store);
   net::TuningState tuning(
       common::Tuning{config.arena_mib << 20, config.epoch_ms, /*generation=*/0});
   memory::Purger purger;
   net::ServerContext context(config, store, tuning, purger, strategy);
+  context.journal = journal.get();
   Workers workers = create_workers(context);
   const std::uint16_t data_port = listen_all(workers, config);
 
@@ -202,6 +243,8 @@ int run(const trove::config::ServerConfig& config) {
   // running when workers.clear() destroys the arenas below would purge a
   // destroyed arena.
   purger.stop();
+  // Every worker stopped: the last commit and the clean final snapshot.
+  if (journal) journal->close();
   spdlog::info("drained ({} connections cut at the deadline)", left);
   // A drain asked over the admin API keeps the process (and /metrics,
   // /readyz = 503) up until the pod's SIGTERM.

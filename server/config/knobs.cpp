@@ -139,6 +139,32 @@ void add_limit_knobs(std::vector<Knob>& k) {
                         &C::busy_poll_us, 0, 100000));
 }
 
+void add_state_knobs(std::vector<Knob>& k) {
+  using C = ServerConfig;
+  k.push_back(path_knob("state_dir",
+                        "keep the box store on disk here (log + snapshots), restored at start; "
+                        "empty = off",
+                        &C::state_dir));
+  k.push_back(uint_knob("sync_interval_ms", "state log group commit interval; 0 = the epoch length",
+                        &C::sync_interval_ms, 0, 10000));
+  k.push_back(uint_knob("snapshot_interval_s", "seconds between state snapshots",
+                        &C::snapshot_interval_s, 1, 86400));
+  k.push_back(uint_knob("snapshot_log_mib", "also snapshot once the log grows past this, MiB",
+                        &C::snapshot_log_mib, 1, 1048576));
+  k.push_back(Knob{"ack",
+                   "what an ingest ack means: stored in memory, or durable (logged and fsynced; "
+                   "needs state_dir)",
+                   "memory | durable",
+                   [](C& c, const std::string& text) -> std::optional<std::string> {
+                     if (text != "memory" && text != "durable") {
+                       return invalid("ack", text, "memory | durable");
+                     }
+                     c.ack_durable = text == "durable";
+                     return std::nullopt;
+                   },
+                   [](const C& c) { return std::string(c.ack_durable ? "durable" : "memory"); }});
+}
+
 void add_logging_knobs(std::vector<Knob>& k) {
   using C = ServerConfig;
   k.push_back(named_value_knob<common::LogFormat>(
@@ -156,6 +182,7 @@ std::vector<Knob> build_knobs() {
   add_memory_knobs(k);
   add_file_knobs(k);
   add_limit_knobs(k);
+  add_state_knobs(k);
   add_logging_knobs(k);
   return k;
 }

@@ -94,6 +94,10 @@ void validate_config(const ServerConfig& config) {
                       "' (allowed: a port other than the data port " + std::to_string(config.port) +
                       ")");
   }
+  if (config.ack_durable && config.state_dir.empty()) {
+    throw ConfigError(
+        "invalid value for ack: 'durable' (allowed: memory, or durable with state_dir)");
+  }
 }
 
 LoadResult load_config(int argc, const char* const* argv,

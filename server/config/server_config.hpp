@@ -50,6 +50,13 @@ struct ServerConfig {
   std::uint64_t drain_timeout_ms = 10000;        // graceful shutdown deadline
   std::uint64_t busy_poll_us = 0;                // spin before sleeping; 0 = off
 
+  // Durable state (docs/state-format.md); state_dir "" = off.
+  std::string state_dir;
+  std::uint64_t sync_interval_ms = 0;      // log group commit; 0 = the epoch length
+  std::uint64_t snapshot_interval_s = 60;  // and whenever the log passes snapshot_log_mib
+  std::uint64_t snapshot_log_mib = 256;    // ~1.7 M records of ~150 bytes
+  bool ack_durable = false;                // ack: memory | durable (needs state_dir)
+
   // Log lines on stderr: text for people, json for log collectors.
   common::LogFormat log_format = common::LogFormat::text;
   common::LogLevel log_level = common::LogLevel::info;

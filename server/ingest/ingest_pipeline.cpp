@@ -203,7 +203,7 @@ struct IngestPipeline::Impl {
     }
     ++tally.result.accepted;
     tally.accepted_bytes += w.length;
-    if (observer) observer(w.box, written.hunt_view(), written.version);
+    if (observer) observer(w.box, written.hunt_view(), written.version, w.payload);
   }
 
   // Screens, decodes, hydrates and renders one line, then queues its store

@@ -96,9 +96,10 @@ struct IngestCounters {
 };
 
 // Called for every stored message, on the ingesting worker's thread, after
-// the store write: (box id, the box's hunt, the new version). Must not block.
-using StoredObserver =
-    std::function<void(std::uint64_t box, std::string_view hunt, std::uint64_t version)>;
+// the store write: (box id, the box's hunt, the new version, the payload
+// stored). Must not block.
+using StoredObserver = std::function<void(std::uint64_t box, std::string_view hunt,
+                                          std::uint64_t version, std::string_view payload)>;
 
 class IngestPipeline {
  public:

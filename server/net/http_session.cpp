@@ -121,8 +121,12 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     if (target.substr(0, kBoxesPrefix.size()) == kBoxesPrefix) {
       route_ = Route::kPoll;
       answer_poll(req, target.substr(kBoxesPrefix.size()), worker_.context().store, response_);
-    } else if (target == "/v1/ingest") {
+    } else if (is_ingest_path(target)) {
       route_ = Route::kIngest;
+      if (const std::string_view error = choose_ack(target); !error.empty()) {
+        response_.respond(400, kText, {}, error);
+        return do_write();
+      }
       if (req.method() == http::verb::post) {
         // Also while draining: a request that arrived is in flight and finishes.
         slicer_.start(req.body());  // the body lives in parser_ until the next read
@@ -147,10 +151,35 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
       return;
     }
     worker_.remove_ingest_session();
+    if (ack_mode_ == AckMode::kMemory) return send_ingest_ack(false, {});
+    worker_.when_durable(slicer_.ticket(),
+                         [self = shared_from_this()](bool ok, std::string_view reason) {
+                           self->send_ingest_ack(ok, reason);
+                         });
+  }
+
+  // `durable_ok`: the batch's records are on disk. A durable ack that could
+  // not be given is a 503 saying why; the batch is stored in memory.
+  void send_ingest_ack(bool durable_ok, std::string_view reason) {
     ack_.clear();
-    append_ingest_ack(ack_, ++seq_, worker_.context().store.incarnation(), slicer_.result());
-    response_.respond(200, kJson, {}, ack_);
+    const bool failed = ack_mode_ == AckMode::kDurable && !durable_ok;
+    append_ingest_ack(ack_, ++seq_, worker_.context().store.incarnation(),
+                      durable_ok ? AckMode::kDurable : AckMode::kMemory, slicer_.result(), reason);
+    response_.respond(failed ? 503 : 200, kJson, {}, ack_);
     do_write();
+  }
+
+  // Sets the ack mode of an ingest request (its query, else --ack); returns
+  // why not (a 400's body) for a query it cannot honour, else "".
+  std::string_view choose_ack(std::string_view target) {
+    const AckMode server_default = config_.ack_durable ? AckMode::kDurable : AckMode::kMemory;
+    const std::optional<AckMode> mode = parse_ingest_target(target, server_default);
+    if (!mode) return "ingest query: ack=memory or ack=durable\n";
+    if (*mode == AckMode::kDurable && worker_.context().journal == nullptr) {
+      return "ack=durable needs a state directory (--state-dir)\n";
+    }
+    ack_mode_ = *mode;
+    return {};
   }
 
   void reply_and_close(int status, std::string_view body) {
@@ -190,8 +219,14 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     WsMode mode;
     if (target == "/v1/ws") {
       mode = WsMode::kClient;
-    } else if (target == "/v1/ingest") {
-      mode = WsMode::kIngest;
+    } else if (is_ingest_path(target)) {
+      if (const std::string_view error = choose_ack(target); !error.empty()) {
+        response_.clear(/*keep_alive=*/false);
+        route_ = Route::kOther;
+        response_.respond(400, kText, {}, error);
+        return do_write();
+      }
+      mode = ack_mode_ == AckMode::kDurable ? WsMode::kIngestDurable : WsMode::kIngest;
     } else {
       response_.clear(/*keep_alive=*/false);
       route_ = Route::kOther;
@@ -227,6 +262,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   Clock::time_point started_{};
   Route route_ = Route::kOther;
   std::uint64_t seq_ = 0;
+  AckMode ack_mode_ = AckMode::kMemory;
   bool first_request_ = true;
   bool reading_ = false;
   bool draining_ = false;

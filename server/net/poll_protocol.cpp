@@ -126,12 +126,32 @@ void append_response_head(std::string& out, int status, std::string_view content
   out += keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
 }
 
-void append_ingest_ack(std::string& out, std::uint64_t seq, std::uint64_t incarnation,
-                       const ingest::BatchResult& result) {
+std::string_view to_string(AckMode mode) noexcept {
+  return mode == AckMode::kDurable ? "durable" : "memory";
+}
+
+bool is_ingest_path(std::string_view target) noexcept {
+  return target.substr(0, target.find('?')) == "/v1/ingest";
+}
+
+std::optional<AckMode> parse_ingest_target(std::string_view target, AckMode server_default) {
+  const std::size_t mark = target.find('?');
+  if (target.substr(0, mark) != "/v1/ingest") return std::nullopt;
+  if (mark == std::string_view::npos) return server_default;
+  const std::string_view query = target.substr(mark + 1);
+  if (query == "ack=memory") return AckMode::kMemory;
+  if (query == "ack=durable") return AckMode::kDurable;
+  return std::nullopt;
+}
+
+void append_ingest_ack(std::string& out, std::uint64_t seq, std::uint64_t incarnation, AckMode ack,
+                       const ingest::BatchResult& result, std::string_view error) {
   out += "{\"seq\":";
   append_uint(out, seq);
   out += ",\"boot\":\"";
   append_incarnation(out, incarnation);
+  out += "\",\"ack\":\"";
+  out += to_string(ack);
   out += '"';
   out += ",\"accepted\":";
   append_uint(out, result.accepted);
@@ -156,6 +176,10 @@ void append_ingest_ack(std::string& out, std::uint64_t seq, std::uint64_t incarn
   if (result.rejections_truncated) {
     out += ",\"rejectedTotal\":";
     append_uint(out, result.rejected);
+  }
+  if (!error.empty()) {
+    out += ",\"error\":";
+    common::append_json_string(out, error);
   }
   out += '}';
 }

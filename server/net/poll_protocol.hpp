@@ -40,11 +40,25 @@ void append_response_head(std::string& out, int status, std::string_view content
                           EntityTag tag, std::size_t content_length, bool keep_alive);
 std::string_view reason_phrase(int status) noexcept;
 
-// {"seq":S,"boot":"I","accepted":A,"rejected":[{"index":i,"error":"reason","code":"c"
-//  [,"field":"f"]}…][,"rejectedTotal":R]}  — rejectedTotal only when the list
-// was truncated. `boot`: the incarnation (append_incarnation).
-void append_ingest_ack(std::string& out, std::uint64_t seq, std::uint64_t incarnation,
-                       const ingest::BatchResult& result);
+// What an ingest ack promises: stored in memory, or also logged and
+// fsynced under --state-dir (docs/api.md, Acknowledgements).
+enum class AckMode : std::uint8_t { kMemory, kDurable };
+std::string_view to_string(AckMode mode) noexcept;
+
+// An ingest target, "/v1/ingest" with an optional query: "" (the server's
+// --ack) or "ack=memory" / "ack=durable". nullopt for any other path,
+// parameter, value, or a repeated parameter.
+std::optional<AckMode> parse_ingest_target(std::string_view target, AckMode server_default);
+// True when `target`'s path (before any '?') is "/v1/ingest".
+bool is_ingest_path(std::string_view target) noexcept;
+
+// {"seq":S,"boot":"I","ack":"memory|durable","accepted":A,"rejected":[{"index":i,
+//  "error":"reason","code":"c"[,"field":"f"]}…][,"rejectedTotal":R][,"error":"E"]}
+// — rejectedTotal only when the list was truncated; error when a durable
+// ack could not be given (the batch is stored in memory: ack "memory").
+// `boot`: the incarnation (append_incarnation).
+void append_ingest_ack(std::string& out, std::uint64_t seq, std::uint64_t incarnation, AckMode ack,
+                       const ingest::BatchResult& result, std::string_view error = {});
 
 // {"op":"push","box":B,"seq":S,"boot":"I","payload":P}: a box's state sent
 // to a subscriber (live update or snapshot). `payload` is the stored JSON, as

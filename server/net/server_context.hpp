@@ -11,6 +11,7 @@
 #include "memory/allocator_strategy.hpp"
 #include "memory/purger.hpp"
 #include "net/tuning_state.hpp"
+#include "state/journal.hpp"
 #include "store/box_store.hpp"
 
 namespace trove::net {
@@ -27,6 +28,10 @@ struct ServerContext {
   TuningState& tuning;
   memory::Purger& purge;
   memory::AllocatorStrategy strategy;
+
+  // The state directory's log (--state-dir), or nullptr without one. Set
+  // before the workers are built.
+  state::Journal* journal = nullptr;
 
   std::atomic<bool> draining{false};
   std::atomic<std::uint64_t> open_connections{0};  // data plane, all workers

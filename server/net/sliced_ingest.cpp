@@ -12,6 +12,7 @@ void SlicedIngest::start(std::string_view ndjson) {
   rejected_ = 0;
   rejections_.clear();
   active_ = true;
+  ticket_ = 0;
 }
 
 bool SlicedIngest::step(ingest::IngestPipeline& pipeline, std::size_t max_lines) {

@@ -8,12 +8,14 @@
 // max_rejections_listed in index order.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <vector>
 
 #include "ingest/ingest_pipeline.hpp"
+#include "state/journal.hpp"
 
 namespace trove::net {
 
@@ -30,6 +32,16 @@ class SlicedIngest {
   // Returns true when the batch is done; result() is then final.
   bool step(ingest::IngestPipeline& pipeline, std::size_t max_lines);
   [[nodiscard]] bool active() const noexcept { return active_; }
+  // The journal ticket of the batch's records so far (state::Journal::submit):
+  // the highest, or kNotLogged once any slice was not logged.
+  void note_ticket(std::uint64_t ticket) noexcept {
+    if (ticket == state::Journal::kNotLogged || ticket_ == state::Journal::kNotLogged) {
+      ticket_ = state::Journal::kNotLogged;
+    } else {
+      ticket_ = std::max(ticket_, ticket);
+    }
+  }
+  [[nodiscard]] std::uint64_t ticket() const noexcept { return ticket_; }
   // Valid until the next Start().
   [[nodiscard]] ingest::BatchResult result() const noexcept;
 
@@ -40,6 +52,7 @@ class SlicedIngest {
   std::uint32_t rejected_ = 0;
   std::vector<ingest::Rejection> rejections_;
   bool active_ = false;
+  std::uint64_t ticket_ = 0;
 };
 
 }  // namespace trove::net

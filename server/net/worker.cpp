@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 
 #include "net/sessions.hpp"
+#include "state/state_format.hpp"
 
 namespace trove::net {
 namespace asio = boost::asio;
@@ -42,9 +43,19 @@ Worker::Worker(unsigned index, ServerContext& context)
       epoch_(ioc_, *arena_, context.tuning, context.purge, metrics_),
       push_(ioc_, context.store, subscribers_,
             std::chrono::milliseconds(context.config.push_interval_ms), metrics_.ws_pushes) {
-  pipeline_->set_observer(
-      [this](std::uint64_t box, std::string_view, std::uint64_t) { stored_.push_back(box); });
+  pipeline_->set_observer([this](std::uint64_t box, std::string_view hunt, std::uint64_t version,
+                                 std::string_view payload) {
+    stored_.push_back(box);
+    if (context_.journal != nullptr)
+      state::append_record(journal_records_, state::box_record(box, version, hunt, payload));
+  });
   stored_.reserve(kStoredReserve);
+  if (context_.journal != nullptr) {
+    context_.journal->set_listener(
+        index_, [this](std::uint64_t ticket, bool ok, const std::string& reason) {
+          asio::post(ioc_, [this, ticket, ok, reason] { on_committed(ticket, ok, reason); });
+        });
+  }
 }
 
 Worker::~Worker() {
@@ -218,8 +229,30 @@ bool Worker::ingest_some(SlicedIngest& batch) {
   epoch_.wake();
   const bool shared = open_sessions() > ingest_sessions_;
   const bool done = batch.step(*pipeline_, shared ? SlicedIngest::kSliceLines : SIZE_MAX);
+  if (context_.journal != nullptr)
+    batch.note_ticket(context_.journal->submit(index_, journal_records_));
   publish_stored();
   return done;
+}
+
+void Worker::when_durable(std::uint64_t ticket, DurableDone done) {
+  if (ticket == 0) return done(true, {});  // nothing to log: no line was stored
+  if (ticket == state::Journal::kNotLogged) {
+    return done(false, "not logged: the state log is falling behind the disk");
+  }
+  if (durable_waiters_.size() >= kMaxDurableWaiters) {
+    metrics_.count_limit(Limit::kDurableWaiters);
+    return done(false, "too many batches waiting for the disk on this worker");
+  }
+  durable_waiters_.emplace_back(ticket, std::move(done));
+}
+
+void Worker::on_committed(std::uint64_t ticket, bool ok, const std::string& reason) {
+  while (!durable_waiters_.empty() && durable_waiters_.front().first <= ticket) {
+    DurableDone done = std::move(durable_waiters_.front().second);
+    durable_waiters_.pop_front();
+    done(ok, reason);
+  }
 }
 
 }  // namespace trove::net

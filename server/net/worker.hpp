@@ -12,6 +12,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -82,6 +84,12 @@ class Worker {
   // Sessions that only ingest (WebSocket /v1/ingest; an HTTP session while
   // its POST is being ingested), so IngestSome knows whether others wait.
   void add_ingest_session() noexcept { ++ingest_sessions_; }
+  // --ack durable: calls `done(ok, reason)` on this worker's thread once the
+  // batch with journal ticket `ticket` is on disk (ok) or its commit failed.
+  // At most kMaxDurableWaiters wait per worker; beyond, done(false, …) now.
+  using DurableDone = std::function<void(bool ok, std::string_view reason)>;
+  static constexpr std::size_t kMaxDurableWaiters = 65536;
+  void when_durable(std::uint64_t ticket, DurableDone done);
   void remove_ingest_session() noexcept { --ingest_sessions_; }
 
   // ---- any thread ----
@@ -104,6 +112,8 @@ class Worker {
  private:
   void run();
   void do_accept();
+  // A commit of this worker's journal records finished (worker thread).
+  void on_committed(std::uint64_t ticket, bool ok, const std::string& reason);
   void arm_sweep_timer();
 
   unsigned index_;
@@ -144,6 +154,12 @@ class Worker {
   // boxes to push to this worker's subscribers at its next tick.
   std::vector<std::uint64_t> stored_;
   PushCoalescer push_;
+
+  // --state-dir: the records of the batch being ingested, handed to the
+  // journal after each slice; batches waiting for their commit, in ticket
+  // order.
+  std::string journal_records_;
+  std::deque<std::pair<std::uint64_t, DurableDone>> durable_waiters_;
 };
 
 }  // namespace trove::net

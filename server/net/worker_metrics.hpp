@@ -51,10 +51,12 @@ enum class Limit : std::size_t {
   kIdleTimeout,
   kHandshakeTimeout,
   kSendQueue,
+  kDurableWaiters,  // batches waiting for their log commit (--ack durable)
   kCount
 };
-inline constexpr std::array<const char*, 6> kLimitNames = {
-    "header_size", "body_size", "frame_size", "idle_timeout", "handshake_timeout", "send_queue"};
+inline constexpr std::array<const char*, 7> kLimitNames = {
+    "header_size",       "body_size",  "frame_size",     "idle_timeout",
+    "handshake_timeout", "send_queue", "durable_waiters"};
 
 // While draining the listeners are closed, so the kernel refuses instead.
 enum class RejectReason : std::size_t { kMaxConnections, kCount };

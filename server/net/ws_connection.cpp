@@ -209,8 +209,11 @@ template class WsConnection<WsClientProtocol>;
 template class WsConnection<WsIngestProtocol>;
 
 void start_ws_session(Socket socket, Worker& worker, const UpgradeRequest& upgrade, WsMode mode) {
-  if (mode == WsMode::kIngest) {
-    std::make_shared<WsConnection<WsIngestProtocol>>(std::move(socket), worker)->start(upgrade);
+  if (mode == WsMode::kIngest || mode == WsMode::kIngestDurable) {
+    auto connection = std::make_shared<WsConnection<WsIngestProtocol>>(std::move(socket), worker);
+    connection->protocol().set_ack(mode == WsMode::kIngestDurable ? AckMode::kDurable
+                                                                  : AckMode::kMemory);
+    connection->start(upgrade);
   } else {
     std::make_shared<WsConnection<WsClientProtocol>>(std::move(socket), worker)->start(upgrade);
   }

@@ -45,6 +45,8 @@ class WsConnection final : public Session,
   void drain() override;
   void on_deadline() override;
 
+  Protocol& protocol() noexcept { return protocol_; }
+
   // ---- for the protocol ----
   // Copies `message` into the send queue. Returns false when it is not sent:
   // the connection is closing, or the queue bound was hit (the connection is

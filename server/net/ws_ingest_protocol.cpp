@@ -1,5 +1,7 @@
 #include "net/ws_ingest_protocol.hpp"
 
+#include <vector>
+
 #include "net/poll_protocol.hpp"
 #include "net/worker.hpp"
 #include "net/ws_connection.hpp"
@@ -30,13 +32,33 @@ bool WsIngestProtocol::on_message(std::string_view text, TimePoint started) {
 void WsIngestProtocol::continue_ingest() {
   if (!worker_.ingest_some(slicer_))
     return connection_.post_step<&WsIngestProtocol::continue_ingest>();
+  const std::uint64_t seq = ++seq_;
+  if (ack_mode_ == AckMode::kMemory) {
+    send_ack(seq, slicer_.result(), false, {}, started_);
+  } else {
+    // The next frame overwrites the slicer's result: the ack keeps a copy.
+    const ingest::BatchResult result = slicer_.result();
+    std::vector<ingest::Rejection> rejections(result.rejections.begin(), result.rejections.end());
+    worker_.when_durable(slicer_.ticket(), [self = connection_.shared_from_this(), seq, result,
+                                            rejections = std::move(rejections),
+                                            started = started_](bool ok, std::string_view reason) {
+      ingest::BatchResult copy = result;
+      copy.rejections = rejections;
+      self->protocol().send_ack(seq, copy, ok, reason, started);
+    });
+  }
+  connection_.finish_message();
+}
+
+void WsIngestProtocol::send_ack(std::uint64_t seq, const ingest::BatchResult& result,
+                                bool durable_ok, std::string_view reason, TimePoint started) {
   ack_.clear();
-  append_ingest_ack(ack_, ++seq_, worker_.context().store.incarnation(), slicer_.result());
+  const AckMode mode = durable_ok ? AckMode::kDurable : AckMode::kMemory;
+  append_ingest_ack(ack_, seq, worker_.context().store.incarnation(), mode, result, reason);
   // The frame was in flight: it is acknowledged even if a drain began
   // meanwhile (the connection's close waits for it).
   connection_.enqueue(ack_, /*in_flight=*/true);
-  worker_.metrics().ingest_latency[kWs].observe(nanos_since(started_));
-  connection_.finish_message();
+  worker_.metrics().ingest_latency[kWs].observe(nanos_since(started));
 }
 
 }  // namespace trove::net

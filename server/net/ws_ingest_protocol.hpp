@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "net/poll_protocol.hpp"
 #include "net/sliced_ingest.hpp"
 
 namespace trove::net {
@@ -30,6 +31,10 @@ class WsIngestProtocol {
   WsIngestProtocol(const WsIngestProtocol&) = delete;
   WsIngestProtocol& operator=(const WsIngestProtocol&) = delete;
 
+  // Before start: durable acks wait for the batch's log commit (the
+  // connection reads on meanwhile; acks leave in frame order).
+  void set_ack(AckMode ack) noexcept { ack_mode_ = ack; }
+
   // ---- the connection's hooks ----
   // Starts ingesting a frame read at `started`. Returns false: the frame is
   // finished (acked, FinishMessage) once its last slice is ingested.
@@ -40,6 +45,8 @@ class WsIngestProtocol {
 
  private:
   void continue_ingest();
+  void send_ack(std::uint64_t seq, const ingest::BatchResult& result, bool durable_ok,
+                std::string_view reason, TimePoint started);
 
   Connection& connection_;
   Worker& worker_;
@@ -47,6 +54,7 @@ class WsIngestProtocol {
   std::string ack_;
   TimePoint started_{};
   std::uint64_t seq_ = 0;
+  AckMode ack_mode_ = AckMode::kMemory;
 };
 
 }  // namespace trove::net

@@ -11,8 +11,9 @@ namespace trove::net {
 class Worker;
 
 enum class WsMode {
-  kClient,  // /v1/ws: get, subscribe, unsubscribe; pushes
-  kIngest,  // /v1/ingest: NDJSON per text frame, one ack per frame
+  kClient,         // /v1/ws: get, subscribe, unsubscribe; pushes
+  kIngest,         // /v1/ingest: NDJSON per text frame, one ack per frame
+  kIngestDurable,  // the same, acked once logged (?ack=durable or --ack durable)
 };
 
 using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;

@@ -142,6 +142,9 @@ class Restorer {
       replay_log(file);
     }
     report_.next_generation = max_generation + 1;
+    // The last run did not end with its clean snapshot (it crashed after
+    // restoring one): what it served may be lost.
+    if (fs::exists(dir_ / std::string(kRunningMarker))) clean = false;
     report_.incarnation_kept = clean && report_.log_records == 0 && report_.torn_records == 0 &&
                                report_.corrupt_files == 0;
     if (!report_.incarnation_kept) report_.incarnation = 0;

@@ -15,6 +15,10 @@
 
 namespace trove::state {
 
+// Present while a server runs on the directory (journal.hpp); a clean
+// stop removes it after its final snapshot.
+inline constexpr std::string_view kRunningMarker = "running";
+
 // log-<generation, 16 hex>-w<worker>.trlog and snapshot-<generation>.trsnap.
 std::string log_file_name(std::uint64_t generation, std::uint32_t worker);
 std::string snapshot_file_name(std::uint64_t generation);

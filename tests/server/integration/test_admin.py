@@ -161,7 +161,8 @@ class Admin(ServerTestCase):
         time.sleep(0.1)
         stats = json.loads(self.server.admin_request("GET", "/admin/v1/stats")[1])
         self.assertEqual(set(stats), {"tuning", "workers", "bootId", "epoch", "ingest", "rssBytes",
-                                      "jemalloc"})
+                                      "jemalloc", "state"})
+        self.assertEqual(stats["state"], {"enabled": False})
         self.assertRegex(stats["bootId"], r"^[0-9a-f]{16}$")
         self.assertEqual(stats["workers"], 2)
         self.assertEqual(set(stats["epoch"]), {"windowEpochs", "highWaterBytes", "resetMicros",

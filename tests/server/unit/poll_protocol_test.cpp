@@ -65,12 +65,43 @@ TEST(IngestAck, ListsRejectionsWithIndexReasonCodeField) {
   r.rejections = rejections;
   r.rejections_truncated = true;
   std::string out;
-  append_ingest_ack(out, 9, kBoot, r);
+  append_ingest_ack(out, 9, kBoot, AckMode::kMemory, r);
+  EXPECT_EQ(
+      out,
+      "{\"seq\":9,\"boot\":\"00c0ffee12345678\",\"ack\":\"memory\",\"accepted\":2,\"rejected\":["
+      "{\"index\":1,\"error\":\"not \\\"JSON\\\"\",\"code\":\"malformed_json\"},"
+      "{\"index\":3,\"error\":\"too big\",\"code\":\"out_of_range\",\"field\":\"box\"}],"
+      "\"rejectedTotal\":5}");
+}
+
+TEST(IngestAck, SaysDurableOrWhyADurableAckCouldNotBeGiven) {
+  ingest::BatchResult r;
+  r.accepted = 1;
+  std::string out;
+  append_ingest_ack(out, 1, kBoot, AckMode::kDurable, r);
   EXPECT_EQ(out,
-            "{\"seq\":9,\"boot\":\"00c0ffee12345678\",\"accepted\":2,\"rejected\":["
-            "{\"index\":1,\"error\":\"not \\\"JSON\\\"\",\"code\":\"malformed_json\"},"
-            "{\"index\":3,\"error\":\"too big\",\"code\":\"out_of_range\",\"field\":\"box\"}],"
-            "\"rejectedTotal\":5}");
+            R"({"seq":1,"boot":"00c0ffee12345678","ack":"durable","accepted":1,"rejected":[]})");
+  out.clear();
+  append_ingest_ack(out, 2, kBoot, AckMode::kMemory, r, "state log write failed: \"disk\" full");
+  EXPECT_EQ(out, R"({"seq":2,"boot":"00c0ffee12345678","ack":"memory","accepted":1,)"
+                 R"("rejected":[],"error":"state log write failed: \"disk\" full"})");
+}
+
+TEST(IngestTarget, TakesTheServerDefaultOrAnExplicitAckAndNothingElse) {
+  EXPECT_EQ(parse_ingest_target("/v1/ingest", AckMode::kMemory), AckMode::kMemory);
+  EXPECT_EQ(parse_ingest_target("/v1/ingest", AckMode::kDurable), AckMode::kDurable);
+  EXPECT_EQ(parse_ingest_target("/v1/ingest?ack=durable", AckMode::kMemory), AckMode::kDurable);
+  EXPECT_EQ(parse_ingest_target("/v1/ingest?ack=memory", AckMode::kDurable), AckMode::kMemory);
+  for (const char* bad :
+       {"/v1/ingest?", "/v1/ingest?ack=", "/v1/ingest?ack=DURABLE", "/v1/ingest?ack=durable&x=1",
+        "/v1/ingest?ack=durable&ack=memory", "/v1/ingest?x=1", "/v1/ingest?ack=durable ",
+        "/v1/ingest?ack%3Ddurable", "/v1/ingestx", "/v1/ingest/", "/v1/ws?ack=durable",
+        "/v1/ingest??ack=durable"}) {
+    EXPECT_FALSE(parse_ingest_target(bad, AckMode::kMemory).has_value()) << bad;
+  }
+  EXPECT_FALSE(parse_ingest_target("/v1/ingest?ack=" + std::string(100000, 'd'), AckMode::kMemory));
+  EXPECT_TRUE(is_ingest_path("/v1/ingest?anything"));
+  EXPECT_FALSE(is_ingest_path("/v1/ingestx"));
 }
 
 TEST(WsPush, CarriesBoxSeqAndThePayloadAsStored) {

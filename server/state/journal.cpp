@@ -1,0 +1,242 @@
+#include "state/journal.hpp"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "state/log_segment.hpp"
+#include "state/snapshot.hpp"
+#include "state/state_dir.hpp"
+
+namespace trove::state {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+// After a failed commit or snapshot, the next snapshot attempt comes this
+// soon: a full disk that gets space back is durable again within it.
+constexpr auto kRetryInterval = std::chrono::seconds(1);
+
+std::uint64_t nanos_since(Clock::time_point start) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+}
+}  // namespace
+
+struct Journal::Lane {
+  std::mutex mutex;  // pending and next_ticket: the worker and the committer
+  std::string pending;
+  std::uint64_t next_ticket = 1;
+  std::string writing;  // committer only
+  std::unique_ptr<LogSegment> segment;
+  CommitListener listener;
+  unsigned worker = 0;
+};
+
+Journal::Journal(JournalOptions options, const store::BoxStore& store)
+    : options_(std::move(options)), store_(store), generation_(options_.first_generation) {
+  for (unsigned w = 0; w < options_.workers; ++w) {
+    lanes_.push_back(std::make_unique<Lane>());
+    lanes_.back()->worker = w;
+    lanes_.back()->segment =
+        std::make_unique<LogSegment>(options_.dir, generation_, w, options_.incarnation);
+  }
+  // Present while the server runs: a restore that finds it knows the last
+  // run did not end with a clean snapshot (restore.hpp, Incarnation).
+  std::ofstream(options_.dir / std::string(kRunningMarker)) << "trove-server running\n";
+  sync_directory(options_.dir);
+  committer_ = std::thread([this] { commit_loop(); });
+  snapshotter_ = std::thread([this] { snapshot_loop(); });
+}
+
+Journal::~Journal() {
+  close();
+}
+
+std::uint64_t Journal::submit(unsigned worker, std::string& records) {
+  if (records.empty()) return 0;
+  Lane& lane = *lanes_[worker];
+  std::lock_guard lock(lane.mutex);
+  if (lane.pending.size() + records.size() > kMaxPendingBytes) {
+    records.clear();
+    counters_.dropped_batches.fetch_add(1, std::memory_order_relaxed);
+    fail("log commits fall behind: a batch was not logged (more than 64 MiB waiting)");
+    return kNotLogged;
+  }
+  if (lane.pending.empty()) {
+    lane.pending.swap(records);
+  } else {
+    lane.pending.append(records);
+    records.clear();
+  }
+  return lane.next_ticket;
+}
+
+void Journal::set_listener(unsigned worker, CommitListener listener) {
+  lanes_[worker]->listener = std::move(listener);
+}
+
+std::string Journal::last_error() const {
+  std::lock_guard lock(error_mutex_);
+  return last_error_;
+}
+
+void Journal::fail(const std::string& reason) {
+  failures_.fetch_add(1, std::memory_order_acq_rel);
+  durable_.store(false, std::memory_order_release);
+  {
+    std::lock_guard lock(error_mutex_);
+    last_error_ = reason;
+  }
+  std::lock_guard lock(wake_mutex_);
+  snapshot_requested_ = true;
+  wake_.notify_all();
+}
+
+void Journal::commit_loop() {
+  std::unique_lock lock(wake_mutex_);
+  while (!stopping_) {
+    wake_.wait_for(lock, options_.sync_interval);
+    lock.unlock();
+    commit_all();
+    lock.lock();
+  }
+}
+
+void Journal::commit_all() {
+  std::lock_guard segments(segments_mutex_);
+  for (auto& lane : lanes_)
+    commit_lane(*lane);
+}
+
+void Journal::commit_lane(Lane& lane) {
+  std::uint64_t ticket = 0;
+  {
+    std::lock_guard lock(lane.mutex);
+    if (lane.pending.empty()) return;
+    lane.writing.swap(lane.pending);
+    ticket = lane.next_ticket++;
+  }
+  const auto started = Clock::now();
+  const std::error_code error = lane.segment->commit(lane.writing);
+  const std::uint64_t nanos = nanos_since(started);
+  counters_.commit_nanos_total.fetch_add(nanos, std::memory_order_relaxed);
+  std::uint64_t max = counters_.commit_nanos_max.load(std::memory_order_relaxed);
+  while (nanos > max && !counters_.commit_nanos_max.compare_exchange_weak(max, nanos)) {
+  }
+  std::string reason;
+  if (error) {
+    counters_.commit_failures.fetch_add(1, std::memory_order_relaxed);
+    reason = "state log write failed: " + error.message();
+    fail(reason);
+    spdlog::error("{} ({}); retrying, a snapshot will cover what was not logged", reason,
+                  lane.segment->path().string());
+  } else {
+    counters_.commits.fetch_add(1, std::memory_order_relaxed);
+    counters_.log_bytes.fetch_add(lane.writing.size(), std::memory_order_relaxed);
+    const auto total = bytes_since_snapshot_.fetch_add(lane.writing.size()) + lane.writing.size();
+    if (total > options_.snapshot_log_bytes) {
+      std::lock_guard lock(wake_mutex_);
+      snapshot_requested_ = true;
+      wake_.notify_all();
+    }
+  }
+  lane.writing.clear();
+  if (lane.listener) lane.listener(ticket, !error, reason);
+}
+
+bool Journal::snapshot_due(Clock::time_point last) const {
+  if (snapshot_requested_) return true;
+  return Clock::now() - last >= options_.snapshot_interval;
+}
+
+void Journal::snapshot_loop() {
+  auto last = Clock::now();
+  std::unique_lock lock(wake_mutex_);
+  while (!stopping_) {
+    const auto wait = durable() ? options_.snapshot_interval : kRetryInterval;
+    wake_.wait_for(lock, wait, [&] { return stopping_ || snapshot_due(last); });
+    if (stopping_) break;
+    if (!snapshot_due(last) && durable()) continue;
+    snapshot_requested_ = false;
+    lock.unlock();
+    take_snapshot(/*clean=*/false);
+    last = Clock::now();
+    lock.lock();
+    // A failed attempt is retried after kRetryInterval, not at once.
+    if (!durable()) wake_.wait_for(lock, kRetryInterval, [&] { return stopping_; });
+  }
+}
+
+void Journal::rotate(std::uint64_t generation) {
+  std::vector<std::unique_ptr<LogSegment>> next;
+  for (const auto& lane : lanes_)
+    next.push_back(
+        std::make_unique<LogSegment>(options_.dir, generation, lane->worker, options_.incarnation));
+  std::lock_guard segments(segments_mutex_);
+  for (std::size_t i = 0; i < lanes_.size(); ++i)
+    lanes_[i]->segment = std::move(next[i]);
+}
+
+void Journal::delete_covered(std::uint64_t generation) {
+  for (const StateFile& file : list_state_files(options_.dir)) {
+    if (file.generation >= generation) continue;
+    std::error_code ignored;
+    fs::remove(file.path, ignored);
+  }
+  sync_directory(options_.dir);
+}
+
+void Journal::take_snapshot(bool clean) {
+  const std::uint64_t failures_before = failures_.load(std::memory_order_acquire);
+  const std::uint64_t generation = generation_ + 1;
+  const auto started = Clock::now();
+  try {
+    // Rotate first: every record in the older segments was stored before
+    // the snapshot starts reading, so the snapshot holds it (or newer).
+    if (!clean) rotate(generation);
+    generation_ = generation;
+    bytes_since_snapshot_.store(0);
+    const SnapshotWritten written =
+        write_snapshot(store_, options_.dir, {generation, options_.incarnation, clean});
+    delete_covered(generation);
+    counters_.snapshots.fetch_add(1, std::memory_order_relaxed);
+    counters_.snapshot_nanos_last.store(nanos_since(started), std::memory_order_relaxed);
+    counters_.snapshot_bytes_last.store(written.bytes, std::memory_order_relaxed);
+    if (failures_.load(std::memory_order_acquire) == failures_before && !durable()) {
+      durable_.store(true, std::memory_order_release);
+      spdlog::warn("state durable again: snapshot {} covers what earlier commits lost",
+                   written.path.string());
+    }
+  } catch (const std::exception& e) {
+    counters_.snapshot_failures.fetch_add(1, std::memory_order_relaxed);
+    fail(std::string("snapshot failed: ") + e.what());
+    spdlog::error("snapshot failed: {}; retrying in {} s", e.what(),
+                  std::chrono::duration_cast<std::chrono::seconds>(kRetryInterval).count());
+  }
+}
+
+void Journal::close() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    if (closed_) return;
+    closed_ = true;
+    stopping_ = true;
+    wake_.notify_all();
+  }
+  committer_.join();
+  snapshotter_.join();
+  commit_all();
+  take_snapshot(/*clean=*/true);
+  if (durable()) {
+    std::error_code ignored;
+    fs::remove(options_.dir / std::string(kRunningMarker), ignored);
+    sync_directory(options_.dir);
+  }
+}
+
+}  // namespace trove::state
