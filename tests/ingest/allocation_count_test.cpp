@@ -89,8 +89,8 @@ Tally ingest_and_count(memory::AllocatorStrategy strategy, std::size_t messages)
   store::BoxStore store({.max_boxes = 1024});
   IngestPipeline pipeline(store, &arena, IngestConfig{.strategy = strategy});
   std::uint64_t observed = 0;
-  pipeline.set_observer(
-      [&observed](std::uint64_t, std::string_view, std::uint64_t) { ++observed; });
+  pipeline.set_observer([&observed](std::uint64_t, std::string_view, std::uint64_t,
+                                    std::string_view) { ++observed; });
   std::string batch;
   for (int i = 0; i < 64; ++i)
     (batch += kReference) += '\n';

@@ -95,11 +95,14 @@ TEST(IngestPipeline, HandlesCrLfFinalNewlineAndNoFinalNewline) {
   EXPECT_EQ(h.pipeline.ingest("").accepted + h.pipeline.ingest("").rejected, 0U);
 }
 
-TEST(IngestPipeline, ObserverSeesEveryStoredMessageWithItsHuntAndVersion) {
+TEST(IngestPipeline, ObserverSeesEveryStoredMessageWithItsHuntVersionAndPayload) {
   Harness h;
   std::vector<std::tuple<std::uint64_t, std::string, std::uint64_t>> seen;
-  h.pipeline.set_observer([&](std::uint64_t box, std::string_view hunt, std::uint64_t version) {
+  std::vector<std::string> payloads;
+  h.pipeline.set_observer([&](std::uint64_t box, std::string_view hunt, std::uint64_t version,
+                              std::string_view payload) {
     seen.emplace_back(box, std::string(hunt), version);
+    payloads.emplace_back(payload);
   });
   h.pipeline.ingest(std::string(kReference) + "\n{\"box\":\"bad\"}\n{\"box\":123456,\"x\":1}\n");
   ASSERT_EQ(seen.size(), 2U) << "rejected messages are not observed";
@@ -107,6 +110,8 @@ TEST(IngestPipeline, ObserverSeesEveryStoredMessageWithItsHuntAndVersion) {
             std::make_tuple(std::uint64_t{123456}, std::string("spring"), std::uint64_t{1}));
   EXPECT_EQ(seen[1],
             std::make_tuple(std::uint64_t{123456}, std::string("spring"), std::uint64_t{2}));
+  // The payload as stored, what the state log records.
+  EXPECT_EQ(payloads[1], R"({"box":123456,"x":1})");
 }
 
 TEST(IngestPipeline, CountsMessagesAndBytes) {
@@ -335,9 +340,8 @@ TEST(IngestPipeline, TruncatedRejectionListKeepsTheFirstLinesDespiteDeferredWrit
 TEST(IngestPipeline, DeferredStoreWritesAreObservedInLineOrder) {
   Harness h;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;  // box, version
-  h.pipeline.set_observer([&](std::uint64_t box, std::string_view, std::uint64_t version) {
-    seen.emplace_back(box, version);
-  });
+  h.pipeline.set_observer([&](std::uint64_t box, std::string_view, std::uint64_t version,
+                              std::string_view) { seen.emplace_back(box, version); });
   std::string batch;
   for (int i = 0; i < 50; ++i)
     batch += "{\"box\":" + std::to_string(1 + i % 3) + ",\"x\":" + std::to_string(i) + "}\n";
@@ -378,8 +382,8 @@ TEST_P(Strategies, EveryStrategyStoresTheSamePayloads) {
   // The observer runs after the per-message memory is released in the heap
   // strategies: what it gets must not point into that memory (ASan checks).
   std::uint64_t box_sum = 0;
-  pipeline.set_observer(
-      [&box_sum](std::uint64_t box, std::string_view, std::uint64_t) { box_sum += box; });
+  pipeline.set_observer([&box_sum](std::uint64_t box, std::string_view, std::uint64_t,
+                                   std::string_view) { box_sum += box; });
   std::string batch;
   for (int i = 1; i <= 20; ++i) {
     batch += R"({"box":)" + std::to_string(i) + R"(,"x":)" + std::to_string(i) +

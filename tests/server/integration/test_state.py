@@ -3,6 +3,7 @@
 Each test starts the real trove-server on a state directory it owns, stops it
 (SIGTERM, or kill -9 for a crash) and starts it again on the same directory.
 """
+import http.client
 import json
 import os
 import random
@@ -40,9 +41,19 @@ def post(server, lines, query=""):
             return e.code, text
 
 
-def poll(server, box):
-    status, headers, body = curl(server.url("/v1/boxes/%d" % box))
-    return status, headers.get("etag"), (json.loads(body) if status == 200 else None)
+def poll(server, box, conn=None):
+    """(status, ETag, payload) of GET /v1/boxes/{box}, on `conn` (keep-alive) if given."""
+    own = conn is None
+    if own:
+        conn = http.client.HTTPConnection("127.0.0.1", server.data, timeout=10 * SLOW)
+    try:
+        conn.request("GET", "/v1/boxes/%d" % box)
+        r = conn.getresponse()
+        body = r.read()
+        return r.status, r.getheader("ETag"), (json.loads(body) if r.status == 200 else None)
+    finally:
+        if own:
+            conn.close()
 
 
 class StateDirCase(unittest.TestCase):
@@ -68,8 +79,9 @@ class GracefulRestart(StateDirCase):
         second = self.start()
         try:
             self.assertEqual(second.stats()["bootId"], boot, "a clean stop keeps the incarnation")
+            conn = http.client.HTTPConnection("127.0.0.1", second.data, timeout=10 * SLOW)
             for box in range(1, 501):
-                status, tag, payload = poll(second, box)
+                status, tag, payload = poll(second, box, conn)
                 self.assertEqual((status, payload["ts"]), (200, 2), box)
             for box, tag in tags.items():
                 self.assertEqual(tag, '"%s-3"' % boot)
@@ -257,8 +269,9 @@ class CrashChecker(StateDirCase):
 
     def check_acked(self, server, acked, round_):
         lost = []
+        conn = http.client.HTTPConnection("127.0.0.1", server.data, timeout=10 * SLOW)
         for box, want in sorted(acked.items()):
-            status, _, payload = poll(server, box)
+            status, _, payload = poll(server, box, conn)
             if status != 200 or payload["ts"] < want:
                 lost.append((box, want, payload and payload["ts"]))
         self.assertEqual(lost[:10], [], "round %d: %d acknowledged updates lost" % (round_, len(lost)))
