@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -260,6 +261,9 @@ int main(int argc, char** argv) {
   // Before any thread: every thread inherits the blocked SIGTERM/SIGINT and
   // the watcher thread alone takes them.
   trove::common::block_shutdown_signals();
+  // A write past RLIMIT_FSIZE fails with EFBIG, which the state journal
+  // reports like a full disk, instead of killing the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   // Text at info until the configuration (which may not load) says otherwise.
   trove::common::configure_logging(trove::common::LogFormat::text, trove::common::LogLevel::info);
   try {

@@ -24,7 +24,7 @@ SLOW = float(os.environ.get("TROVE_TEST_SLOWDOWN", "1"))
 
 
 class Server:
-    def __init__(self, *args, token=None, env=None, workers=2, max_boxes=65536):
+    def __init__(self, *args, token=None, env=None, workers=2, max_boxes=65536, preexec=None):
         self.dir = tempfile.TemporaryDirectory(prefix="trove-it-")
         self.port_file = os.path.join(self.dir.name, "ports.json")
         cmd = [SERVER_BIN, "--port", "0", "--admin-port", "0", "--port-file", self.port_file,
@@ -38,7 +38,7 @@ class Server:
         self.log_path = os.path.join(self.dir.name, "server.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     env=dict(os.environ, **(env or {})))
+                                     env=dict(os.environ, **(env or {})), preexec_fn=preexec)
         deadline = time.time() + 10 * SLOW
         while not os.path.exists(self.port_file):
             if self.proc.poll() is not None:

@@ -210,6 +210,60 @@ class Damage(StateDirCase):
         self.assertTrue(os.path.exists(path), "never moved aside")
 
 
+class DiskFull(StateDirCase):
+    """RLIMIT_FSIZE stands in for a full disk: a log segment cannot grow past
+    it, so commits fail with EFBIG; a snapshot of the few boxes fits, and its
+    fresh segments make the log writable again."""
+
+    LIMIT = 256 * 1024
+
+    def test_durable_ingest_answers_503_then_recovers_and_nothing_acknowledged_is_lost(self):
+        import resource
+
+        def limit():
+            resource.setrlimit(resource.RLIMIT_FSIZE, (self.LIMIT, self.LIMIT))
+        server = Server("--state-dir", self.state, "--snapshot-interval-s", "3600", preexec=limit)
+        acked, failed, n = {}, None, 0
+        try:
+            while failed is None and n < 2000:
+                n += 1
+                lines = [msg(box, ts=n, player="p" * 40) for box in range(1, 65)]
+                status, ack = post(server, lines, "?ack=durable")
+                if status == 503:
+                    failed = ack
+                    break
+                self.assertEqual((status, ack["ack"]), (200, "durable"), ack)
+                acked.update({box: n for box in range(1, 65)})
+            self.assertIsNotNone(failed, "the log never hit the size limit")
+            self.assertEqual(failed["ack"], "memory", failed)
+            self.assertIn("too large", failed["error"].lower(), failed)
+            # Memory acks keep working meanwhile.
+            self.assertEqual(post(server, [msg(1, ts=n)])[0], 200)
+            # A snapshot (retried every second) covers the loss: durable again.
+            deadline = time.time() + 10 * SLOW
+            while time.time() < deadline:
+                n += 1
+                status, ack = post(server, [msg(box, ts=n) for box in range(1, 65)], "?ack=durable")
+                if status == 200:
+                    acked.update({box: n for box in range(1, 65)})
+                    break
+                time.sleep(0.2)
+            self.assertEqual(status, 200, "durable acks did not come back: %s" % ack)
+            while not server.stats()["state"]["durable"] and time.time() < deadline:
+                time.sleep(0.1)
+            self.assertTrue(server.stats()["state"]["durable"], server.stats()["state"])
+            self.assertGreater(server.stats()["state"]["commitFailures"], 0)
+        finally:
+            server.stop(signal.SIGKILL)
+        restarted = self.start()
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", restarted.data, timeout=10 * SLOW)
+            lost = [box for box, ts in acked.items() if poll(restarted, box, conn)[2]["ts"] < ts]
+            self.assertEqual(lost, [], "acknowledged updates lost after the disk was full")
+        finally:
+            self.assertEqual(restarted.stop(), 0)
+
+
 def crc32c(data):
     crc = 0xFFFFFFFF
     for b in data:
