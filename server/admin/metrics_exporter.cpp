@@ -208,6 +208,42 @@ struct MetricsExporter::Families {
                                       .Name("trove_store_capacity")
                                       .Help("Box store capacity (max_boxes).")
                                       .Register(registry);
+  // --state-dir (docs/state-format.md); present, at 0, without one.
+  Family<Gauge>& state_durable =
+      prometheus::BuildGauge()
+          .Name("trove_state_durable")
+          .Help(
+              "1 while every acknowledged batch reaches the state log, 0 after a failed write "
+              "until a snapshot covers it (or without --state-dir).")
+          .Register(registry);
+  Family<Counter>& state_log_bytes = prometheus::BuildCounter()
+                                         .Name("trove_state_log_bytes_total")
+                                         .Help("Bytes committed to the state log.")
+                                         .Register(registry);
+  Family<Counter>& state_commits =
+      prometheus::BuildCounter()
+          .Name("trove_state_commits_total")
+          .Help("State log group commits (one write + fdatasync per worker), by result.")
+          .Register(registry);
+  Family<Gauge>& state_commit_max =
+      prometheus::BuildGauge()
+          .Name("trove_state_commit_max_seconds")
+          .Help("Longest state log commit (write + fdatasync) so far.")
+          .Register(registry);
+  Family<Counter>& state_snapshots = prometheus::BuildCounter()
+                                         .Name("trove_state_snapshots_total")
+                                         .Help("State snapshots written, by result.")
+                                         .Register(registry);
+  Family<Gauge>& state_snapshot_last =
+      prometheus::BuildGauge()
+          .Name("trove_state_last_snapshot")
+          .Help("The last snapshot written: stat = bytes | seconds.")
+          .Register(registry);
+  Family<Counter>& state_dropped =
+      prometheus::BuildCounter()
+          .Name("trove_state_dropped_batches_total")
+          .Help("Batches not logged because commits fell 64 MiB behind.")
+          .Register(registry);
   Family<Gauge>& draining = prometheus::BuildGauge()
                                 .Name("trove_draining")
                                 .Help("1 while the server drains (readyz answers 503), else 0.")
@@ -304,6 +340,25 @@ struct MetricsExporter::Families {
     if (auto bytes = common::read_process_rss_bytes()) rss.Add({}).Set(static_cast<double>(*bytes));
   }
 
+  void publish_state(const state::Journal* journal) {
+    const auto figure = [journal](const std::atomic<std::uint64_t> state::JournalCounters::*field) {
+      return journal == nullptr ? 0.0
+                                : static_cast<double>(
+                                      (journal->counters().*field).load(std::memory_order_relaxed));
+    };
+    using C = state::JournalCounters;
+    state_durable.Add({}).Set(journal != nullptr && journal->durable() ? 1.0 : 0.0);
+    set_counter(state_log_bytes, {}, figure(&C::log_bytes));
+    set_counter(state_commits, {{"result", "ok"}}, figure(&C::commits));
+    set_counter(state_commits, {{"result", "failed"}}, figure(&C::commit_failures));
+    state_commit_max.Add({}).Set(figure(&C::commit_nanos_max) / 1e9);
+    set_counter(state_snapshots, {{"result", "ok"}}, figure(&C::snapshots));
+    set_counter(state_snapshots, {{"result", "failed"}}, figure(&C::snapshot_failures));
+    state_snapshot_last.Add({{"stat", "bytes"}}).Set(figure(&C::snapshot_bytes_last));
+    state_snapshot_last.Add({{"stat", "seconds"}}).Set(figure(&C::snapshot_nanos_last) / 1e9);
+    set_counter(state_dropped, {}, figure(&C::dropped_batches));
+  }
+
   void publish_tuning_and_store(net::ServerContext& context) {
     const common::Tuning t = context.tuning.get();
     tuning_generation.Add({}).Set(static_cast<double>(t.generation));
@@ -335,6 +390,7 @@ std::string MetricsExporter::scrape() {
   f.publish_epochs(totals, context_.purge);
   f.publish_process_memory();
   f.publish_tuning_and_store(context_);
+  f.publish_state(context_.journal);
   return common::serialize_prometheus_text(f.registry);
 }
 

@@ -124,6 +124,8 @@ class Acks(StateDirCase):
             stats = server.stats()["state"]
             self.assertEqual((stats["enabled"], stats["durable"]), (True, True), stats)
             self.assertGreater(stats["commits"], 0, stats)
+            self.assertEqual(server.metric("trove_state_durable"), 1)
+            self.assertGreater(server.metric("trove_state_log_bytes_total"), 0)
         finally:
             self.assertEqual(server.stop(), 0)
         durable = self.start("--ack", "durable")
@@ -253,6 +255,8 @@ class DiskFull(StateDirCase):
                 time.sleep(0.1)
             self.assertTrue(server.stats()["state"]["durable"], server.stats()["state"])
             self.assertGreater(server.stats()["state"]["commitFailures"], 0)
+            self.assertGreater(server.metric("trove_state_commits_total", result="failed"), 0)
+            self.assertEqual(server.metric("trove_state_durable"), 1)
         finally:
             server.stop(signal.SIGKILL)
         restarted = self.start()
