@@ -127,7 +127,7 @@ std::unique_ptr<trove::state::Journal> open_state(const trove::config::ServerCon
     spdlog::error("state: {}", problem);
   spdlog::info(
       "state restored from {} in {} ms: {} boxes from {}, {} log records replayed, {} torn, {} "
-      "corrupt files moved aside; incarnation {} ({})",
+      "corrupt files moved aside; incarnation {:016x} ({})",
       config.state_dir,
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count(),
       report.snapshot_boxes, report.snapshot.empty() ? "no snapshot" : report.snapshot.string(),
