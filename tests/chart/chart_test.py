@@ -252,7 +252,8 @@ def check_sidecar(c, r):
             c.true("restartPolicy" not in s and "startupProbe" not in s, "no native-only fields")
         c.eq(s["args"], ["--bind=0.0.0.0", "--port=8080", "--admin-bind=0.0.0.0", "--admin-port=9090",
                          "--admin-token-file=/var/run/trove/admin-token/token", "--arena-mib=128", "--epoch-ms=16",
-                         "--max-boxes=1048576", "--store-huge-pages=on"], "sidecar args (contract flags)")
+                         "--max-boxes=1048576", "--store-huge-pages=on",
+                         "--state-dir=/var/lib/trove/state", "--ack=memory"], "sidecar args (contract flags)")
         c.eq({p["name"]: p["containerPort"] for p in s["ports"]}, {"trove-data": 8080, "trove-admin": 9090},
              "sidecar ports")
         c.eq((s["readinessProbe"]["httpGet"]["path"], s["livenessProbe"]["httpGet"]["path"]), ("/readyz", "/healthz"),
@@ -265,6 +266,20 @@ def check_sidecar(c, r):
         game = [x for x in pod["containers"] if x["name"] == "game"][0]
         c.eq(game["command"][2], r.file("files/demo-game.sh"), "demo game runs files/demo-game.sh")
         c.true(pod["terminationGracePeriodSeconds"] > 5, "grace period longer than the drain wait")
+    # State: on by default (emptyDir); off; a user volume; durable acks.
+    objs = r.render("no-state", ["--set", "demo.enabled=true", "--set", "sidecar.state.enabled=false"])
+    pod = r.one(objs, "Deployment", "trove-demo-game")["spec"]["template"]["spec"]
+    s = pod["initContainers"][0]
+    c.true(not any(a.startswith(("--state-dir", "--ack")) for a in s["args"]), "state off: no --state-dir")
+    c.eq([v["name"] for v in pod["volumes"]], ["trove-admin-token"], "state off: no state volume")
+    objs = r.render("state-volume", ["--set", "demo.enabled=true", "--set", "sidecar.state.ack=durable",
+                                     "--set", "sidecar.state.volume.hostPath.path=/srv/trove"])
+    pod = r.one(objs, "Deployment", "trove-demo-game")["spec"]["template"]["spec"]
+    c.true("--ack=durable" in pod["initContainers"][0]["args"], "sidecar.state.ack=durable")
+    c.eq([v for v in pod["volumes"] if v["name"] == "trove-state"],
+         [{"name": "trove-state", "hostPath": {"path": "/srv/trove"}}], "the user's state volume")
+    code, out = r.helm(["template", "t", r.chart, "--set", "sidecar.state.ack=sometimes"])
+    c.true(code != 0 and "ack" in out, "sidecar.state.ack outside memory|durable is rejected")
     objs = r.render("workers", ["--set", "demo.enabled=true", "--set", "sidecar.workers=4",
                                 "--set", "sidecar.maxBoxes=4000000"])
     s = r.one(objs, "Deployment", "trove-demo-game")["spec"]["template"]["spec"]["initContainers"][0]

@@ -73,15 +73,20 @@ def check_render(c, r, repo, title, flags, native):
     c.eq(s["image"], "trove-server:0.1.0", "sidecar image carries trove's appVersion, not the parent's")
     c.eq(s["args"], ["--bind=0.0.0.0", "--port=8080", "--admin-bind=0.0.0.0", "--admin-port=9090",
                      "--admin-token-file=/var/run/trove/admin-token/token", "--arena-mib=256", "--epoch-ms=16",
-                     "--max-boxes=1048576", "--store-huge-pages=on"],
+                     "--max-boxes=1048576", "--store-huge-pages=on",
+                     "--state-dir=/var/lib/trove/state", "--ack=memory"],
          "sidecar args from the trove values the parent set (arenaMiB 256)")
     with open(os.path.join(repo, "charts", "trove", "files", "drain.sh")) as f:
         c.eq(s["lifecycle"]["preStop"]["exec"]["command"][2], f.read(), "preStop runs trove's files/drain.sh")
     env = {e["name"]: e.get("value") for e in s["env"]}
     c.eq(env.get("DRAIN_SECONDS"), "7", "drainSeconds from the parent's trove values")
     c.eq(s["volumeMounts"], [{"name": "trove-admin-token", "mountPath": "/var/run/trove/admin-token",
-                              "readOnly": True}], "admin token mounted")
-    c.eq([v["name"] for v in pod["volumes"]], ["scratch", "trove-admin-token"], "volumes: the game's and the token")
+                              "readOnly": True},
+                             {"name": "trove-state", "mountPath": "/var/lib/trove/state"}],
+         "admin token and state directory mounted")
+    c.eq([v["name"] for v in pod["volumes"]], ["scratch", "trove-admin-token", "trove-state"],
+         "volumes: the game's, the token and the state (emptyDir by default)")
+    c.eq(pod["volumes"][2], {"name": "trove-state", "emptyDir": {}}, "state in an emptyDir by default")
     c.eq(pod["volumes"][1]["secret"]["secretName"], "trove-admin-token", "token volume from trove's Secret")
     c.eq(len(r.find(objs, "CustomResourceDefinition")), 1, "the trove dependency's own objects render too")
 

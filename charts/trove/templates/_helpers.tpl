@@ -126,6 +126,10 @@ are on by default from Kubernetes 1.29 (SidecarContainers beta).
     {{- if $s.workers }}
     - --workers={{ $s.workers | int64 }}
     {{- end }}
+    {{- if $s.state.enabled }}
+    - --state-dir=/var/lib/trove/state
+    - --ack={{ $s.state.ack }}
+    {{- end }}
     {{- range $s.extraArgs }}
     - {{ . | quote }}
     {{- end }}
@@ -182,6 +186,10 @@ are on by default from Kubernetes 1.29 (SidecarContainers beta).
     - name: trove-admin-token
       mountPath: /var/run/trove/admin-token
       readOnly: true
+    {{- if $s.state.enabled }}
+    - name: trove-state
+      mountPath: /var/lib/trove/state
+    {{- end }}
 {{- end }}
 
 {{/*
@@ -191,7 +199,7 @@ sidecar. Call it once per pod-spec section, and it renders the right part:
   (dict "context" $ "section" "labels")          the pod labels the operator and the PodMonitor select on
   (dict "context" $ "section" "initContainers")  the sidecar, when it is native (Kubernetes >= 1.29)
   (dict "context" $ "section" "containers")      the sidecar, when it is a plain container
-  (dict "context" $ "section" "volumes")         the admin-token volume
+  (dict "context" $ "section" "volumes")         the admin-token volume and the state volume
   (dict "context" $ "section" "imagePullSecrets") the chart's imagePullSecrets, as the pod-spec key (or nothing)
 
 "context" is the including chart's root context ($), from this chart or from
@@ -230,6 +238,16 @@ can always be included.
   secret:
     secretName: {{ $root.Values.adminToken.secretName }}
     defaultMode: 0444
+{{- with $root.Values.sidecar.state }}
+{{- if .enabled }}
+- name: trove-state
+  {{- if .volume }}
+  {{- toYaml .volume | nindent 2 }}
+  {{- else }}
+  emptyDir: {}
+  {{- end }}
+{{- end }}
+{{- end }}
 {{- else if eq .section "imagePullSecrets" }}
 {{- include "trove.imagePullSecrets" $root }}
 {{- else }}
