@@ -17,10 +17,10 @@ AuthOutcome ClientAuth::authenticate(std::string_view token, VerifiedTokenCache&
     count(AuthError::kMissingToken);
     return {AuthError::kMissingToken, nullptr};
   }
-  const auto keys = keys_.current();
-  if (const auto* claims = cache.find(token, keys->generation, now)) {
+  if (const auto* claims = cache.find(token, keys_.generation(), now)) {
     return {AuthError::kNone, claims};
   }
+  const auto keys = keys_.current();
   auto result = verify_token(token, keys->set, options_.rules, now);
   count(result.error);
   if (result.error != AuthError::kNone) return {result.error, nullptr};

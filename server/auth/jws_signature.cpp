@@ -129,12 +129,15 @@ std::shared_ptr<evp_pkey_st> make_rsa_public_key(std::string_view n, std::string
 
 std::shared_ptr<evp_pkey_st> make_p256_public_key(std::string_view x, std::string_view y,
                                                   std::string& error) {
-  if (x.size() != kP256Bytes || y.size() != kP256Bytes) {
+  // RFC 7518 section 6.2.1.2 asks for the full 32 bytes, but some encoders
+  // (PyJWT 2.6 among them) drop leading zero bytes: left-pad those.
+  if (x.empty() || y.empty() || x.size() > kP256Bytes || y.size() > kP256Bytes) {
     error = "EC key: x and y must be 32 bytes each for P-256";
     return nullptr;
   }
   std::string point(1, static_cast<char>(kUncompressedPoint));
-  point.append(x).append(y);
+  point.append(kP256Bytes - x.size(), '\0').append(x);
+  point.append(kP256Bytes - y.size(), '\0').append(y);
   std::array<char, sizeof "prime256v1"> group{"prime256v1"};
   std::array<OSSL_PARAM, 3> params{
       OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group.data(), 0),

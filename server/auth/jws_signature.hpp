@@ -14,8 +14,9 @@ namespace trove::auth {
 // with `error` set (size out of kMinRsaBits .. kMaxRsaBits, invalid key).
 std::shared_ptr<evp_pkey_st> make_rsa_public_key(std::string_view n, std::string_view e,
                                                  std::string& error);
-// A P-256 public key from its 32-byte affine coordinates, or nullptr with
-// `error` set (wrong length, not a point on the curve).
+// A P-256 public key from its big-endian affine coordinates (32 bytes; fewer
+// are left-padded with zeros), or nullptr with `error` set (over 32 bytes,
+// not a point on the curve).
 std::shared_ptr<evp_pkey_st> make_p256_public_key(std::string_view x, std::string_view y,
                                                   std::string& error);
 

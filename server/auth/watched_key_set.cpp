@@ -44,7 +44,7 @@ WatchedKeySet::WatchedKeySet(std::string path, Clock::duration check_interval)
   next_check_.store((Clock::now() + check_interval_).time_since_epoch().count());
 }
 
-std::shared_ptr<const LoadedKeys> WatchedKeySet::current() {
+void WatchedKeySet::check_file_when_due() {
   const auto now = Clock::now().time_since_epoch().count();
   auto due = next_check_.load(std::memory_order_relaxed);
   // One thread wins the check; the others use the keys they find.
@@ -52,7 +52,16 @@ std::shared_ptr<const LoadedKeys> WatchedKeySet::current() {
                                                         std::memory_order_acq_rel)) {
     check_file();
   }
+}
+
+std::shared_ptr<const LoadedKeys> WatchedKeySet::current() {
+  check_file_when_due();
   return keys_.load(std::memory_order_acquire);
+}
+
+std::uint64_t WatchedKeySet::generation() {
+  check_file_when_due();
+  return generation_.load(std::memory_order_acquire);
 }
 
 void WatchedKeySet::check_file() {
@@ -71,6 +80,8 @@ void WatchedKeySet::check_file() {
   const auto keys = parsed.keys->keys.size();
   keys_.store(std::make_shared<const LoadedKeys>(LoadedKeys{std::move(*parsed.keys), generation}),
               std::memory_order_release);
+  // After the keys: whoever sees this generation finds these keys.
+  generation_.store(generation, std::memory_order_release);
   reloads_.fetch_add(1, std::memory_order_relaxed);
   common::log_event(common::LogLevel::info, "client-auth keys reloaded",
                     {{"path", path_}, {"keys", keys}});

@@ -50,6 +50,9 @@ class WatchedKeySet {
 
   // The keys in use, after a check of the file when the interval has passed.
   std::shared_ptr<const LoadedKeys> current();
+  // The generation of the keys in use, after the same check: a cache lookup
+  // costs no reference count on the shared key set.
+  std::uint64_t generation();
   [[nodiscard]] std::uint64_t reloads() const noexcept {
     return reloads_.load(std::memory_order_relaxed);
   }
@@ -59,10 +62,12 @@ class WatchedKeySet {
 
  private:
   void check_file();
+  void check_file_when_due();
 
   const std::string path_;
   const Clock::duration check_interval_;
   std::atomic<std::shared_ptr<const LoadedKeys>> keys_;
+  std::atomic<std::uint64_t> generation_{1};
   std::atomic<Clock::rep> next_check_;
   // Only the thread that won next_check_ touches these.
   FileVersion seen_;

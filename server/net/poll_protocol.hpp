@@ -21,10 +21,12 @@ std::optional<std::uint64_t> parse_box_id(std::string_view text) noexcept;
 bool if_none_match_hits(std::string_view header, std::uint64_t version) noexcept;
 
 // Appends a complete HTTP/1.1 response head (status line, Content-Type when
-// given, ETag when version != 0, Content-Length, Connection: close when
-// !keep_alive) followed by the blank line.
+// given, ETag when version != 0, `extra_headers` (whole "Name: value\r\n"
+// lines), Content-Length, Connection: close when !keep_alive) followed by
+// the blank line.
 void append_response_head(std::string& out, int status, std::string_view content_type,
-                          std::uint64_t version, std::size_t content_length, bool keep_alive);
+                          std::uint64_t version, std::size_t content_length, bool keep_alive,
+                          std::string_view extra_headers = {});
 std::string_view reason_phrase(int status) noexcept;
 
 // {"seq":S,"accepted":A,"rejected":[{"index":i,"error":"reason","code":"c"[,"field":"f"]}…]
@@ -47,12 +49,14 @@ struct WsOp {
     kUnsubscribeBoxes,
     kUnsubscribeHunt,
     kUnsubscribeAll,
+    kAuth,  // {"op":"auth","token":"…"}: first message, or a refresh
     kInvalid
   };
   Kind kind = Kind::kInvalid;
   std::uint64_t box = 0;             // kGet
   std::string hunt;                  // k*Hunt
   std::vector<std::uint64_t> boxes;  // k*Boxes
+  std::string token;                 // kAuth
   std::string error;                 // kInvalid: why
 };
 // Bounds one op: at most this many boxes per subscribe.
