@@ -152,10 +152,11 @@ Knob text_knob(const std::string& key, std::string help, std::string ServerConfi
 // "*" or a comma list of origins, each scheme://host[:port] with no path.
 bool valid_origin_list(std::string_view text) {
   if (text.empty() || text == "*") return true;
-  while (!text.empty()) {
+  for (bool more = true; more;) {
     const auto comma = text.find(',');
     const std::string_view origin = text.substr(0, comma);
-    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    more = comma != std::string_view::npos;
+    text = more ? text.substr(comma + 1) : std::string_view{};
     const auto scheme_end = origin.find("://");
     if (scheme_end == std::string_view::npos || scheme_end == 0 ||
         origin.size() == scheme_end + 3 ||
