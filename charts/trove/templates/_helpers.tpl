@@ -126,6 +126,19 @@ are on by default from Kubernetes 1.29 (SidecarContainers beta).
     {{- if $s.workers }}
     - --workers={{ $s.workers | int64 }}
     {{- end }}
+    {{- if $s.clientAuth.existingSecret }}
+    - --client-auth-keys=/var/run/trove/client-auth/{{ $s.clientAuth.key }}
+    - --client-auth-leeway-s={{ $s.clientAuth.leewaySeconds | int64 }}
+    {{- end }}
+    {{- with $s.clientAuth.audience }}
+    - {{ printf "--client-auth-audience=%s" . | quote }}
+    {{- end }}
+    {{- with $s.clientAuth.issuer }}
+    - {{ printf "--client-auth-issuer=%s" . | quote }}
+    {{- end }}
+    {{- with $s.allowedOrigins }}
+    - {{ printf "--allowed-origins=%s" (join "," .) | quote }}
+    {{- end }}
     {{- range $s.extraArgs }}
     - {{ . | quote }}
     {{- end }}
@@ -182,6 +195,12 @@ are on by default from Kubernetes 1.29 (SidecarContainers beta).
     - name: trove-admin-token
       mountPath: /var/run/trove/admin-token
       readOnly: true
+    {{- if $s.clientAuth.existingSecret }}
+    # The folder, not a subPath: a Secret update swaps its files in place.
+    - name: trove-client-auth
+      mountPath: /var/run/trove/client-auth
+      readOnly: true
+    {{- end }}
 {{- end }}
 
 {{/*
@@ -191,7 +210,7 @@ sidecar. Call it once per pod-spec section, and it renders the right part:
   (dict "context" $ "section" "labels")          the pod labels the operator and the PodMonitor select on
   (dict "context" $ "section" "initContainers")  the sidecar, when it is native (Kubernetes >= 1.29)
   (dict "context" $ "section" "containers")      the sidecar, when it is a plain container
-  (dict "context" $ "section" "volumes")         the admin-token volume
+  (dict "context" $ "section" "volumes")         the admin-token volume (and the client-auth keys' one)
   (dict "context" $ "section" "imagePullSecrets") the chart's imagePullSecrets, as the pod-spec key (or nothing)
 
 "context" is the including chart's root context ($), from this chart or from
@@ -230,6 +249,12 @@ can always be included.
   secret:
     secretName: {{ $root.Values.adminToken.secretName }}
     defaultMode: 0444
+{{- with $root.Values.sidecar.clientAuth.existingSecret }}
+- name: trove-client-auth
+  secret:
+    secretName: {{ . }}
+    defaultMode: 0444
+{{- end }}
 {{- else if eq .section "imagePullSecrets" }}
 {{- include "trove.imagePullSecrets" $root }}
 {{- else }}
