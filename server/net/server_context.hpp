@@ -1,6 +1,6 @@
 // What every worker shares: configuration, the box store, the live tuning,
-// client access (tokens, origins),
-// the process-wide connection count, and the list of workers for fan-out.
+// client access (tokens, origins), the process-wide connection count, and
+// the list of workers for fan-out.
 // Everything else is per worker (shared-nothing: docs/design.md, Threading).
 #pragma once
 
