@@ -248,6 +248,22 @@ struct MetricsExporter::Families {
                                 .Name("trove_draining")
                                 .Help("1 while the server drains (readyz answers 503), else 0.")
                                 .Register(registry);
+  // Client tokens and origins (docs/client-auth.md); zero while off.
+  Family<Counter>& client_auth =
+      prometheus::BuildCounter()
+          .Name("trove_client_auth_total")
+          .Help("Client-token verifications and scope refusals by result.")
+          .Register(registry);
+  Family<Counter>& client_auth_reloads =
+      prometheus::BuildCounter()
+          .Name("trove_client_auth_key_reloads_total")
+          .Help("Re-reads of the client-auth key file by outcome (failed: old keys kept).")
+          .Register(registry);
+  Family<Counter>& origin_refused =
+      prometheus::BuildCounter()
+          .Name("trove_origin_refused_total")
+          .Help("WebSocket upgrades and CORS preflights refused for their Origin.")
+          .Register(registry);
 
   void set_counter(Family<Counter>& family, const prometheus::Labels& labels, double total) {
     std::string key = family.GetName();
@@ -359,6 +375,20 @@ struct MetricsExporter::Families {
     set_counter(state_dropped, {}, figure(&C::dropped_batches));
   }
 
+  void publish_client_access(const net::ClientAccess& access) {
+    const auth::ClientAuth* a = access.auth.get();
+    for (std::size_t i = 0; i < auth::kAuthErrorCount; ++i) {
+      const auto result = static_cast<auth::AuthError>(i);
+      set_counter(client_auth, {{"result", std::string(auth::to_code(result))}},
+                  a != nullptr ? static_cast<double>(a->results(result)) : 0.0);
+    }
+    set_counter(client_auth_reloads, {{"outcome", "ok"}},
+                a != nullptr ? static_cast<double>(a->keys().reloads()) : 0.0);
+    set_counter(client_auth_reloads, {{"outcome", "failed"}},
+                a != nullptr ? static_cast<double>(a->keys().reload_failures()) : 0.0);
+    set_counter(origin_refused, {}, static_cast<double>(access.origin_refused.load()));
+  }
+
   void publish_tuning_and_store(net::ServerContext& context) {
     const common::Tuning t = context.tuning.get();
     tuning_generation.Add({}).Set(static_cast<double>(t.generation));
@@ -391,6 +421,7 @@ std::string MetricsExporter::scrape() {
   f.publish_process_memory();
   f.publish_tuning_and_store(context_);
   f.publish_state(context_.journal);
+  f.publish_client_access(context_.access);
   return common::serialize_prometheus_text(f.registry);
 }
 

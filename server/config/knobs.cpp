@@ -165,6 +165,57 @@ void add_state_knobs(std::vector<Knob>& k) {
                    [](const C& c) { return std::string(c.ack_durable ? "durable" : "memory"); }});
 }
 
+// Client tokens and browser origins (docs/client-auth.md).
+Knob text_knob(const std::string& key, std::string help, std::string ServerConfig::*field) {
+  return Knob{key, std::move(help), "text",
+              [=](ServerConfig& c, const std::string& text) -> std::optional<std::string> {
+                c.*field = text;
+                return std::nullopt;
+              },
+              [=](const ServerConfig& c) { return c.*field; }};
+}
+
+// "*" or a comma list of origins, each scheme://host[:port] with no path.
+bool valid_origin_list(std::string_view text) {
+  if (text.empty() || text == "*") return true;
+  for (bool more = true; more;) {
+    const auto comma = text.find(',');
+    const std::string_view origin = text.substr(0, comma);
+    more = comma != std::string_view::npos;
+    text = more ? text.substr(comma + 1) : std::string_view{};
+    const auto scheme_end = origin.find("://");
+    if (scheme_end == std::string_view::npos || scheme_end == 0 ||
+        origin.size() == scheme_end + 3 ||
+        origin.find_first_of("/ ", scheme_end + 3) != std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void add_client_auth_knobs(std::vector<Knob>& k) {
+  using C = ServerConfig;
+  k.push_back(path_knob("client_auth_keys", "JWKS file of client-token keys; empty = reads open",
+                        &C::client_auth_keys));
+  k.push_back(uint_knob("client_auth_leeway_s", "clock skew tolerated on exp/nbf/iat, seconds",
+                        &C::client_auth_leeway_s, 0, 300));
+  k.push_back(text_knob("client_auth_audience", "required aud of client tokens; empty = unchecked",
+                        &C::client_auth_audience));
+  k.push_back(text_knob("client_auth_issuer", "required iss of client tokens; empty = unchecked",
+                        &C::client_auth_issuer));
+  const std::string origins_allowed =
+      "*, or a comma list of scheme://host[:port]; empty = unchecked";
+  k.push_back(Knob{"allowed_origins", "browser origins for WebSocket upgrades and CORS",
+                   origins_allowed,
+                   [=](C& c, const std::string& text) -> std::optional<std::string> {
+                     if (!valid_origin_list(text))
+                       return invalid("allowed_origins", text, origins_allowed);
+                     c.allowed_origins = text;
+                     return std::nullopt;
+                   },
+                   [](const C& c) { return c.allowed_origins; }});
+}
+
 void add_logging_knobs(std::vector<Knob>& k) {
   using C = ServerConfig;
   k.push_back(named_value_knob<common::LogFormat>(
@@ -183,6 +234,7 @@ std::vector<Knob> build_knobs() {
   add_file_knobs(k);
   add_limit_knobs(k);
   add_state_knobs(k);
+  add_client_auth_knobs(k);
   add_logging_knobs(k);
   return k;
 }

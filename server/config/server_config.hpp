@@ -57,6 +57,17 @@ struct ServerConfig {
   std::uint64_t snapshot_log_mib = 256;    // ~1.7 M records of ~150 bytes
   bool ack_durable = false;                // ack: memory | durable (needs state_dir)
 
+  // Client tokens on the public listener (docs/client-auth.md): a JWKS file
+  // turns them on; empty leaves reads open. Leeway: clock skew tolerated on
+  // exp/nbf/iat. Audience and issuer are checked when set.
+  std::string client_auth_keys;
+  std::uint64_t client_auth_leeway_s = 5;
+  std::string client_auth_audience;
+  std::string client_auth_issuer;
+  // Browser origins allowed for WebSocket upgrades and CORS on /v1/boxes:
+  // a comma list of scheme://host[:port], or *; empty = no Origin check.
+  std::string allowed_origins;
+
   // Log lines on stderr: text for people, json for log collectors.
   common::LogFormat log_format = common::LogFormat::text;
   common::LogLevel log_level = common::LogLevel::info;

@@ -24,8 +24,11 @@ class HttpResponse {
   // Starts the next response; `keep_alive`: the connection stays open after it.
   void clear(bool keep_alive) noexcept {
     out_.clear();
+    extra_headers_.clear();
     keep_alive_ = keep_alive;
   }
+  // Whole "Name: value\r\n" lines for the next respond (CORS, WWW-Authenticate).
+  std::string& extra_headers() noexcept { return extra_headers_; }
   // Appends the head and `body`; a HEAD answer passes an empty body and the
   // GET's `content_length`. A 304 has no body and says Content-Length: 0.
   void respond(int status, std::string_view content_type, EntityTag tag, std::string_view body,
@@ -33,7 +36,8 @@ class HttpResponse {
     status_ = status;
     if (content_length == SIZE_MAX) content_length = body.size();
     if (status == 304) content_length = 0;
-    append_response_head(out_, status, content_type, tag, content_length, keep_alive_);
+    append_response_head(out_, status, content_type, tag, content_length, keep_alive_,
+                         extra_headers_);
     out_.append(body);
   }
   [[nodiscard]] const std::string& bytes() const noexcept { return out_; }
@@ -42,6 +46,7 @@ class HttpResponse {
 
  private:
   std::string out_;
+  std::string extra_headers_;
   int status_ = 0;
   bool keep_alive_ = true;
 };

@@ -11,7 +11,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <optional>
 
-#include "net/http_poll.hpp"
+#include "net/http_access.hpp"
 #include "net/http_request.hpp"
 #include "net/http_response.hpp"
 #include "net/poll_protocol.hpp"
@@ -120,7 +120,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     const std::string_view target = req.target();
     if (target.substr(0, kBoxesPrefix.size()) == kBoxesPrefix) {
       route_ = Route::kPoll;
-      answer_poll(req, target.substr(kBoxesPrefix.size()), worker_.context().store, response_);
+      answer_guarded_poll(req, target.substr(kBoxesPrefix.size()), worker_.context(), token_cache_,
+                          response_);
     } else if (is_ingest_path(target)) {
       route_ = Route::kIngest;
       if (const std::string_view error = choose_ack(target); !error.empty()) {
@@ -238,12 +239,17 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
       response_.respond(503, kText, {}, "draining\n");
       return do_write();
     }
-    // Upgrades are rare: copy the request out of the arena for the handshake.
     const HttpRequest& req = parser_->get();
+    std::optional<auth::TokenClaims> claims;
+    if (!admit_ws_upgrade(req, mode, worker_.context(), claims, response_)) {
+      route_ = Route::kOther;
+      return do_write();
+    }
+    // Upgrades are rare: copy the request out of the arena for the handshake.
     UpgradeRequest upgrade(req.method(), req.target(), req.version());
     for (const auto& field : req)
       upgrade.insert(field.name_string(), field.value());
-    start_ws_session(std::move(socket_), worker_, upgrade, mode);
+    start_ws_session(std::move(socket_), worker_, upgrade, mode, std::move(claims));
     // This session ends here; the socket belongs to the WebSocket session.
   }
 
@@ -257,6 +263,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   std::unique_ptr<RequestArena> arena_ = std::make_unique<RequestArena>();
   std::optional<HttpRequestParser> parser_;
   HttpResponse response_;
+  auth::VerifiedTokenCache token_cache_;  // the client token this connection verified last
   std::string ack_;
   SlicedIngest slicer_;
   Clock::time_point started_{};

@@ -5,6 +5,7 @@
 
 #include <charconv>
 
+#include "auth/token_verifier.hpp"
 #include "trove/common/json.hpp"
 
 namespace trove::net {
@@ -71,10 +72,16 @@ std::string_view reason_phrase(int status) noexcept {
       return "OK";
     case 202:
       return "Accepted";
+    case 204:
+      return "No Content";
     case 304:
       return "Not Modified";
     case 400:
       return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
     case 404:
       return "Not Found";
     case 405:
@@ -103,7 +110,8 @@ void append_uint(std::string& out, std::uint64_t v) {
 }  // namespace
 
 void append_response_head(std::string& out, int status, std::string_view content_type,
-                          EntityTag tag, std::size_t content_length, bool keep_alive) {
+                          EntityTag tag, std::size_t content_length, bool keep_alive,
+                          std::string_view extra_headers) {
   out += "HTTP/1.1 ";
   append_uint(out, static_cast<std::uint64_t>(status));
   out += ' ';
@@ -121,6 +129,7 @@ void append_response_head(std::string& out, int status, std::string_view content
     append_uint(out, tag.version);
     out += "\"\r\n";
   }
+  out += extra_headers;
   out += "Content-Length: ";
   append_uint(out, content_length);
   out += keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
@@ -236,6 +245,20 @@ bool read_hunt(const rapidjson::Value& v, std::string& out, std::string& error) 
   return true;
 }
 
+template <class Document>
+WsOp& parse_auth_op(const Document& doc, WsOp& op) {
+  auto token = doc.FindMember("token");
+  if (token == doc.MemberEnd() || !token->value.IsString() || token->value.GetStringLength() == 0 ||
+      token->value.GetStringLength() > auth::kMaxTokenBytes) {
+    op.error = "\"auth\" needs \"token\": a string of 1 .. " +
+               std::to_string(auth::kMaxTokenBytes) + " bytes";
+    return op;
+  }
+  op.kind = WsOp::Kind::kAuth;
+  op.token.assign(token->value.GetString(), token->value.GetStringLength());
+  return op;
+}
+
 }  // namespace
 
 namespace {
@@ -287,9 +310,10 @@ WsOp parse_ws_op(std::string_view text) {
     op.box = box->value.GetUint64();
     return op;
   }
+  if (name == "auth") return parse_auth_op(doc, op);
   const bool subscribe = name == "subscribe";
   if (!subscribe && name != "unsubscribe") {
-    op.error = "unknown op (get | subscribe | unsubscribe)";
+    op.error = "unknown op (get | subscribe | unsubscribe | auth)";
     return op;
   }
   if (boxes != doc.MemberEnd() && hunt != doc.MemberEnd()) {

@@ -34,10 +34,12 @@ void append_incarnation(std::string& out, std::uint64_t incarnation);
 bool if_none_match_hits(std::string_view header, EntityTag current) noexcept;
 
 // Appends a complete HTTP/1.1 response head (status line, Content-Type when
-// given, ETag when tag.version != 0, Content-Length, Connection: close when
-// !keep_alive) followed by the blank line.
+// given, ETag when tag.version != 0, `extra_headers` (whole "Name: value\r\n"
+// lines), Content-Length, Connection: close when !keep_alive) followed by
+// the blank line.
 void append_response_head(std::string& out, int status, std::string_view content_type,
-                          EntityTag tag, std::size_t content_length, bool keep_alive);
+                          EntityTag tag, std::size_t content_length, bool keep_alive,
+                          std::string_view extra_headers = {});
 std::string_view reason_phrase(int status) noexcept;
 
 // What an ingest ack promises: stored in memory, or also logged and
@@ -77,12 +79,14 @@ struct WsOp {
     kUnsubscribeBoxes,
     kUnsubscribeHunt,
     kUnsubscribeAll,
+    kAuth,  // {"op":"auth","token":"…"}: first message, or a refresh
     kInvalid
   };
   Kind kind = Kind::kInvalid;
   std::uint64_t box = 0;             // kGet
   std::string hunt;                  // k*Hunt
   std::vector<std::uint64_t> boxes;  // k*Boxes
+  std::string token;                 // kAuth
   std::string error;                 // kInvalid: why
 };
 // Bounds one op: at most this many boxes per subscribe.

@@ -71,7 +71,7 @@ void PushCoalescer::push(std::uint64_t box) {
   append_push(message_, box, {store_.incarnation(), r.version},
               {payload, std::min(r.payload_size, sizeof payload)});
   for (WsClientProtocol* s : targets_) {
-    queue_ws_push(*s, message_);
+    queue_ws_push(*s, message_, {hunt, r.hunt_size});
     pushes_.add();
   }
 }

@@ -1,5 +1,6 @@
 // What every worker shares: configuration, the box store, the live tuning,
-// the process-wide connection count, and the list of workers for fan-out.
+// client access (tokens, origins), the process-wide connection count, and
+// the list of workers for fan-out.
 // Everything else is per worker (shared-nothing: docs/design.md, Threading).
 #pragma once
 
@@ -10,6 +11,7 @@
 #include "config/server_config.hpp"
 #include "memory/allocator_strategy.hpp"
 #include "memory/purger.hpp"
+#include "net/client_access.hpp"
 #include "net/tuning_state.hpp"
 #include "state/journal.hpp"
 #include "store/box_store.hpp"
@@ -21,13 +23,16 @@ class Worker;
 struct ServerContext {
   ServerContext(const config::ServerConfig& c, store::BoxStore& s, TuningState& t,
                 memory::Purger& p, memory::AllocatorStrategy a)
-      : config(c), store(s), tuning(t), purge(p), strategy(a) {}
+      : config(c), store(s), tuning(t), purge(p), strategy(a), access(c) {}
 
   const config::ServerConfig& config;
   store::BoxStore& store;
   TuningState& tuning;
   memory::Purger& purge;
   memory::AllocatorStrategy strategy;
+  // Client tokens and allowed origins; built from config, so a bad key file
+  // stops the server at start.
+  ClientAccess access;
 
   // The state directory's log (--state-dir), or nullptr without one. Set
   // before the workers are built.

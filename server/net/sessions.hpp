@@ -26,6 +26,6 @@ void start_http_session(Socket socket, Worker& worker);
 
 // Queues a push to a subscriber (copied into its connection's own buffer);
 // a connection over its send-queue bound is closed with 1008. Worker thread.
-void queue_ws_push(WsClientProtocol& subscriber, std::string_view message);
+void queue_ws_push(WsClientProtocol& subscriber, std::string_view message, std::string_view hunt);
 
 }  // namespace trove::net

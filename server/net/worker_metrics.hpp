@@ -35,8 +35,8 @@ enum class Protocol : std::size_t { kHttp = 0, kWs = 1 };
 inline constexpr std::size_t kProtocols = 2;
 
 // Status codes the data plane answers, for trove_poll_requests_total{code}.
-inline constexpr std::array<int, 10> kStatusCodes = {200, 202, 304, 400, 404,
-                                                     405, 413, 431, 503, 0};
+inline constexpr std::array<int, 13> kStatusCodes = {200, 202, 204, 304, 400, 401, 403,
+                                                     404, 405, 413, 431, 503, 0};
 constexpr std::size_t status_index(int code) noexcept {
   for (std::size_t i = 0; i + 1 < kStatusCodes.size(); ++i) {
     if (kStatusCodes[i] == code) return i;

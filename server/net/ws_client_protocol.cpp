@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "auth/client_auth.hpp"
 #include "net/poll_protocol.hpp"
 #include "net/worker.hpp"
 #include "net/ws_connection.hpp"
@@ -16,7 +17,10 @@ constexpr std::string_view kUnsubscribed = R"({"op":"unsubscribed"})";
 }  // namespace
 
 WsClientProtocol::WsClientProtocol(Connection& connection, Worker& worker)
-    : connection_(connection), worker_(worker), config_(worker.context().config) {}
+    : connection_(connection),
+      worker_(worker),
+      config_(worker.context().config),
+      auth_timer_(worker.ioc()) {}
 
 WsClientProtocol::~WsClientProtocol() {
   for (std::uint64_t box : boxes_)
@@ -25,14 +29,22 @@ WsClientProtocol::~WsClientProtocol() {
     worker_.unsubscribe_hunt(this, hunt);
 }
 
-void WsClientProtocol::queue_push(std::string_view message) {
-  if (connection_.closing()) return;
+void WsClientProtocol::queue_push(std::string_view message, std::string_view hunt) {
+  if (connection_.closing() || !in_scope(hunt)) return;
   connection_.enqueue(message);
 }
 
 bool WsClientProtocol::on_message(std::string_view text, TimePoint started) {
   const WsOp op = parse_ws_op(text);
   scratch_.clear();
+  if (op.kind == WsOp::Kind::kAuth) {
+    authenticate(op.token);
+    return true;
+  }
+  if (auth_required() && !claims_) {
+    connection_.close_with_reason(kCloseUnauthenticated, "authenticate first: op auth");
+    return true;
+  }
   switch (op.kind) {
     case WsOp::Kind::kGet:
       get(op.box, started);
@@ -53,6 +65,7 @@ bool WsClientProtocol::on_message(std::string_view text, TimePoint started) {
       unsubscribe_all();
       break;
     case WsOp::Kind::kInvalid:
+    case WsOp::Kind::kAuth:
       reply_invalid(op.error);
       break;
   }
@@ -66,6 +79,12 @@ void WsClientProtocol::get(std::uint64_t box, TimePoint started) {
   const store::ReadResult r = store.read(box, std::span<char>(payload, max));
   scratch_ += "{\"op\":\"get\",\"box\":";
   scratch_ += std::to_string(box);
+  if (r.found && !box_in_scope(box)) {
+    scratch_ += R"(,"error":"the token does not grant this box's hunt","code":403})";
+    connection_.enqueue(scratch_);
+    worker_.metrics().count_poll(Protocol::kWs, 403);
+    return;
+  }
   if (r.found) {
     scratch_ += ",\"seq\":";
     scratch_ += std::to_string(r.version);
@@ -83,7 +102,8 @@ void WsClientProtocol::get(std::uint64_t box, TimePoint started) {
   worker_.metrics().poll_latency[kWs].observe(nanos_since(started));
 }
 
-void WsClientProtocol::subscribe_boxes(std::span<const std::uint64_t> boxes) {
+void WsClientProtocol::subscribe_boxes(std::span<const std::uint64_t> requested) {
+  const std::span<const std::uint64_t> boxes = boxes_in_scope(requested);
   for (std::uint64_t box : boxes) {
     if (std::find(boxes_.begin(), boxes_.end(), box) != boxes_.end()) continue;
     if (!allow_subscription()) return;
@@ -100,6 +120,7 @@ void WsClientProtocol::subscribe_boxes(std::span<const std::uint64_t> boxes) {
 }
 
 void WsClientProtocol::subscribe_hunt(const std::string& hunt) {
+  if (!in_scope(hunt)) return reply_out_of_scope(hunt);
   if (std::find(hunts_.begin(), hunts_.end(), hunt) == hunts_.end()) {
     if (!allow_subscription()) return;
     if (hunts_.size() >= kMaxHuntsPerConnection) {
@@ -222,6 +243,7 @@ bool WsClientProtocol::has_room() {
 }
 
 void WsClientProtocol::push(const store::BoxView& box) {
+  if (!in_scope(box.hunt)) return;
   scratch_.clear();
   append_push(scratch_, box.id, {worker_.context().store.incarnation(), box.version}, box.payload);
   if (connection_.enqueue(scratch_)) worker_.metrics().ws_pushes.add();
@@ -233,8 +255,8 @@ void WsClientProtocol::synced(std::string_view hunt, std::uint64_t boxes) {
   connection_.enqueue(scratch_);
 }
 
-void queue_ws_push(WsClientProtocol& subscriber, std::string_view message) {
-  subscriber.queue_push(message);
+void queue_ws_push(WsClientProtocol& subscriber, std::string_view message, std::string_view hunt) {
+  subscriber.queue_push(message, hunt);
 }
 
 }  // namespace trove::net

@@ -4,16 +4,25 @@
 // (SubscriptionSnapshot). Everything goes out through the connection's
 // bounded send queue (ws_connection.hpp); the snapshot fills at most half of
 // it and waits for the client, so it never trips the bound itself.
+//
+// With client auth on (docs/client-auth.md), a connection without a token
+// from its upgrade must send {"op":"auth","token":"…"} first, within the
+// handshake timeout; the same op later refreshes the token. Reads and
+// pushes are limited to the token's hunts, and a token that expires without
+// a refresh closes the connection with kCloseTokenExpired.
 #pragma once
 
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "auth/token_claims.hpp"
 #include "net/subscription_snapshot.hpp"
 
 namespace trove::config {
@@ -26,6 +35,13 @@ template <class Protocol>
 class WsConnection;
 class Worker;
 
+// Application close codes (RFC 6455 section 7.4.2: 4000-4999 are private).
+// No valid token: none in time, another op first, or the first token refused
+// (the reason is the refusal's code).
+inline constexpr std::uint16_t kCloseUnauthenticated = 4401;
+// The token expired and was not refreshed.
+inline constexpr std::uint16_t kCloseTokenExpired = 4408;
+
 class WsClientProtocol final : private SnapshotSink {
  public:
   using Connection = WsConnection<WsClientProtocol>;
@@ -37,7 +53,12 @@ class WsClientProtocol final : private SnapshotSink {
   WsClientProtocol(const WsClientProtocol&) = delete;
   WsClientProtocol& operator=(const WsClientProtocol&) = delete;
 
+  // The client token of the upgrade request (before the connection starts).
+  void grant(auth::TokenClaims claims) { claims_ = std::move(claims); }
+
   // ---- the connection's hooks ----
+  // The handshake is done: the auth deadline or the token's expiry is armed.
+  void on_open();
   // Answers one op read at `started`; the message is then done (true).
   bool on_message(std::string_view text, TimePoint started);
   // A write completed: a snapshot waiting for room in the queue resumes.
@@ -45,8 +66,9 @@ class WsClientProtocol final : private SnapshotSink {
   // Every op is answered within on_message.
   [[nodiscard]] static constexpr bool message_in_progress() noexcept { return false; }
 
-  // A live push from the worker's push tick (copied into the send queue).
-  void queue_push(std::string_view message);
+  // A live push of a box of `hunt` from the worker's push tick (copied into
+  // the send queue unless the token does not grant the hunt).
+  void queue_push(std::string_view message, std::string_view hunt);
 
  private:
   // ---- one function per op ----
@@ -58,6 +80,16 @@ class WsClientProtocol final : private SnapshotSink {
   void unsubscribe_all();
   void reply_invalid(std::string_view error);
   bool allow_subscription();
+
+  // ---- client tokens ----
+  [[nodiscard]] bool auth_required() const noexcept;
+  void authenticate(const std::string& token);
+  void on_auth_timer();
+  void arm_expiry();
+  [[nodiscard]] bool in_scope(std::string_view hunt) const noexcept;
+  [[nodiscard]] bool box_in_scope(std::uint64_t box) const noexcept;
+  std::span<const std::uint64_t> boxes_in_scope(std::span<const std::uint64_t> requested);
+  void reply_out_of_scope(std::string_view hunt);
 
   // ---- current state of new subscriptions (SubscriptionSnapshot) ----
   void schedule_snapshot();
@@ -82,6 +114,10 @@ class WsClientProtocol final : private SnapshotSink {
   SnapshotStep snapshot_step_ = SnapshotStep::kIdle;
   std::vector<std::uint64_t> boxes_;
   std::vector<std::string> hunts_;
+  std::optional<auth::TokenClaims> claims_;  // the token in force, once authenticated
+  boost::asio::steady_timer auth_timer_;     // the auth deadline, then the token's expiry
+  std::vector<std::uint64_t> in_scope_;      // reused by boxes_in_scope
+  std::vector<std::uint64_t> refused_;
 };
 
 }  // namespace trove::net

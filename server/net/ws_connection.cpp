@@ -81,6 +81,7 @@ void WsConnection<P>::on_accept(beast::error_code ec) {
   if (ec) return hard_close();
   if (worker_.draining()) return close_with(websocket::close_code::going_away);
   touch();
+  protocol_.on_open();
   do_read();
 }
 
@@ -171,12 +172,17 @@ void WsConnection<P>::on_write(beast::error_code ec) {
 }
 
 template <class P>
-void WsConnection<P>::close_with(websocket::close_code code) {
+void WsConnection<P>::close_with_reason(std::uint16_t code, std::string_view reason) {
+  close_with(websocket::close_reason(static_cast<websocket::close_code>(code), reason));
+}
+
+template <class P>
+void WsConnection<P>::close_with(websocket::close_reason reason) {
   if (closing()) return;
   // No WebSocket yet to send a close frame on.
   if (state_ == State::kHandshaking) return hard_close();
   state_ = State::kClosing;
-  close_code_ = code;
+  close_reason_ = reason;
   set_deadline(deadline_now() + kCloseGrace);
   // A write in flight finishes first (one write at a time); OnWrite then
   // starts the close. A slow consumer whose write never completes is cut
@@ -190,7 +196,7 @@ template <class P>
 void WsConnection<P>::start_close() {
   if (state_ != State::kClosing) return;
   state_ = State::kCloseSent;
-  ws_.async_close(close_code_, [self = this->shared_from_this()](beast::error_code) {
+  ws_.async_close(close_reason_, [self = this->shared_from_this()](beast::error_code) {
     // The close handshake completed (or failed); the read loop ends too.
   });
 }
@@ -208,14 +214,17 @@ void WsConnection<P>::hard_close() {
 template class WsConnection<WsClientProtocol>;
 template class WsConnection<WsIngestProtocol>;
 
-void start_ws_session(Socket socket, Worker& worker, const UpgradeRequest& upgrade, WsMode mode) {
+void start_ws_session(Socket socket, Worker& worker, const UpgradeRequest& upgrade, WsMode mode,
+                      std::optional<auth::TokenClaims> claims) {
   if (mode == WsMode::kIngest || mode == WsMode::kIngestDurable) {
     auto connection = std::make_shared<WsConnection<WsIngestProtocol>>(std::move(socket), worker);
     connection->protocol().set_ack(mode == WsMode::kIngestDurable ? AckMode::kDurable
                                                                   : AckMode::kMemory);
     connection->start(upgrade);
   } else {
-    std::make_shared<WsConnection<WsClientProtocol>>(std::move(socket), worker)->start(upgrade);
+    auto connection = std::make_shared<WsConnection<WsClientProtocol>>(std::move(socket), worker);
+    if (claims) connection->protocol().grant(std::move(*claims));
+    connection->start(upgrade);
   }
 }
 

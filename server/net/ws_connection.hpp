@@ -16,6 +16,7 @@
 #pragma once
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <chrono>
@@ -45,6 +46,7 @@ class WsConnection final : public Session,
   void drain() override;
   void on_deadline() override;
 
+  // Set-up before start (the upgrade's client token).
   Protocol& protocol() noexcept { return protocol_; }
 
   // ---- for the protocol ----
@@ -62,6 +64,21 @@ class WsConnection final : public Session,
     boost::asio::post(ws_.get_executor(),
                       [self = this->shared_from_this()] { (self->protocol_.*Step)(); });
   }
+  // Runs `Step` on the protocol at `when`, unless the connection is gone by
+  // then or `timer` was set again (which cancels this wait). The wait holds
+  // no reference, so a connection that closes is freed at once.
+  template <void (Protocol::*Step)()>
+  void run_at(boost::asio::steady_timer& timer, std::chrono::steady_clock::time_point when) {
+    timer.expires_at(when);
+    timer.async_wait([weak = this->weak_from_this()](boost::system::error_code ec) {
+      if (ec) return;  // Happens when the timer is set again or destroyed.
+      if (auto self = weak.lock()) (self->protocol_.*Step)();
+    });
+  }
+  // Closes with an application close code (4000-4999) and a reason of at
+  // most 123 bytes (RFC 6455 section 5.5).
+  void close_with_reason(std::uint16_t code, std::string_view reason);
+  [[nodiscard]] boost::asio::any_io_executor executor() { return ws_.get_executor(); }
   // Closing (drain, 1008, idle, peer gone): nothing more is sent.
   [[nodiscard]] bool closing() const noexcept { return state_ >= State::kClosing; }
   [[nodiscard]] std::size_t queued() const noexcept { return queue_.size(); }
@@ -81,7 +98,7 @@ class WsConnection final : public Session,
   void on_read(boost::beast::error_code ec);
   void do_write();
   void on_write(boost::beast::error_code ec);
-  void close_with(boost::beast::websocket::close_code code);
+  void close_with(boost::beast::websocket::close_reason reason);
   void start_close();
   void hard_close();
 
@@ -91,7 +108,7 @@ class WsConnection final : public Session,
   boost::beast::flat_buffer in_;
   WsSendQueue queue_;
   State state_ = State::kHandshaking;
-  boost::beast::websocket::close_code close_code_ = boost::beast::websocket::close_code::normal;
+  boost::beast::websocket::close_reason close_reason_{boost::beast::websocket::close_code::normal};
   bool writing_ = false;           // one write at a time: OnWrite starts the next
   bool read_after_write_ = false;  // FinishMessage deferred the next read to OnWrite
   // Last, so it is destroyed first, while the connection it answers through is whole.

@@ -40,6 +40,8 @@ class WsIngestProtocol {
   // finished (acked, FinishMessage) once its last slice is ingested.
   bool on_message(std::string_view text, TimePoint started);
   void on_write_done() noexcept {}
+  // The handshake is done: nothing to set up.
+  void on_open() noexcept {}
   // A frame half-way through its slices.
   [[nodiscard]] bool message_in_progress() const noexcept { return slicer_.active(); }
 

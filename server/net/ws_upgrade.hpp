@@ -3,7 +3,9 @@
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <optional>
 
+#include "auth/token_claims.hpp"
 #include "net/sessions.hpp"
 
 namespace trove::net {
@@ -18,6 +20,10 @@ enum class WsMode {
 
 using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
-void start_ws_session(Socket socket, Worker& worker, const UpgradeRequest& upgrade, WsMode mode);
+// `claims`: the client token of the upgrade's Authorization header, when it
+// had one (/v1/ws); otherwise the connection authenticates with its first
+// message when client auth is on.
+void start_ws_session(Socket socket, Worker& worker, const UpgradeRequest& upgrade, WsMode mode,
+                      std::optional<auth::TokenClaims> claims = std::nullopt);
 
 }  // namespace trove::net

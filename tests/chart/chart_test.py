@@ -289,6 +289,29 @@ def check_sidecar(c, r):
     objs = r.render("no-huge-pages", ["--set", "demo.enabled=true", "--set", "sidecar.storeHugePages=false"])
     s = r.one(objs, "Deployment", "trove-demo-game")["spec"]["template"]["spec"]["initContainers"][0]
     c.true("--store-huge-pages=off" in s["args"], f"storeHugePages=false renders off (args: {s['args']})")
+    check_client_auth(c, r)
+
+
+def check_client_auth(c, r):
+    c.section("client-auth keys from an existing Secret, mounted as a folder")
+    objs = r.render("client-auth", ["--set", "demo.enabled=true",
+                                    "--set", "sidecar.clientAuth.existingSecret=game-jwks",
+                                    "--set", "sidecar.clientAuth.audience=trove",
+                                    "--set", "sidecar.allowedOrigins={https://game.example,https://b.example}"])
+    pod = r.one(objs, "Deployment", "trove-demo-game")["spec"]["template"]["spec"]
+    s = pod["initContainers"][0]
+    for flag in ["--client-auth-keys=/var/run/trove/client-auth/jwks.json", "--client-auth-leeway-s=5",
+                 "--client-auth-audience=trove", "--allowed-origins=https://game.example,https://b.example"]:
+        c.true(flag in s["args"], f"{flag} in the sidecar args ({s['args']})")
+    mount = [m for m in s["volumeMounts"] if m["name"] == "trove-client-auth"]
+    c.eq([(m["mountPath"], m.get("subPath")) for m in mount], [("/var/run/trove/client-auth", None)],
+         "keys mounted as a folder (no subPath), so rotation reaches the sidecar")
+    vol = [v for v in pod["volumes"] if v["name"] == "trove-client-auth"]
+    c.eq([v["secret"]["secretName"] for v in vol], ["game-jwks"], "keys volume from the existing Secret")
+    objs = r.render("no-client-auth", ["--set", "demo.enabled=true"])
+    pod = r.one(objs, "Deployment", "trove-demo-game")["spec"]["template"]["spec"]
+    c.true(not any(a.startswith("--client-auth") or a.startswith("--allowed-origins")
+                   for a in pod["initContainers"][0]["args"]), "off by default")
 
 
 # (helm arguments, text the error must contain)
@@ -306,6 +329,8 @@ SCHEMA_VIOLATIONS = [
     (["--set", "monitoring.grafana.enabled=true"], "at '/monitoring': additional properties 'grafana' not allowed"),
     (["--set", "operator.extraArgs={leader-elect}"], "at '/operator/extraArgs/0'"),
     (["--set", "operator.pushTimeout=soon"], "at '/operator/pushTimeout'"),
+    (["--set", "sidecar.allowedOrigins={game.example}"], "at '/sidecar/allowedOrigins/0'"),
+    (["--set", "sidecar.clientAuth.leewaySeconds=1000"], "at '/sidecar/clientAuth/leewaySeconds': maximum"),
     (["--set", "sidecar.resources.requests.memry=1Gi"], "additional properties 'memry' not allowed"),
     (["--set", "operator.tolerations[0].operatr=Exists"], "at '/operator/tolerations/0': additional properties 'operatr' not allowed"),
     (["--set", "operator.affinity.nodeAfinity.x=1"], "at '/operator/affinity': additional properties 'nodeAfinity' not allowed"),

@@ -130,6 +130,19 @@ are on by default from Kubernetes 1.29 (SidecarContainers beta).
     - --state-dir=/var/lib/trove/state
     - --ack={{ $s.state.ack }}
     {{- end }}
+    {{- if $s.clientAuth.existingSecret }}
+    - --client-auth-keys=/var/run/trove/client-auth/{{ $s.clientAuth.key }}
+    - --client-auth-leeway-s={{ $s.clientAuth.leewaySeconds | int64 }}
+    {{- end }}
+    {{- with $s.clientAuth.audience }}
+    - {{ printf "--client-auth-audience=%s" . | quote }}
+    {{- end }}
+    {{- with $s.clientAuth.issuer }}
+    - {{ printf "--client-auth-issuer=%s" . | quote }}
+    {{- end }}
+    {{- with $s.allowedOrigins }}
+    - {{ printf "--allowed-origins=%s" (join "," .) | quote }}
+    {{- end }}
     {{- range $s.extraArgs }}
     - {{ . | quote }}
     {{- end }}
@@ -190,6 +203,12 @@ are on by default from Kubernetes 1.29 (SidecarContainers beta).
     - name: trove-state
       mountPath: /var/lib/trove/state
     {{- end }}
+    {{- if $s.clientAuth.existingSecret }}
+    # The folder, not a subPath: a Secret update swaps its files in place.
+    - name: trove-client-auth
+      mountPath: /var/run/trove/client-auth
+      readOnly: true
+    {{- end }}
 {{- end }}
 
 {{/*
@@ -199,7 +218,7 @@ sidecar. Call it once per pod-spec section, and it renders the right part:
   (dict "context" $ "section" "labels")          the pod labels the operator and the PodMonitor select on
   (dict "context" $ "section" "initContainers")  the sidecar, when it is native (Kubernetes >= 1.29)
   (dict "context" $ "section" "containers")      the sidecar, when it is a plain container
-  (dict "context" $ "section" "volumes")         the admin-token volume and the state volume
+  (dict "context" $ "section" "volumes")         the admin-token volume, the state volume and the client-auth keys' one
   (dict "context" $ "section" "imagePullSecrets") the chart's imagePullSecrets, as the pod-spec key (or nothing)
 
 "context" is the including chart's root context ($), from this chart or from
@@ -247,6 +266,12 @@ can always be included.
   emptyDir: {}
   {{- end }}
 {{- end }}
+{{- end }}
+{{- with $root.Values.sidecar.clientAuth.existingSecret }}
+- name: trove-client-auth
+  secret:
+    secretName: {{ . }}
+    defaultMode: 0444
 {{- end }}
 {{- else if eq .section "imagePullSecrets" }}
 {{- include "trove.imagePullSecrets" $root }}
