@@ -11,6 +11,8 @@
 #include <thread>
 #include <unordered_set>
 
+#include "trove/common/http_read_limits.hpp"
+
 namespace trove::common {
 namespace {
 
@@ -29,7 +31,11 @@ struct Shared {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {}
+  Session(tcp::socket socket, Shared& shared)
+      : stream_(std::move(socket)),
+        shared_(shared),
+        buffer_(read_buffer_limit(shared.options.max_header_bytes)),
+        chunk_extensions_(shared.options.max_header_bytes) {}
 
   void start() {
     shared_.sessions.insert(this);
@@ -48,6 +54,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(shared_.options.max_header_bytes));
     parser_->body_limit(shared_.options.max_body_bytes);
+    chunk_extensions_.attach(*parser_);
     stream_.expires_after(shared_.options.idle_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
@@ -59,8 +66,10 @@ class Session : public std::enable_shared_from_this<Session> {
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
       return close();
     }
-    if (ec == http::error::header_limit || ec == http::error::body_limit) {
-      return reply(ec == http::error::body_limit ? 413 : 431, "request too large\n", false);
+    const HttpLimit limit = classify_read_error(ec, parser_->is_header_done(), chunk_extensions_);
+    if (limit != HttpLimit::kNone) {
+      if (shared_.options.on_limit_exceeded) shared_.options.on_limit_exceeded(limit);
+      return reply(limit_status(limit), "request too large\n", false);
     }
     // Any other parse error: malformed request.
     if (ec) return reply(400, "bad request\n", false);
@@ -112,7 +121,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   Shared& shared_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_;  // capped: see http_read_limits.hpp
+  ChunkExtensionBudget chunk_extensions_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
 };

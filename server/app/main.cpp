@@ -181,6 +181,9 @@ int run(const trove::config::ServerConfig& config) {
   common::AdminHttpServerOptions admin_options;
   admin_options.bind_address = config.admin_bind;
   admin_options.port = static_cast<std::uint16_t>(config.admin_port);
+  admin_options.on_limit_exceeded = [&context](common::HttpLimit limit) {
+    context.count_admin_limit(net::limit_of(limit));
+  };
   common::AdminHttpServer admin_server(admin_options, admin.routes());
   admin_server.start();
 

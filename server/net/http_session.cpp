@@ -19,6 +19,7 @@
 #include "net/sessions.hpp"
 #include "net/worker.hpp"
 #include "net/ws_upgrade.hpp"
+#include "trove/common/http_read_limits.hpp"
 
 namespace trove::net {
 namespace {
@@ -34,7 +35,11 @@ constexpr std::string_view kBoxesPrefix = "/v1/boxes/";
 class HttpSession final : public Session, public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(Socket socket, Worker& worker)
-      : socket_(std::move(socket)), worker_(worker), config_(worker.context().config) {}
+      : socket_(std::move(socket)),
+        worker_(worker),
+        config_(worker.context().config),
+        buffer_(common::read_buffer_limit(config_.max_header_bytes)),
+        chunk_extensions_(config_.max_header_bytes) {}
 
   ~HttpSession() override {
     if (registered_) {
@@ -79,6 +84,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
                     std::make_tuple(HttpFieldsAllocator(*arena_)));
     parser_->header_limit(static_cast<std::uint32_t>(config_.max_header_bytes));
     parser_->body_limit(config_.max_body_bytes);
+    chunk_extensions_.attach(*parser_);
     // Slowloris: the whole request must arrive within the timeout, however
     // slowly its bytes trickle in.
     set_deadline(deadline_now() + std::chrono::milliseconds(first_request_
@@ -99,15 +105,13 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
         ec == asio::error::eof) {
       return close();
     }
-    // Happens when the request's header is over max_header_bytes.
-    if (ec == http::error::header_limit) {
-      worker_.metrics().count_limit(Limit::kHeaderSize);
-      return reply_and_close(431, "request header too large\n");
-    }
-    // Happens when the request's body is over max_body_bytes.
-    if (ec == http::error::body_limit) {
-      worker_.metrics().count_limit(Limit::kBodySize);
-      return reply_and_close(413, "request body too large\n");
+    // Happens when the request outgrows a limit: its header, its body, a
+    // chunk line or the trailers (the read buffer), its chunk extensions.
+    const common::HttpLimit limit =
+        common::classify_read_error(ec, parser_->is_header_done(), chunk_extensions_);
+    if (limit != common::HttpLimit::kNone) {
+      worker_.metrics().count_limit(limit_of(limit));
+      return reply_and_close(common::limit_status(limit), "request too large\n");
     }
     // Happens when the parser refuses anything else: a malformed request.
     if (ec) return reply_and_close(400, "malformed HTTP request\n");
@@ -217,7 +221,10 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   Socket socket_;
   Worker& worker_;
   const config::ServerConfig& config_;
+  // Capped: a chunk line or trailer block cannot grow it without bound.
   beast::flat_buffer buffer_;
+  // Chunk extensions count against the header limit (they are metadata too).
+  common::ChunkExtensionBudget chunk_extensions_;
   // Heap-held so the session object stays small; allocated once per connection.
   std::unique_ptr<RequestArena> arena_ = std::make_unique<RequestArena>();
   std::optional<HttpRequestParser> parser_;

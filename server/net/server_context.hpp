@@ -3,7 +3,9 @@
 // Everything else is per worker (shared-nothing: docs/design.md, Threading).
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -11,6 +13,7 @@
 #include "memory/allocator_strategy.hpp"
 #include "memory/purger.hpp"
 #include "net/tuning_state.hpp"
+#include "net/worker_metrics.hpp"
 #include "store/box_store.hpp"
 
 namespace trove::net {
@@ -30,6 +33,12 @@ struct ServerContext {
 
   std::atomic<bool> draining{false};
   std::atomic<std::uint64_t> open_connections{0};  // data plane, all workers
+  // Limits hit on the admin listener (its own thread); scraped beside the workers'.
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Limit::kCount)> admin_limits{};
+
+  void count_admin_limit(Limit limit) noexcept {
+    admin_limits[static_cast<std::size_t>(limit)].fetch_add(1, std::memory_order_relaxed);
+  }
   // Every worker, fixed before any starts; fan-out posts to their io_contexts.
   std::vector<Worker*> workers;
 };

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "memory/local_metrics.hpp"
+#include "trove/common/http_limit.hpp"
 
 namespace trove::net {
 
@@ -51,10 +52,29 @@ enum class Limit : std::size_t {
   kIdleTimeout,
   kHandshakeTimeout,
   kSendQueue,
+  kChunkHeaderSize,
+  kChunkExtensions,
   kCount
 };
-inline constexpr std::array<const char*, 6> kLimitNames = {
-    "header_size", "body_size", "frame_size", "idle_timeout", "handshake_timeout", "send_queue"};
+inline constexpr std::array<const char*, 8> kLimitNames = {
+    "header_size",       "body_size",  "frame_size",        "idle_timeout",
+    "handshake_timeout", "send_queue", "chunk_header_size", "chunk_extensions"};
+
+// The worker's counter for a limit Beast's parser reports (http_read_limits.hpp).
+constexpr Limit limit_of(common::HttpLimit limit) noexcept {
+  switch (limit) {
+    case common::HttpLimit::kHeaderSize:
+      return Limit::kHeaderSize;
+    case common::HttpLimit::kBodySize:
+      return Limit::kBodySize;
+    case common::HttpLimit::kChunkHeaderSize:
+      return Limit::kChunkHeaderSize;
+    case common::HttpLimit::kChunkExtensions:
+    case common::HttpLimit::kNone:
+      break;
+  }
+  return Limit::kChunkExtensions;
+}
 
 // While draining the listeners are closed, so the kernel refuses instead.
 enum class RejectReason : std::size_t { kMaxConnections, kCount };

@@ -15,10 +15,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "trove/common/http_limit.hpp"
 #include "trove/common/route_table.hpp"
 
 namespace trove::common {
@@ -32,6 +34,9 @@ struct AdminHttpServerOptions {
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_connections = 64;
   std::chrono::milliseconds idle_timeout{30'000};
+  // Called on the server thread for each request refused by a read limit,
+  // so the owner can count it in its metrics.
+  std::function<void(HttpLimit)> on_limit_exceeded;
 };
 
 class AdminHttpServer {
