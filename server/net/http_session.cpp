@@ -34,9 +34,10 @@ constexpr std::string_view kBoxesPrefix = "/v1/boxes/";
 
 class HttpSession final : public Session, public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(Socket socket, Worker& worker)
+  HttpSession(Socket socket, Worker& worker, Listener listener)
       : socket_(std::move(socket)),
         worker_(worker),
+        listener_(listener),
         config_(worker.context().config),
         buffer_(common::read_buffer_limit(config_.max_header_bytes)),
         chunk_extensions_(config_.max_header_bytes) {}
@@ -125,6 +126,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     if (target.substr(0, kBoxesPrefix.size()) == kBoxesPrefix) {
       route_ = Route::kPoll;
       answer_poll(req, target.substr(kBoxesPrefix.size()), worker_.context().store, response_);
+    } else if (target == "/v1/ingest" && listener_ == Listener::kPublic) {
+      return answer_ingest_elsewhere();
     } else if (target == "/v1/ingest") {
       route_ = Route::kIngest;
       if (req.method() == http::verb::post) {
@@ -137,8 +140,28 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     } else {
       route_ = Route::kOther;
       response_.respond(404, kText, 0,
-                        "not found: try GET /v1/boxes/{id}, POST /v1/ingest, WS /v1/ws\n");
+                        listener_ == Listener::kPublic
+                            ? "not found: try GET /v1/boxes/{id}, WS /v1/ws\n"
+                            : "not found: try GET /v1/boxes/{id}, POST /v1/ingest, WS /v1/ws\n");
     }
+    do_write();
+  }
+
+  // Writes are not served on the public listener: say where they are, so a
+  // misconfigured producer finds out from the answer.
+  void answer_ingest_elsewhere() {
+    response_.clear(/*keep_alive=*/false);
+    route_ = Route::kOther;
+    const auto& context = worker_.context();
+    ack_.clear();
+    ack_ += R"({"error":"ingest is not served on this listener","ingestListener":")";
+    // An IP address (validated by its knob): nothing to escape.
+    const std::string& bind = context.config.ingest_bind;
+    const bool v6 = bind.find(':') != std::string::npos;
+    ack_ += v6 ? "[" + bind + "]:" : bind + ":";
+    ack_ += std::to_string(context.ingest_port);
+    ack_ += "\"}";
+    response_.respond(404, kJson, 0, ack_);
     do_write();
   }
 
@@ -194,6 +217,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     WsMode mode;
     if (target == "/v1/ws") {
       mode = WsMode::kClient;
+    } else if (target == "/v1/ingest" && listener_ == Listener::kPublic) {
+      return answer_ingest_elsewhere();
     } else if (target == "/v1/ingest") {
       mode = WsMode::kIngest;
     } else {
@@ -220,6 +245,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
   Socket socket_;
   Worker& worker_;
+  const Listener listener_;
   const config::ServerConfig& config_;
   // Capped: a chunk line or trailer block cannot grow it without bound.
   beast::flat_buffer buffer_;
@@ -242,8 +268,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
 }  // namespace
 
-void start_http_session(Socket socket, Worker& worker) {
-  std::make_shared<HttpSession>(std::move(socket), worker)->start();
+void start_http_session(Socket socket, Worker& worker, Listener listener) {
+  std::make_shared<HttpSession>(std::move(socket), worker, listener)->start();
 }
 
 }  // namespace trove::net

@@ -31,6 +31,9 @@ struct ServerContext {
   memory::Purger& purge;
   memory::AllocatorStrategy strategy;
 
+  // The ingest listener's bound port (set before the workers start), named
+  // in the 404 an ingest request on the public listener gets.
+  std::uint16_t ingest_port = 0;
   std::atomic<bool> draining{false};
   std::atomic<std::uint64_t> open_connections{0};  // data plane, all workers
   // Limits hit on the admin listener (its own thread); scraped beside the workers'.

@@ -54,11 +54,22 @@ enum class Limit : std::size_t {
   kSendQueue,
   kChunkHeaderSize,
   kChunkExtensions,
+  kAdminConnections,
+  kAdminPeerConnections,
+  kAdminRequestDeadline,
   kCount
 };
-inline constexpr std::array<const char*, 8> kLimitNames = {
-    "header_size",       "body_size",  "frame_size",        "idle_timeout",
-    "handshake_timeout", "send_queue", "chunk_header_size", "chunk_extensions"};
+inline constexpr std::array<const char*, 11> kLimitNames = {"header_size",
+                                                            "body_size",
+                                                            "frame_size",
+                                                            "idle_timeout",
+                                                            "handshake_timeout",
+                                                            "send_queue",
+                                                            "chunk_header_size",
+                                                            "chunk_extensions",
+                                                            "admin_connections",
+                                                            "admin_peer_connections",
+                                                            "admin_request_deadline"};
 
 // The worker's counter for a limit Beast's parser reports (http_read_limits.hpp).
 constexpr Limit limit_of(common::HttpLimit limit) noexcept {
@@ -69,6 +80,12 @@ constexpr Limit limit_of(common::HttpLimit limit) noexcept {
       return Limit::kBodySize;
     case common::HttpLimit::kChunkHeaderSize:
       return Limit::kChunkHeaderSize;
+    case common::HttpLimit::kConnections:
+      return Limit::kAdminConnections;
+    case common::HttpLimit::kPeerConnections:
+      return Limit::kAdminPeerConnections;
+    case common::HttpLimit::kRequestDeadline:
+      return Limit::kAdminRequestDeadline;
     case common::HttpLimit::kChunkExtensions:
     case common::HttpLimit::kNone:
       break;
@@ -77,8 +94,9 @@ constexpr Limit limit_of(common::HttpLimit limit) noexcept {
 }
 
 // While draining the listeners are closed, so the kernel refuses instead.
-enum class RejectReason : std::size_t { kMaxConnections, kCount };
-inline constexpr std::array<const char*, 1> kRejectReasonNames = {"max_connections"};
+// kFdLimit: an accept failed for want of file descriptors (then paused).
+enum class RejectReason : std::size_t { kMaxConnections, kFdLimit, kCount };
+inline constexpr std::array<const char*, 2> kRejectReasonNames = {"max_connections", "fd_limit"};
 
 struct WorkerMetrics {
   std::array<std::array<LocalCounter, kStatusCodes.size()>, kProtocols> poll_requests;

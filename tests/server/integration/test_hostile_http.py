@@ -77,6 +77,15 @@ class ChunkExtensionFlood(ServerTestCase):
                                                    limit="chunk_header_size"), ATTACK_CONNECTIONS)
         self.assert_still_serving()
 
+    def test_endless_chunk_extensions_on_the_ingest_listener_keep_rss_bounded(self):
+        head = b"POST /v1/ingest HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1"
+        growth = self.attack(self.server.ingest_port, head)
+        print("ingest listener: RSS growth %.1f MiB" % (growth / MIB))
+        self.assertLess(growth, RSS_GROWTH_LIMIT)
+        self.assertGreaterEqual(self.server.metric("trove_limit_exceeded_total",
+                                                   limit="chunk_header_size"), ATTACK_CONNECTIONS)
+        self.assert_still_serving()
+
     def test_endless_chunk_extensions_on_the_admin_listener_keep_rss_bounded(self):
         head = b"PUT /admin/v1/tuning HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1"
         growth = self.attack(self.server.admin, head)
@@ -103,7 +112,7 @@ class ChunkedFraming(ServerTestCase):
     def test_chunked_ingest_with_small_extensions_and_a_trailer_is_accepted(self):
         line = b'{"box":7,"hunt":"h","seq":1,"kind":"clue","data":{}}\n'
         body = b"%x;name=value\r\n%s\r\n0\r\nX-Trailer: 1\r\n\r\n" % (len(line), line)
-        out = self.send(self.server.data, b"POST /v1/ingest HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+        out = self.send(self.server.ingest_port, b"POST /v1/ingest HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
                         b"Connection: close\r\n\r\n" + body)
         self.assertTrue(out.startswith("HTTP/1.1 200"), out)
 
