@@ -9,6 +9,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <algorithm>
 #include <optional>
 
 #include "net/http_poll.hpp"
@@ -31,6 +32,10 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kBoxesPrefix = "/v1/boxes/";
+// The public listener serves reads, which carry no body: a body there is at
+// most this much (then 413), so a reader cannot make the server buffer an
+// ingest-sized body (--max-body-bytes) only to be told ingest is elsewhere.
+constexpr std::uint64_t kPublicMaxBodyBytes = 16 * 1024;
 
 class HttpSession final : public Session, public std::enable_shared_from_this<HttpSession> {
  public:
@@ -84,7 +89,9 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     parser_.emplace(std::piecewise_construct, std::make_tuple(),
                     std::make_tuple(HttpFieldsAllocator(*arena_)));
     parser_->header_limit(static_cast<std::uint32_t>(config_.max_header_bytes));
-    parser_->body_limit(config_.max_body_bytes);
+    parser_->body_limit(listener_ == Listener::kPublic
+                            ? std::min<std::uint64_t>(kPublicMaxBodyBytes, config_.max_body_bytes)
+                            : config_.max_body_bytes);
     chunk_extensions_.attach(*parser_);
     // Slowloris: the whole request must arrive within the timeout, however
     // slowly its bytes trickle in.

@@ -111,6 +111,22 @@ class Listeners(ServerTestCase):
         self.assertEqual(curl(self.server.url("/v1/boxes/1"))[0], 200)
         self.assertEqual(curl(self.server.ingest_url("/v1/boxes/1"))[0], 200)
 
+    def test_a_body_on_the_public_listener_is_capped_at_16_kib(self):
+        body = "x" * (100 * 1024)
+        c = RawHttp(self.server.data)
+        try:
+            c.send("POST /v1/ingest HTTP/1.1\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        except OSError:
+            pass  # closed before the whole body went out: the answer is already there
+        out = c.read_all()
+        c.close()
+        self.assertTrue(out.startswith("HTTP/1.1 413"), out[:200])
+        self.assertEqual(self.server.metric("trove_limit_exceeded_total", limit="body_size"), 1)
+        # The ingest listener takes bodies up to --max-body-bytes.
+        lines = [msg(b, state="open") for b in range(1, 3000)]
+        self.assertGreater(sum(len(l) + 1 for l in lines), 64 * 1024)
+        self.assertEqual(self.server.ingest(lines)["accepted"], len(lines))
+
     def test_ingest_listener_defaults_to_loopback_8081(self):
         import subprocess
         from harness import SERVER_BIN
