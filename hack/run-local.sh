@@ -19,9 +19,9 @@ for _ in $(seq 100); do
   kill -0 $pid 2>/dev/null || { echo "run-local.sh: trove-server exited" >&2; exit 1; }
   sleep 0.05
 done
-read -r data admin < <(sed -E 's/.*"data":([0-9]+),"admin":([0-9]+).*/\1 \2/' "$port_file")
+read -r data ingest admin < <(sed -E 's/.*"data":([0-9]+),"ingest":([0-9]+),"admin":([0-9]+).*/\1 \2 \3/' "$port_file")
 curl -s -X POST --data-binary $'{"box":1,"hunt":"spring","x":12.5,"y":-3.25,"state":"open","ts":1732712345678,"player":"p-8812"}\n' \
-  "http://127.0.0.1:$data/v1/ingest" >/dev/null
+  "http://127.0.0.1:$ingest/v1/ingest" >/dev/null
 cat <<MSG
 
 trove-server is running (pid $pid). Try:
@@ -29,7 +29,7 @@ trove-server is running (pid $pid). Try:
   curl -i http://127.0.0.1:$data/v1/boxes/1                         # poll (ETag)
   etag=\$(curl -sI http://127.0.0.1:$data/v1/boxes/1 | sed -n 's/^ETag: //Ip' | tr -d '\\r')
   curl -i -H "If-None-Match: \$etag" http://127.0.0.1:$data/v1/boxes/1  # 304
-  printf '{"box":2,"state":"open"}\n{"box":0}\n' | curl -s --data-binary @- http://127.0.0.1:$data/v1/ingest
+  printf '{"box":2,"state":"open"}\n{"box":0}\n' | curl -s --data-binary @- http://127.0.0.1:$ingest/v1/ingest  # ingest listener
   /usr/bin/python3 -m websockets ws://127.0.0.1:$data/v1/ws          # then {"op":"get","box":1}
   curl -s http://127.0.0.1:$admin/metrics | grep ^trove_              # metrics
   curl -s http://127.0.0.1:$admin/admin/v1/stats                      # autotuner stats

@@ -3,6 +3,7 @@
 // RouteTable decides every answer.
 #include "trove/common/admin_http_server.hpp"
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -10,6 +11,8 @@
 #include <charconv>
 #include <thread>
 #include <unordered_set>
+
+#include "trove/common/http_read_limits.hpp"
 
 namespace trove::common {
 namespace {
@@ -25,11 +28,22 @@ struct Shared {
   const RouteTable* routes = nullptr;
   AdminHttpServerOptions options;
   std::unordered_set<Session*> sessions;  // only touched on the server thread
+  std::uint64_t accepted = 0;             // orders sessions by age
+
+  void count(HttpLimit limit) const {
+    if (options.on_limit_exceeded) options.on_limit_exceeded(limit);
+  }
 };
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {}
+  Session(tcp::socket socket, Shared& shared, asio::ip::address peer)
+      : stream_(std::move(socket)),
+        shared_(shared),
+        peer_(std::move(peer)),
+        order_(++shared.accepted),
+        buffer_(read_buffer_limit(shared.options.max_header_bytes)),
+        chunk_extensions_(shared.options.max_header_bytes) {}
 
   void start() {
     shared_.sessions.insert(this);
@@ -43,24 +57,44 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.close();
   }
 
+  [[nodiscard]] const asio::ip::address& peer() const { return peer_; }
+  [[nodiscard]] std::uint64_t order() const { return order_; }
+  // Only waiting for (the rest of) a request: may be closed to make room.
+  [[nodiscard]] bool waiting_for_request() const { return reading_ && !closing_; }
+  [[nodiscard]] bool waiting_or_busy() const { return !closing_; }
+  void close_to_make_room() {
+    closing_ = true;
+    close();
+  }
+
  private:
   void do_read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(shared_.options.max_header_bytes));
     parser_->body_limit(shared_.options.max_body_bytes);
-    stream_.expires_after(shared_.options.idle_timeout);
+    chunk_extensions_.attach(*parser_);
+    stream_.expires_after(shared_.options.request_deadline);
+    reading_ = true;
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
-    // Happens when the client closes the connection or the idle timer fires.
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+    reading_ = false;
+    // Happens when the request did not arrive whole in time.
+    if (ec == beast::error::timeout) {
+      shared_.count(HttpLimit::kRequestDeadline);
       return close();
     }
-    if (ec == http::error::header_limit || ec == http::error::body_limit) {
-      return reply(ec == http::error::body_limit ? 413 : 431, "request too large\n", false);
+    // Happens when the client closes the connection or the session was closed.
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset) {
+      return close();
+    }
+    const HttpLimit limit = classify_read_error(ec, parser_->is_header_done(), chunk_extensions_);
+    if (limit != HttpLimit::kNone) {
+      if (shared_.options.on_limit_exceeded) shared_.options.on_limit_exceeded(limit);
+      return reply(limit_status(limit), "request too large\n", false);
     }
     // Any other parse error: malformed request.
     if (ec) return reply(400, "bad request\n", false);
@@ -112,7 +146,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   Shared& shared_;
-  beast::flat_buffer buffer_;
+  const asio::ip::address peer_;
+  const std::uint64_t order_;
+  bool reading_ = false;
+  bool closing_ = false;
+  beast::flat_buffer buffer_;  // capped: see http_read_limits.hpp
+  ChunkExtensionBudget chunk_extensions_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
 };
@@ -131,16 +170,58 @@ struct AdminHttpServer::Impl {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       // Happens when Stop() closes the acceptor.
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) {
-        if (shared.sessions.size() >= shared.options.max_connections) {
-          beast::error_code ignored;
-          s.close(ignored);  // over the limit: refuse rather than queue
-        } else {
-          std::make_shared<Session>(std::move(s), shared)->start();
-        }
-      }
+      if (!ec) admit(std::move(s));
       if (acceptor.is_open()) do_accept();
     });
+  }
+
+  // The oldest session only waiting for a request, of `peer` when given.
+  Session* oldest_waiting(const asio::ip::address* peer) const {
+    Session* oldest = nullptr;
+    for (Session* s : shared.sessions) {
+      if (!s->waiting_for_request() || (peer != nullptr && s->peer() != *peer)) continue;
+      if (oldest == nullptr || s->order() < oldest->order()) oldest = s;
+    }
+    return oldest;
+  }
+
+  // Makes room under one cap: true when there is room (or was made).
+  bool make_room(std::size_t in_use, std::size_t cap, const asio::ip::address* peer,
+                 HttpLimit limit) {
+    if (in_use < cap) return true;
+    shared.count(limit);
+    Session* victim = oldest_waiting(peer);
+    if (victim == nullptr) return false;
+    victim->close_to_make_room();
+    return true;
+  }
+
+  // Admits a new connection under the per-peer and the listener's caps.
+  void admit(tcp::socket s) {
+    beast::error_code ec;
+    const auto endpoint = s.remote_endpoint(ec);
+    if (ec) return;  // Happens when the peer already went away.
+    const asio::ip::address peer = endpoint.address();
+    const auto same_peer = static_cast<std::size_t>(
+        std::count_if(shared.sessions.begin(), shared.sessions.end(),
+                      [&](const Session* x) { return x->peer() == peer && x->waiting_or_busy(); }));
+    const bool room = make_room(same_peer, shared.options.max_connections_per_peer, &peer,
+                                HttpLimit::kPeerConnections) &&
+                      make_room(live_sessions(), shared.options.max_connections, nullptr,
+                                HttpLimit::kConnections);
+    if (!room) {
+      s.close(ec);  // every slot is busy answering: refuse rather than queue
+      return;
+    }
+    std::make_shared<Session>(std::move(s), shared, peer)->start();
+  }
+
+  // Sessions not already closed to make room (those leave the set once
+  // their pending read completes).
+  std::size_t live_sessions() const {
+    return static_cast<std::size_t>(
+        std::count_if(shared.sessions.begin(), shared.sessions.end(),
+                      [](const Session* x) { return x->waiting_or_busy(); }));
   }
 };
 

@@ -4,17 +4,26 @@
 
 namespace trove::common {
 
-RouteTable::RouteTable(std::string token) : token_(std::move(token)) {}
+RouteTable::RouteTable(std::string token)
+    : token_source_([token = std::move(token)] { return token; }) {}
+
+RouteTable::RouteTable(std::function<std::string()> token_source)
+    : token_source_(std::move(token_source)) {}
 
 RouteTable& RouteTable::add(Route route) {
+  if (route.mutates) route.needs_token = true;
   routes_.push_back(std::move(route));
   return *this;
 }
 
 bool RouteTable::authorized(const HttpRequest& request) const {
-  if (token_.empty()) return false;
+  return authorized(request, token_source_());
+}
+
+bool RouteTable::authorized(const HttpRequest& request, const std::string& token) const {
+  if (token.empty()) return false;
   std::string_view presented = bearer_token(request.header("Authorization"));
-  return !presented.empty() && constant_time_equals(presented, token_);
+  return !presented.empty() && constant_time_equals(presented, token);
 }
 
 std::string RouteTable::help_text() const {
@@ -58,11 +67,12 @@ HttpResponse RouteTable::dispatch(const HttpRequest& request) const {
       continue;
     }
     if (route.needs_token) {
-      if (token_.empty()) {
+      const std::string token = token_source_();
+      if (token.empty()) {
         if (route.mutates) {
           return HttpResponse::json_error(403, "writes disabled: no admin token configured");
         }
-      } else if (!authorized(request)) {
+      } else if (!authorized(request, token)) {
         HttpResponse r = HttpResponse::json_error(401, "missing or wrong bearer token");
         r.headers.emplace_back("WWW-Authenticate", "Bearer");
         return r;

@@ -42,7 +42,7 @@ def poll(sock, request, count):
 
 def cpu_per_request_us(server, keys, token, auth, requests, tmp):
     port_file = os.path.join(tmp, "ports-%d.json" % time.time_ns())
-    args = [server, "--port", "0", "--admin-port", "0", "--port-file", port_file, "--workers", "1",
+    args = [server, "--port", "0", "--ingest-port", "0", "--admin-port", "0", "--port-file", port_file, "--workers", "1",
             "--arena-mib", "4", "--max-boxes", "1024"]
     if auth:
         args += ["--client-auth-keys", keys]
@@ -52,9 +52,10 @@ def cpu_per_request_us(server, keys, token, auth, requests, tmp):
             if proc.poll() is not None:
                 raise RuntimeError("trove-server exited: %s" % args)
             time.sleep(0.02)
-        port = json.load(open(port_file))["data"]
+        ports = json.load(open(port_file))
+        port = ports["data"]
         urllib.request.urlopen(urllib.request.Request(
-            "http://127.0.0.1:%d/v1/ingest" % port, method="POST",
+            "http://127.0.0.1:%d/v1/ingest" % ports["ingest"], method="POST",
             data=b'{"box":1,"hunt":"spring","state":"open"}\n')).read()
         header = "Authorization: Bearer %s\r\n" % token if token else ""
         request = ("GET /v1/boxes/1 HTTP/1.1\r\nHost: x\r\n%s\r\n" % header).encode() * BATCH

@@ -151,7 +151,7 @@ free_port() {
 
 start_trove() {  # start_trove [extra server flags]
   rm -f "$work/port.json"
-  local cmd=(taskset -c "$SERVER_CPU" "$server_bin" --workers 1 --port 0 --admin-port 0
+  local cmd=(taskset -c "$SERVER_CPU" "$server_bin" --workers 1 --port 0 --ingest-port 0 --admin-port 0
     --port-file "$work/port.json" "$@")
   note_command "${cmd[*]}"
   "${cmd[@]}" >"$work/server.log" 2>&1 &
@@ -159,6 +159,7 @@ start_trove() {  # start_trove [extra server flags]
   server_name=trove-server
   wait_port_file "$work/port.json"
   data_port=$(json_field "$work/port.json" data)
+  ingest_port=$(json_field "$work/port.json" ingest)
   admin_port=$(json_field "$work/port.json" admin)
 }
 
@@ -171,6 +172,7 @@ start_reference() {  # start_reference BINARY: trove-floor or trove-beast-ref (s
   server_name=$(basename "$1")
   wait_port_file "$work/port.json"
   data_port=$(json_field "$work/port.json" data)
+  ingest_port=$data_port  # the reference servers take writes on their one port
   admin_port=
 }
 start_floor() { start_reference "$floor_bin"; }
@@ -181,6 +183,7 @@ start_nginx() {
   rm -rf "$prefix"
   mkdir -p "$prefix/tmp"
   data_port=$(free_port)
+  ingest_port=$data_port
   admin_port=
   body='{"box":123456,"state":"open","x":12.5,"y":-3.2500}'
   sed -e "s|@PREFIX@|$prefix|g" -e "s|@PORT@|$data_port|g" -e "s|@BODY@|$body|g" \
@@ -240,7 +243,7 @@ start_subject() {  # trove | nginx | floor | beast
 loadgen() {  # loadgen LABEL [flags]: one measured run, appended to $results (busy-polling client)
   local label=$1
   shift
-  local cmd=(taskset -c "$LOAD_CPU" "$loadgen_bin" --port "$data_port" --cpu "$LOAD_CPU"
+  local cmd=(taskset -c "$LOAD_CPU" "$loadgen_bin" --port "$data_port" --ingest-port "$ingest_port" --cpu "$LOAD_CPU"
     --server-cpu "$SERVER_CPU" --server-pid "$(server_pids)" --warmup "$WARMUP" --label "$label" --spin "$@")
   note_command "${cmd[*]}"
   log "$label"
@@ -254,7 +257,7 @@ loadgen() {  # loadgen LABEL [flags]: one measured run, appended to $results (bu
 }
 
 prefill() {  # store boxes 1..N (polls of unknown boxes would be 404s)
-  "$loadgen_bin" --port "$data_port" --cpu "$LOAD_CPU" --label prefill --ingest-conns 1 --batch 64 \
+  "$loadgen_bin" --port "$data_port" --ingest-port "$ingest_port" --cpu "$LOAD_CPU" --label prefill --ingest-conns 1 --batch 64 \
     --ingest-boxes "1-$1" --duration 1 --warmup 0 --check >/dev/null 2>"$work/prefill.err" ||
     { cat "$work/prefill.err" >&2; exit 1; }
 }

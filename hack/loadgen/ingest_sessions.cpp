@@ -52,6 +52,14 @@ void record_ingest_ack(Worker& worker, RoleStats& stats, IngestPacer& pacer, std
 WsIngestSession::WsIngestSession(Worker& worker, RoleStats& stats, IngestPacer pacer)
     : WsSession(worker, stats, "/v1/ingest"), pacer_(std::move(pacer)) {}
 
+std::uint16_t WsIngestSession::target_port() const {
+  return worker_.config().ingest_target();
+}
+
+std::uint16_t HttpIngestSession::target_port() const {
+  return worker_.config().ingest_target();
+}
+
 void WsIngestSession::send_due() {
   while (ws_open() && worker_.sending_allowed()) {
     std::int64_t wake = 0;

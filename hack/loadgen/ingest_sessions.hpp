@@ -55,6 +55,7 @@ class WsIngestSession final : public WsSession {
   void on_timer() override { send_due(); }
   std::int64_t oldest_outstanding_sent() const override { return pacer_.oldest_sent(); }
   void on_disconnected() override { pacer_.clear(); }
+  std::uint16_t target_port() const override;
   void send_due();
 
   IngestPacer pacer_;
@@ -72,6 +73,7 @@ class HttpIngestSession final : public Session {
   void on_timer() override { send_due(); }
   std::int64_t oldest_outstanding_sent() const override { return pacer_.oldest_sent(); }
   void on_disconnected() override { pacer_.clear(); }
+  std::uint16_t target_port() const override;
   void send_due();
 
   IngestPacer pacer_;

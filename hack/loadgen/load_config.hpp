@@ -12,6 +12,10 @@ namespace trove::loadgen {
 struct LoadConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
+  // trove-server takes writes on its own ingest listener; 0 = the same port
+  // as reads (the reference servers serve both on one port).
+  std::uint16_t ingest_port = 0;
+  std::uint16_t ingest_target() const { return ingest_port != 0 ? ingest_port : port; }
   std::vector<int> cpus;  // one worker thread per entry, pinned; empty = 1 unpinned
   double duration_s = 10;
   double warmup_s = 2;  // connects and runs the load, not recorded

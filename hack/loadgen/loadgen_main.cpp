@@ -35,16 +35,24 @@ BoxRange parse_range(const std::string& text) {
   return r;
 }
 
-std::uint16_t port_from_file(const std::string& path) {
+// Reads {"data":P} and, when present, {"ingest":Q} (trove-server's ingest
+// listener) into `c`.
+void ports_from_file(const std::string& path, LoadConfig& c) {
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
   rapidjson::Document d;
   d.Parse(ss.str().c_str());
-  const auto port = d.HasParseError() ? std::nullopt : trove::common::uint64_member(&d, "data");
-  if (!port || *port == 0 || *port > 65535)
+  auto port_of = [&](const char* name) {
+    return d.HasParseError() ? std::nullopt : trove::common::uint64_member(&d, name);
+  };
+  const auto data = port_of("data");
+  if (!data || *data == 0 || *data > 65535)
     throw CLI::ValidationError("--port-file", path + ": no {\"data\":PORT}");
-  return static_cast<std::uint16_t>(*port);
+  c.port = static_cast<std::uint16_t>(*data);
+  const auto ingest = port_of("ingest");
+  if (ingest && *ingest != 0 && *ingest <= 65535)
+    c.ingest_port = static_cast<std::uint16_t>(*ingest);
 }
 
 void pin_current_thread(const std::vector<int>& cpus) {
@@ -137,7 +145,9 @@ int run(int argc, char** argv) {
   // A later flag overrides an earlier one, so scripts can append overrides.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("--host", c.host, "server IPv4 address");
-  app.add_option("--port", c.port, "server data port");
+  app.add_option("--port", c.port, "server data port (reads)");
+  app.add_option("--ingest-port", c.ingest_port,
+                 "server ingest port (trove-server's --ingest-port); default: --port");
   app.add_option("--port-file", port_file, "read the port from trove-server's --port-file JSON");
   app.add_option("--cpu", cpus, "comma list of CPUs: one pinned worker thread per CPU");
   app.add_option("--duration", c.duration_s, "measured seconds")->check(CLI::PositiveNumber);
@@ -178,7 +188,7 @@ int run(int argc, char** argv) {
     c.poll_boxes = parse_range(poll_boxes);
     c.subscribe_boxes = parse_range(subscribe_boxes);
     c.ingest_boxes = parse_range(ingest_boxes);
-    if (!port_file.empty()) c.port = port_from_file(port_file);
+    if (!port_file.empty()) ports_from_file(port_file, c);
     std::stringstream ss(cpus);
     for (std::string item; std::getline(ss, item, ',');)
       if (!item.empty()) c.cpus.push_back(std::stoi(item));

@@ -16,6 +16,10 @@ namespace trove::loadgen {
 
 Session::Session(Worker& worker, RoleStats& stats) : worker_(worker), stats_(stats) {}
 
+std::uint16_t Session::target_port() const {
+  return worker_.config().port;
+}
+
 Session::~Session() {
   close_socket();
 }
@@ -36,7 +40,7 @@ void Session::start_connect() {
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = htons(worker_.config().port);
+  addr.sin_port = htons(target_port());
   if (::inet_pton(AF_INET, worker_.config().host.c_str(), &addr.sin_addr) != 1) {
     fail("bad_host_address");
     return;

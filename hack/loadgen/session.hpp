@@ -40,6 +40,8 @@ class Session {
   virtual std::int64_t oldest_outstanding_sent() const = 0;
   // The connection is gone: forget (and count) what was in flight.
   virtual void on_disconnected() = 0;
+  // The server port this session connects to (ingest sessions: the ingest port).
+  virtual std::uint16_t target_port() const;
 
   void send(std::string_view bytes);
   // Counts `kind`, closes the socket and reconnects after a pause.

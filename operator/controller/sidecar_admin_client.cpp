@@ -8,6 +8,8 @@
 #include <memory>
 #include <optional>
 
+#include "trove/common/http_read_limits.hpp"
+
 namespace trove::controller {
 
 namespace {
@@ -16,6 +18,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+
+// The sidecar's answers carry a handful of short header fields.
+constexpr std::size_t kMaxAdminHeaderBytes = 16 * 1024;
 
 // Shared by the chains of one batch: which call is next, where results go.
 struct Batch {
@@ -38,7 +43,8 @@ class AdminExchange : public std::enable_shared_from_this<AdminExchange> {
     buffer_.clear();
     parser_.emplace();
     parser_->body_limit(kMaxAdminBodyBytes);
-    parser_->header_limit(16 * 1024);
+    parser_->header_limit(kMaxAdminHeaderBytes);
+    chunk_extensions_.attach(*parser_);
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(call.host, ec);
     if (ec || call.port == 0) {
@@ -109,7 +115,10 @@ class AdminExchange : public std::enable_shared_from_this<AdminExchange> {
   Batch& batch_;
   std::size_t index_ = 0;
   std::optional<beast::tcp_stream> stream_;
-  beast::flat_buffer buffer_;
+  // Capped, and chunk extensions counted: a hostile or broken sidecar cannot
+  // make the operator hold memory (http_read_limits.hpp).
+  beast::flat_buffer buffer_{common::read_buffer_limit(kMaxAdminHeaderBytes)};
+  common::ChunkExtensionBudget chunk_extensions_{kMaxAdminHeaderBytes};
   http::request<http::string_body> request_;
   std::optional<http::response_parser<http::string_body>> parser_;
 };

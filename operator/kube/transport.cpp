@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kube/errors.hpp"
+#include "trove/common/http_read_limits.hpp"
 
 namespace trove::kube {
 namespace {
@@ -85,6 +86,7 @@ class ConnectionImpl final : public Connection {
     http::response_parser<http::string_body> parser;
     parser.header_limit(kHeaderLimit);
     parser.body_limit(options_.max_body_bytes);
+    chunk_extensions_.attach(parser);
     check(run([&](auto handler) { http::async_read(stream_, buffer_, parser, handler); }),
           "read response");
     auto& res = parser.get();
@@ -100,6 +102,7 @@ class ConnectionImpl final : public Connection {
     stream_parser_.emplace();
     stream_parser_->header_limit(kHeaderLimit);
     stream_parser_->body_limit(boost::none);  // a watch is unbounded by design
+    chunk_extensions_.attach(*stream_parser_);
     check(run([&](auto handler) {
             http::async_read_header(stream_, buffer_, *stream_parser_, handler);
           }),
@@ -266,7 +269,10 @@ class ConnectionImpl final : public Connection {
   const TransportOptions options_;
   asio::io_context ioc_{1};
   Stream stream_;
-  beast::flat_buffer buffer_;
+  // Capped, and chunk extensions counted, so a chunk line or trailer block
+  // from the API server cannot grow without bound (http_read_limits.hpp).
+  beast::flat_buffer buffer_{common::read_buffer_limit(kHeaderLimit)};
+  common::ChunkExtensionBudget chunk_extensions_{kHeaderLimit};
   std::optional<http::response_parser<http::buffer_body>> stream_parser_;
   std::atomic<bool> cancelled_{false};
   bool keep_alive_ = false;

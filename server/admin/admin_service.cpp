@@ -16,12 +16,13 @@ using common::HttpRequest;
 using common::HttpResponse;
 
 AdminService::AdminService(net::ServerContext& context, std::vector<net::Worker*> workers,
-                           std::string token, std::function<void()> request_drain)
+                           std::function<std::string()> token_source,
+                           std::function<void()> request_drain)
     : context_(context),
       workers_(std::move(workers)),
       request_drain_(std::move(request_drain)),
       metrics_(context, workers_),
-      routes_(std::move(token)) {
+      routes_(std::move(token_source)) {
   routes_.add({"GET", "/healthz", false, false, "liveness: 200 ok while the process runs",
                [](const HttpRequest&) { return HttpResponse::text(200, "ok\n"); }});
   routes_.add({"GET", "/readyz", false, false, "readiness: 200 once listening, 503 while draining",
@@ -49,7 +50,7 @@ AdminService::AdminService(net::ServerContext& context, std::vector<net::Worker*
                "epoch, ingest, memory and tuning snapshot (JSON) for the autotuner",
                [this](const HttpRequest&) { return HttpResponse::json(200, stats_json()); }});
   routes_.add(
-      {"POST", "/admin/v1/drain", true, false,
+      {"POST", "/admin/v1/drain", true, true,
        "stop accepting (202 once the data listeners are closed), finish in-flight requests, "
        "close WebSockets with 1001",
        [this](const HttpRequest&) {

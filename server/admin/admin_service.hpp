@@ -20,8 +20,8 @@ class AdminService {
  public:
   // `request_drain` starts a drain (idempotent) and returns once the data
   // listeners are closed, so a 202 means new connections are refused.
-  AdminService(net::ServerContext& context, std::vector<net::Worker*> workers, std::string token,
-               std::function<void()> request_drain);
+  AdminService(net::ServerContext& context, std::vector<net::Worker*> workers,
+               std::function<std::string()> token_source, std::function<void()> request_drain);
 
   [[nodiscard]] const common::RouteTable& routes() const { return routes_; }
   // Readiness: set once every listener is open.

@@ -102,6 +102,13 @@ struct WorkerTotals {
     pushes += static_cast<double>(m.ws_pushes.get());
     accumulate(m.reset_duration, reset_buckets, reset_sum);
   }
+
+  // The admin listener's limits count in the same series as the workers'.
+  void add_admin(const net::ServerContext& context) {
+    for (std::size_t i = 0; i < limits.size(); ++i) {
+      limits[i] += static_cast<double>(context.admin_limits[i].load(std::memory_order_relaxed));
+    }
+  }
 };
 
 }  // namespace
@@ -414,6 +421,7 @@ std::string MetricsExporter::scrape() {
     totals.add(*w);
     f.publish_worker(*w);
   }
+  totals.add_admin(context_);
   f.publish_ingest(totals);
   f.publish_protocols(totals);
   f.publish_limits(totals);

@@ -14,9 +14,13 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <thread>
 
 #include "admin/admin_service.hpp"
+#include "app/drain_command.hpp"
+#include "config/process_resources.hpp"
 #include "config/server_config.hpp"
 #include "memory/allocator_strategy.hpp"
 #include "memory/purger.hpp"
@@ -77,12 +81,19 @@ class Lifecycle {
   bool listeners_closed_ = false;
 };
 
-void write_port_file(const std::string& path, std::uint16_t data, std::uint16_t admin) {
+struct Ports {
+  std::uint16_t data = 0;
+  std::uint16_t ingest = 0;
+  std::uint16_t admin = 0;
+};
+
+void write_port_file(const std::string& path, const Ports& ports) {
   // Write then rename, so a reader never sees a half-written file.
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp);
-    out << "{\"data\":" << data << ",\"admin\":" << admin << ",\"pid\":" << ::getpid() << "}\n";
+    out << "{\"data\":" << ports.data << ",\"ingest\":" << ports.ingest
+        << ",\"admin\":" << ports.admin << ",\"pid\":" << ::getpid() << "}\n";
     if (!out) throw std::runtime_error("cannot write port file '" + path + "'");
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -109,7 +120,7 @@ using Workers = std::vector<std::unique_ptr<trove::net::Worker>>;
 
 unsigned worker_count(const trove::config::ServerConfig& config) {
   return config.workers != 0 ? static_cast<unsigned>(config.workers)
-                             : std::max(1u, std::thread::hardware_concurrency());
+                             : trove::config::default_worker_count();
 }
 
 // --state-dir: restores the store (before anything listens, so /readyz
@@ -156,13 +167,17 @@ Workers create_workers(trove::net::ServerContext& context) {
   return workers;
 }
 
-// Returns the data port. Port 0: the first bind picks the port, the others
-// reuse it.
-std::uint16_t listen_all(const Workers& workers, const trove::config::ServerConfig& config) {
-  auto data_port = static_cast<std::uint16_t>(config.port);
-  for (const auto& w : workers)
-    data_port = w->listen(config.bind, data_port);
-  return data_port;
+// Opens every worker's public and ingest listeners; returns their ports.
+// Port 0: the first bind picks the port, the others reuse it.
+Ports listen_all(const Workers& workers, const trove::config::ServerConfig& config) {
+  using trove::net::Listener;
+  Ports ports{static_cast<std::uint16_t>(config.port),
+              static_cast<std::uint16_t>(config.ingest_port), 0};
+  for (const auto& w : workers) {
+    ports.data = w->listen(Listener::kPublic, config.bind, ports.data);
+    ports.ingest = w->listen(Listener::kIngest, config.ingest_bind, ports.ingest);
+  }
+  return ports;
 }
 
 // Drain: readyz turns 503, listeners close, idle keep-alives close,
@@ -202,8 +217,13 @@ void stop_workers(const Workers& workers) {
 int run(const trove::config::ServerConfig& config) {
   using namespace trove;
   const memory::AllocatorStrategy strategy = allocator_strategy_of(config);
-  std::string token;
-  if (!config.admin_token_file.empty()) token = common::read_token_file(config.admin_token_file);
+  // Connections need descriptors: use all the hard limit allows.
+  const std::uint64_t fd_limit = config::raise_fd_soft_limit();
+  spdlog::info("file descriptor limit {}", fd_limit);
+  // Read now, so an unreadable file fails the start; re-read on rotation.
+  std::optional<common::TokenFile> token_file;
+  if (!config.admin_token_file.empty()) token_file.emplace(config.admin_token_file);
+  auto token_source = [&token_file] { return token_file ? token_file->current() : std::string(); };
 
   store::BoxStore store(store_config_of(config));
   std::unique_ptr<state::Journal> journal = open_state(config, store);
@@ -213,27 +233,33 @@ int run(const trove::config::ServerConfig& config) {
   net::ServerContext context(config, store, tuning, purger, strategy);
   context.journal = journal.get();
   Workers workers = create_workers(context);
-  const std::uint16_t data_port = listen_all(workers, config);
+  Ports ports = listen_all(workers, config);
+  context.ingest_port = ports.ingest;
 
   Lifecycle lifecycle;
-  admin::AdminService admin(context, context.workers, token, [&] {
+  admin::AdminService admin(context, context.workers, token_source, [&] {
     lifecycle.request_drain();
     lifecycle.wait_for_listeners_closed(std::chrono::milliseconds(config.drain_timeout_ms));
   });
   common::AdminHttpServerOptions admin_options;
   admin_options.bind_address = config.admin_bind;
   admin_options.port = static_cast<std::uint16_t>(config.admin_port);
+  admin_options.on_limit_exceeded = [&context](common::HttpLimit limit) {
+    context.count_admin_limit(net::limit_of(limit));
+  };
   common::AdminHttpServer admin_server(admin_options, admin.routes());
   admin_server.start();
 
   for (auto& w : workers)
     w->start();
   admin.set_listening();
-  if (!config.port_file.empty()) write_port_file(config.port_file, data_port, admin_server.port());
+  ports.admin = admin_server.port();
+  if (!config.port_file.empty()) write_port_file(config.port_file, ports);
   spdlog::info(
-      "{} workers; data http://{}:{} (poll /v1/boxes/{{id}}, ws /v1/ws, ingest /v1/ingest); "
-      "admin http://{}:{}/help",
-      workers.size(), config.bind, data_port, config.admin_bind, admin_server.port());
+      "{} workers; public http://{}:{} (poll /v1/boxes/{{id}}, ws /v1/ws); "
+      "ingest http://{}:{}/v1/ingest; admin http://{}:{}/help",
+      workers.size(), config.bind, ports.data, config.ingest_bind, ports.ingest, config.admin_bind,
+      ports.admin);
 
   common::ShutdownSignalWatcher signals([&](int) { lifecycle.request_exit(); });
   lifecycle.wait_for_drain();
@@ -257,6 +283,8 @@ int run(const trove::config::ServerConfig& config) {
 
 }  // namespace
 
+constexpr std::string_view kDrainCommand = "drain";
+
 int main(int argc, char** argv) {
   // Before any thread: every thread inherits the blocked SIGTERM/SIGINT and
   // the watcher thread alone takes them.
@@ -269,6 +297,12 @@ int main(int argc, char** argv) {
   try {
     // Single-threaded here (no thread has started yet), so getenv is safe.
     auto getenv = [](const char* n) { return std::getenv(n); };  // NOLINT(concurrency-mt-unsafe)
+    // `trove-server drain [flags]`: the same flags, the drain client.
+    const bool drain = argc > 1 && std::string_view(argv[1]) == kDrainCommand;
+    if (drain) {
+      --argc;
+      ++argv;  // load_config skips argv[0]: "drain" takes the program name's place
+    }
     auto loaded = trove::config::load_config(argc, argv, getenv);
     if (loaded.help) {
       std::cout << *loaded.help;
@@ -279,6 +313,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     trove::common::configure_logging(loaded.config.log_format, loaded.config.log_level);
+    if (drain) return trove::app::run_drain_command(loaded.config);
     return run(loaded.config);
   } catch (const trove::config::ConfigError& e) {
     spdlog::error("{}", e.what());

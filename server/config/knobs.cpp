@@ -73,11 +73,18 @@ Knob named_value_knob(const std::string& key, std::string help, Enum ServerConfi
 
 void add_listener_knobs(std::vector<Knob>& k) {
   using C = ServerConfig;
-  k.push_back(address_knob("bind", "data plane address (HTTP + WebSocket)", &C::bind));
-  k.push_back(uint_knob("port", "data plane port; 0 = ephemeral", &C::port, 0, 65535));
+  k.push_back(
+      address_knob("bind", "public listener address (reads: polls, WebSocket /v1/ws)", &C::bind));
+  k.push_back(uint_knob("port", "public listener port; 0 = ephemeral", &C::port, 0, 65535));
+  k.push_back(address_knob("ingest_bind", "ingest listener address (writes; pod-local by default)",
+                           &C::ingest_bind));
+  k.push_back(
+      uint_knob("ingest_port", "ingest listener port; 0 = ephemeral", &C::ingest_port, 0, 65535));
   k.push_back(address_knob("admin_bind", "admin plane address", &C::admin_bind));
   k.push_back(uint_knob("admin_port", "admin plane port; 0 = ephemeral", &C::admin_port, 0, 65535));
-  k.push_back(uint_knob("workers", "worker threads; 0 = number of cores", &C::workers, 0, 256));
+  k.push_back(uint_knob("workers",
+                        "worker threads; 0 = the cgroup CPU quota (cpu.max), else the cores",
+                        &C::workers, 0, 256));
 }
 
 void add_memory_knobs(std::vector<Knob>& k) {

@@ -88,16 +88,31 @@ std::string to_yaml(const ServerConfig& config) {
   return std::string(out.c_str()) + "\n";
 }
 
-void validate_config(const ServerConfig& config) {
-  if (config.port != 0 && config.port == config.admin_port && config.bind == config.admin_bind) {
-    throw ConfigError("invalid value for admin_port: '" + std::to_string(config.admin_port) +
-                      "' (allowed: a port other than the data port " + std::to_string(config.port) +
-                      ")");
+namespace {
+// Two listeners on one address and port would fail to bind (or, with
+// SO_REUSEPORT, share connections): refuse the configuration up front.
+void require_distinct(const std::string& key, std::uint64_t port, const std::string& bind,
+                      const std::string& other_name, std::uint64_t other_port,
+                      const std::string& other_bind) {
+  if (port != 0 && port == other_port && bind == other_bind) {
+    throw ConfigError("invalid value for " + key + ": '" + std::to_string(port) +
+                      "' (allowed: a port other than the " + other_name + " port " +
+                      std::to_string(other_port) + ")");
   }
   if (config.ack_durable && config.state_dir.empty()) {
     throw ConfigError(
         "invalid value for ack: 'durable' (allowed: memory, or durable with state_dir)");
   }
+}
+}  // namespace
+
+void validate_config(const ServerConfig& config) {
+  require_distinct("admin_port", config.admin_port, config.admin_bind, "data", config.port,
+                   config.bind);
+  require_distinct("ingest_port", config.ingest_port, config.ingest_bind, "data", config.port,
+                   config.bind);
+  require_distinct("ingest_port", config.ingest_port, config.ingest_bind, "admin",
+                   config.admin_port, config.admin_bind);
 }
 
 LoadResult load_config(int argc, const char* const* argv,

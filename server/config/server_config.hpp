@@ -20,10 +20,15 @@ struct ServerConfig {
   // is a deliberate choice made in the pod spec.
   std::string bind = "127.0.0.1";
   std::uint64_t port = 8080;
+  // Ingest (writes): its own listener, pod-local by default, so only the app
+  // in the same pod can write boxes; the public listener above serves reads.
+  std::string ingest_bind = "127.0.0.1";
+  std::uint64_t ingest_port = 8081;
   // Admin plane: probes, metrics, tuning. Never exposed to game clients.
   std::string admin_bind = "127.0.0.1";
   std::uint64_t admin_port = 9090;
-  // One worker per core (docs/design.md, Data flow); 0 = number of cores.
+  // One worker per core (docs/design.md, Data flow); 0 = the cgroup CPU
+  // quota (cpu.max, rounded up), else the number of cores.
   std::uint64_t workers = 0;
   // 128 MiB ≈ 1.2 M msg/s × 16 ms × 8 KiB blobs: one epoch of the reference
   // load fits without overflow.

@@ -9,6 +9,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <algorithm>
 #include <optional>
 
 #include "net/http_access.hpp"
@@ -19,6 +20,7 @@
 #include "net/sessions.hpp"
 #include "net/worker.hpp"
 #include "net/ws_upgrade.hpp"
+#include "trove/common/http_read_limits.hpp"
 
 namespace trove::net {
 namespace {
@@ -30,11 +32,20 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kBoxesPrefix = "/v1/boxes/";
+// The public listener serves reads, which carry no body: a body there is at
+// most this much (then 413), so a reader cannot make the server buffer an
+// ingest-sized body (--max-body-bytes) only to be told ingest is elsewhere.
+constexpr std::uint64_t kPublicMaxBodyBytes = 16 * 1024;
 
 class HttpSession final : public Session, public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(Socket socket, Worker& worker)
-      : socket_(std::move(socket)), worker_(worker), config_(worker.context().config) {}
+  HttpSession(Socket socket, Worker& worker, Listener listener)
+      : socket_(std::move(socket)),
+        worker_(worker),
+        listener_(listener),
+        config_(worker.context().config),
+        buffer_(common::read_buffer_limit(config_.max_header_bytes)),
+        chunk_extensions_(config_.max_header_bytes) {}
 
   ~HttpSession() override {
     if (registered_) {
@@ -78,7 +89,10 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     parser_.emplace(std::piecewise_construct, std::make_tuple(),
                     std::make_tuple(HttpFieldsAllocator(*arena_)));
     parser_->header_limit(static_cast<std::uint32_t>(config_.max_header_bytes));
-    parser_->body_limit(config_.max_body_bytes);
+    parser_->body_limit(listener_ == Listener::kPublic
+                            ? std::min<std::uint64_t>(kPublicMaxBodyBytes, config_.max_body_bytes)
+                            : config_.max_body_bytes);
+    chunk_extensions_.attach(*parser_);
     // Slowloris: the whole request must arrive within the timeout, however
     // slowly its bytes trickle in.
     set_deadline(deadline_now() + std::chrono::milliseconds(first_request_
@@ -99,15 +113,13 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
         ec == asio::error::eof) {
       return close();
     }
-    // Happens when the request's header is over max_header_bytes.
-    if (ec == http::error::header_limit) {
-      worker_.metrics().count_limit(Limit::kHeaderSize);
-      return reply_and_close(431, "request header too large\n");
-    }
-    // Happens when the request's body is over max_body_bytes.
-    if (ec == http::error::body_limit) {
-      worker_.metrics().count_limit(Limit::kBodySize);
-      return reply_and_close(413, "request body too large\n");
+    // Happens when the request outgrows a limit: its header, its body, a
+    // chunk line or the trailers (the read buffer), its chunk extensions.
+    const common::HttpLimit limit =
+        common::classify_read_error(ec, parser_->is_header_done(), chunk_extensions_);
+    if (limit != common::HttpLimit::kNone) {
+      worker_.metrics().count_limit(limit_of(limit));
+      return reply_and_close(common::limit_status(limit), "request too large\n");
     }
     // Happens when the parser refuses anything else: a malformed request.
     if (ec) return reply_and_close(400, "malformed HTTP request\n");
@@ -122,6 +134,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
       route_ = Route::kPoll;
       answer_guarded_poll(req, target.substr(kBoxesPrefix.size()), worker_.context(), token_cache_,
                           response_);
+    } else if (is_ingest_path(target) && listener_ == Listener::kPublic) {
+      return answer_ingest_elsewhere();
     } else if (is_ingest_path(target)) {
       route_ = Route::kIngest;
       if (const std::string_view error = choose_ack(target); !error.empty()) {
@@ -138,8 +152,28 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     } else {
       route_ = Route::kOther;
       response_.respond(404, kText, {},
-                        "not found: try GET /v1/boxes/{id}, POST /v1/ingest, WS /v1/ws\n");
+                        listener_ == Listener::kPublic
+                            ? "not found: try GET /v1/boxes/{id}, WS /v1/ws\n"
+                            : "not found: try GET /v1/boxes/{id}, POST /v1/ingest, WS /v1/ws\n");
     }
+    do_write();
+  }
+
+  // Writes are not served on the public listener: say where they are, so a
+  // misconfigured producer finds out from the answer.
+  void answer_ingest_elsewhere() {
+    response_.clear(/*keep_alive=*/false);
+    route_ = Route::kOther;
+    const auto& context = worker_.context();
+    ack_.clear();
+    ack_ += R"({"error":"ingest is not served on this listener","ingestListener":")";
+    // An IP address (validated by its knob): nothing to escape.
+    const std::string& bind = context.config.ingest_bind;
+    const bool v6 = bind.find(':') != std::string::npos;
+    ack_ += v6 ? "[" + bind + "]:" : bind + ":";
+    ack_ += std::to_string(context.ingest_port);
+    ack_ += "\"}";
+    response_.respond(404, kJson, {}, ack_);
     do_write();
   }
 
@@ -220,6 +254,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     WsMode mode;
     if (target == "/v1/ws") {
       mode = WsMode::kClient;
+    } else if (is_ingest_path(target) && listener_ == Listener::kPublic) {
+      return answer_ingest_elsewhere();
     } else if (is_ingest_path(target)) {
       if (const std::string_view error = choose_ack(target); !error.empty()) {
         response_.clear(/*keep_alive=*/false);
@@ -257,8 +293,12 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
   Socket socket_;
   Worker& worker_;
+  const Listener listener_;
   const config::ServerConfig& config_;
+  // Capped: a chunk line or trailer block cannot grow it without bound.
   beast::flat_buffer buffer_;
+  // Chunk extensions count against the header limit (they are metadata too).
+  common::ChunkExtensionBudget chunk_extensions_;
   // Heap-held so the session object stays small; allocated once per connection.
   std::unique_ptr<RequestArena> arena_ = std::make_unique<RequestArena>();
   std::optional<HttpRequestParser> parser_;
@@ -278,8 +318,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
 }  // namespace
 
-void start_http_session(Socket socket, Worker& worker) {
-  std::make_shared<HttpSession>(std::move(socket), worker)->start();
+void start_http_session(Socket socket, Worker& worker, Listener listener) {
+  std::make_shared<HttpSession>(std::move(socket), worker, listener)->start();
 }
 
 }  // namespace trove::net

@@ -4,7 +4,9 @@
 // Everything else is per worker (shared-nothing: docs/design.md, Threading).
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "net/client_access.hpp"
 #include "net/tuning_state.hpp"
 #include "state/journal.hpp"
+#include "net/worker_metrics.hpp"
 #include "store/box_store.hpp"
 
 namespace trove::net {
@@ -38,8 +41,17 @@ struct ServerContext {
   // before the workers are built.
   state::Journal* journal = nullptr;
 
+  // The ingest listener's bound port (set before the workers start), named
+  // in the 404 an ingest request on the public listener gets.
+  std::uint16_t ingest_port = 0;
   std::atomic<bool> draining{false};
   std::atomic<std::uint64_t> open_connections{0};  // data plane, all workers
+  // Limits hit on the admin listener (its own thread); scraped beside the workers'.
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Limit::kCount)> admin_limits{};
+
+  void count_admin_limit(Limit limit) noexcept {
+    admin_limits[static_cast<std::size_t>(limit)].fetch_add(1, std::memory_order_relaxed);
+  }
   // Every worker, fixed before any starts; fan-out posts to their io_contexts.
   std::vector<Worker*> workers;
 };

@@ -21,8 +21,12 @@ using Acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, Execut
 class Worker;
 class WsClientProtocol;
 
+// Which listener accepted a connection: the public one serves reads only
+// (polls, WebSocket /v1/ws); the ingest one also takes writes.
+enum class Listener { kPublic, kIngest };
+
 // Takes over an accepted data-plane connection (HTTP; upgrades to WebSocket).
-void start_http_session(Socket socket, Worker& worker);
+void start_http_session(Socket socket, Worker& worker, Listener listener);
 
 // Queues a push to a subscriber (copied into its connection's own buffer);
 // a connection over its send-queue bound is closed with 1008. Worker thread.

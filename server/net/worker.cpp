@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/asio/detail/socket_option.hpp>
 #include <boost/asio/post.hpp>
+#include <cerrno>
 
 #include "net/sessions.hpp"
 #include "state/state_format.hpp"
@@ -15,6 +16,17 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+// How long an accept waits after running out of file descriptors: long
+// enough that a full backlog costs no CPU, short enough to serve again soon
+// after descriptors are freed.
+constexpr auto kAcceptRetryPause = std::chrono::milliseconds(100);
+
+bool out_of_descriptors(const boost::system::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+         ec == asio::error::no_memory ||
+         (ec.category() == boost::system::system_category() && ec.value() == ENFILE);
+}
+
 // The sweeper's period bounds how late a timeout fires; 50 ms is well under
 // the smallest configurable timeout (100 ms).
 constexpr auto kSweepPeriod = std::chrono::milliseconds(50);
@@ -63,19 +75,21 @@ Worker::~Worker() {
   join();
 }
 
-std::uint16_t Worker::listen(const std::string& address, std::uint16_t port) {
+std::uint16_t Worker::listen(Listener listener, const std::string& address, std::uint16_t port) {
+  Acceptor& acceptor = acceptor_of(listener);
   tcp::endpoint endpoint(asio::ip::make_address(address), port);
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(asio::socket_base::reuse_address(true));
   // Every worker binds the same port; the kernel spreads connections.
-  acceptor_.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen(asio::socket_base::max_listen_connections);
-  return acceptor_.local_endpoint().port();
+  acceptor.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
+  acceptor.bind(endpoint);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+  return acceptor.local_endpoint().port();
 }
 
 void Worker::start() {
-  do_accept();
+  do_accept(acceptor_, Listener::kPublic);
+  if (ingest_acceptor_.is_open()) do_accept(ingest_acceptor_, Listener::kIngest);
   epoch_.start();
   arm_sweep_timer();
   thread_ = std::thread([this] { run(); });
@@ -102,10 +116,14 @@ void Worker::run() {
   }
 }
 
-void Worker::do_accept() {
-  acceptor_.async_accept([this](boost::system::error_code ec, Socket socket) {
+void Worker::do_accept(Acceptor& acceptor, Listener listener) {
+  acceptor.async_accept([this, &acceptor, listener](boost::system::error_code ec, Socket socket) {
     // Happens when Drain() closes the acceptor.
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (out_of_descriptors(ec)) {
+      metrics_.connections_rejected[static_cast<std::size_t>(RejectReason::kFdLimit)].add();
+      return retry_accept_later(acceptor, listener);
+    }
     if (!ec) {
       const std::uint64_t max = context_.config.max_connections;
       if (context_.open_connections.load(std::memory_order_relaxed) >= max) {
@@ -121,10 +139,20 @@ void Worker::do_accept() {
       } else {
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        start_http_session(std::move(socket), *this);
+        start_http_session(std::move(socket), *this, listener);
       }
     }
-    do_accept();
+    do_accept(acceptor, listener);
+  });
+}
+
+void Worker::retry_accept_later(Acceptor& acceptor, Listener listener) {
+  auto& timer = listener == Listener::kIngest ? ingest_accept_retry_ : public_accept_retry_;
+  timer.expires_after(kAcceptRetryPause);
+  timer.async_wait([this, &acceptor, listener](boost::system::error_code ec) {
+    // Happens at shutdown; a drain closes the acceptor meanwhile.
+    if (ec || !acceptor.is_open()) return;
+    do_accept(acceptor, listener);
   });
 }
 
@@ -151,6 +179,7 @@ void Worker::drain() {
     draining_ = true;
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    ingest_acceptor_.close(ignored);
     listener_closed_.store(true, std::memory_order_release);
     // Copy: a session may unregister while draining.
     std::vector<Session*> open(sessions_.begin(), sessions_.end());

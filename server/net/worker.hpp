@@ -42,9 +42,9 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // Opens this worker's listener (SO_REUSEPORT); returns the bound port.
-  // Throws std::system_error.
-  std::uint16_t listen(const std::string& address, std::uint16_t port);
+  // Opens this worker's public or ingest listener (SO_REUSEPORT); returns
+  // the bound port. Throws std::system_error.
+  std::uint16_t listen(Listener listener, const std::string& address, std::uint16_t port);
   void start();  // starts the thread
   // Thread-safe: stop accepting, drain every session.
   void drain();
@@ -111,7 +111,11 @@ class Worker {
 
  private:
   void run();
-  void do_accept();
+  void do_accept(Acceptor& acceptor, Listener listener);
+  void retry_accept_later(Acceptor& acceptor, Listener listener);
+  Acceptor& acceptor_of(Listener listener) noexcept {
+    return listener == Listener::kIngest ? ingest_acceptor_ : acceptor_;
+  }
   // A commit of this worker's journal records finished (worker thread).
   void on_committed(std::uint64_t ticket, bool ok, const std::string& reason);
   void arm_sweep_timer();
@@ -134,7 +138,12 @@ class Worker {
   // the reactor's per-descriptor locking is off; the scheduler keeps its
   // lock for those posts.
   boost::asio::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
-  Acceptor acceptor_{ioc_};
+  Acceptor acceptor_{ioc_};         // public: reads
+  Acceptor ingest_acceptor_{ioc_};  // ingest: writes (and reads)
+  // At the fd limit an accept fails at once for as long as the backlog is
+  // full: retried after a pause instead of in a busy loop.
+  boost::asio::steady_timer public_accept_retry_{ioc_};
+  boost::asio::steady_timer ingest_accept_retry_{ioc_};
   std::thread thread_;
   bool draining_ = false;
   std::atomic<bool> listener_closed_{false};

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "memory/local_metrics.hpp"
+#include "trove/common/http_limit.hpp"
 
 namespace trove::net {
 
@@ -51,16 +52,53 @@ enum class Limit : std::size_t {
   kIdleTimeout,
   kHandshakeTimeout,
   kSendQueue,
+  kChunkHeaderSize,
+  kChunkExtensions,
+  kAdminConnections,
+  kAdminPeerConnections,
+  kAdminRequestDeadline,
   kDurableWaiters,  // batches waiting for their log commit (--ack durable)
   kCount
 };
-inline constexpr std::array<const char*, 7> kLimitNames = {
-    "header_size",       "body_size",  "frame_size",     "idle_timeout",
-    "handshake_timeout", "send_queue", "durable_waiters"};
+inline constexpr std::array<const char*, 12> kLimitNames = {"header_size",
+                                                            "body_size",
+                                                            "frame_size",
+                                                            "idle_timeout",
+                                                            "handshake_timeout",
+                                                            "send_queue",
+                                                            "chunk_header_size",
+                                                            "chunk_extensions",
+                                                            "admin_connections",
+                                                            "admin_peer_connections",
+                                                            "admin_request_deadline",
+                                                            "durable_waiters"};
+
+// The worker's counter for a limit Beast's parser reports (http_read_limits.hpp).
+constexpr Limit limit_of(common::HttpLimit limit) noexcept {
+  switch (limit) {
+    case common::HttpLimit::kHeaderSize:
+      return Limit::kHeaderSize;
+    case common::HttpLimit::kBodySize:
+      return Limit::kBodySize;
+    case common::HttpLimit::kChunkHeaderSize:
+      return Limit::kChunkHeaderSize;
+    case common::HttpLimit::kConnections:
+      return Limit::kAdminConnections;
+    case common::HttpLimit::kPeerConnections:
+      return Limit::kAdminPeerConnections;
+    case common::HttpLimit::kRequestDeadline:
+      return Limit::kAdminRequestDeadline;
+    case common::HttpLimit::kChunkExtensions:
+    case common::HttpLimit::kNone:
+      break;
+  }
+  return Limit::kChunkExtensions;
+}
 
 // While draining the listeners are closed, so the kernel refuses instead.
-enum class RejectReason : std::size_t { kMaxConnections, kCount };
-inline constexpr std::array<const char*, 1> kRejectReasonNames = {"max_connections"};
+// kFdLimit: an accept failed for want of file descriptors (then paused).
+enum class RejectReason : std::size_t { kMaxConnections, kFdLimit, kCount };
+inline constexpr std::array<const char*, 2> kRejectReasonNames = {"max_connections", "fd_limit"};
 
 struct WorkerMetrics {
   std::array<std::array<LocalCounter, kStatusCodes.size()>, kProtocols> poll_requests;

@@ -250,7 +250,7 @@ def check_sidecar(c, r):
             c.eq(inits, [], "no init containers")
             c.eq([x["name"] for x in pod["containers"]], ["game", "trove"], "sidecar is a plain container")
             c.true("restartPolicy" not in s and "startupProbe" not in s, "no native-only fields")
-        c.eq(s["args"], ["--bind=0.0.0.0", "--port=8080", "--admin-bind=0.0.0.0", "--admin-port=9090",
+        c.eq(s["args"], ["--bind=0.0.0.0", "--port=8080", "--ingest-bind=127.0.0.1", "--ingest-port=8081", "--admin-bind=0.0.0.0", "--admin-port=9090",
                          "--admin-token-file=/var/run/trove/admin-token/token", "--arena-mib=128", "--epoch-ms=16",
                          "--max-boxes=1048576", "--store-huge-pages=on",
                          "--state-dir=/var/lib/trove/state", "--ack=memory"], "sidecar args (contract flags)")

@@ -36,7 +36,7 @@ def start_server(binary, tmp):
     token_file = os.path.join(tmp, "token")
     with open(token_file, "w") as f:
         f.write("s3cr3t-token-for-the-drain-test\n")
-    proc = subprocess.Popen([binary, "--bind", "127.0.0.1", "--port", "0", "--admin-bind", "127.0.0.1",
+    proc = subprocess.Popen([binary, "--bind", "127.0.0.1", "--port", "0", "--ingest-port", "0", "--admin-bind", "127.0.0.1",
                              "--admin-port", "0", "--workers", "1", "--arena-mib", "8", "--max-boxes", "4096",
                              "--admin-token-file", token_file, "--port-file", port_file],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -47,7 +47,7 @@ def start_server(binary, tmp):
         try:
             with open(port_file) as f:
                 ports = json.load(f)
-            return proc, ports["data"], ports["admin"], token_file
+            return proc, ports["data"], ports["ingest"], ports["admin"], token_file
         except (OSError, ValueError, KeyError):
             time.sleep(0.05)
     proc.kill()
@@ -90,13 +90,13 @@ def main():
         game_env = {e["name"]: e["value"] for e in game["env"]}
         check_env = {e["name"]: e["value"] for e in test_pod["env"]}
 
-        server, data_port, admin_port, token_file = start_server(a.server, tmp)
+        server, data_port, ingest_port, admin_port, token_file = start_server(a.server, tmp)
         try:
             c.section(f"trove-server on data :{data_port}, admin :{admin_port}")
             c.eq(http_get(admin_port, "/readyz")[0], 200, "server ready")
 
             c.section("demo game loop (files/demo-game.sh as rendered)")
-            env = dict(game_env, TROVE_DATA_PORT=str(data_port), BOXES="20", ROUNDS="3", INTERVAL="0.05")
+            env = dict(game_env, TROVE_INGEST_PORT=str(ingest_port), BOXES="20", ROUNDS="3", INTERVAL="0.05")
             before = accepted_messages(admin_port)
             code, out, err = run_script(game["command"][2], env)
             c.eq(code, 0, "the loop ends after ROUNDS rounds")
@@ -115,19 +115,28 @@ def main():
 
             c.section("preStop drain hook (files/drain.sh as rendered)")
             c.eq(drain_cmd[:2], ["/bin/bash", "-c"], "hook is bash -c")
-            env = dict(drain_env, TROVE_ADMIN_PORT=str(admin_port), TROVE_TOKEN_FILE=token_file)
+            # The image has trove-server on its PATH; here the build's binary stands in.
+            path = os.path.dirname(os.path.abspath(a.server)) + os.pathsep + os.environ.get("PATH", "")
+            wrong_token = os.path.join(tmp, "wrong-token")
+            with open(wrong_token, "w") as f:
+                f.write("not-the-token\n")
+            env = dict(drain_env, TROVE_ADMIN_PORT=str(admin_port), TROVE_TOKEN_FILE=wrong_token, PATH=path)
+            code, out, err = run_script(drain_cmd[2], env)
+            c.true(code == 1 and "401" in err, f"a wrong token fails the hook (exit {code}: {err.strip()})")
+            c.eq(http_get(admin_port, "/readyz")[0], 200, "a refused drain leaves the server serving")
+            env = dict(drain_env, TROVE_ADMIN_PORT=str(admin_port), TROVE_TOKEN_FILE=token_file, PATH=path)
             c.eq(env["DRAIN_SECONDS"], "1", "drain wait from values")
             t0 = time.time()
             code, out, err = run_script(drain_cmd[2], env)
             took = time.time() - t0
-            c.true(code == 0 and "accepted" in out, f"POST /admin/v1/drain answered 202 (exit {code}: {out} {err})")
+            c.true(code == 0 and "accepted" in out, f"trove-server drain: 202 (exit {code}: {out} {err})")
             c.true(took >= 1.0, f"the hook waited DRAIN_SECONDS before returning ({took:.2f} s)")
             status, _ = http_get(admin_port, "/readyz")
             c.eq(status, 503, "after the hook, /readyz says draining (the endpoint leaves the Service)")
             env = dict(check_env, TARGET_HOST="127.0.0.1", TARGET_PORT=str(admin_port), ATTEMPTS="1")
             code, _, err = run_script(test_pod["command"][2], env)
             c.eq(code, 1, "the readiness check fails on a draining server")
-            env = dict(drain_env, TROVE_ADMIN_PORT=str(closed_port()), TROVE_TOKEN_FILE=token_file)
+            env = dict(drain_env, TROVE_ADMIN_PORT=str(closed_port()), TROVE_TOKEN_FILE=token_file, PATH=path)
             code, out, err = run_script(drain_cmd[2], env)
             c.true(code == 1 and "refused" in err, f"the hook fails loudly when nothing listens (exit {code}: {err.strip()})")
         finally:

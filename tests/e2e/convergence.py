@@ -43,12 +43,13 @@ def main():
             s.port_file = work.file(f"{s.name}.port")
             s.admin_port, s.proc = 0, None
             s.proc = Proc(work, s.name, [env_path("TROVE_SERVER_BIN"), "--bind", s.ip, "--port", "0",
+                                          "--ingest-bind", s.ip, "--ingest-port", "0",
                                           "--admin-bind", s.ip, "--admin-port", "0", "--workers", "1",
                                           "--max-boxes", "1024", "--admin-token-file", s.token_file,
                                           "--port-file", s.port_file])
         for s in sidecars:
             ports = wait_until(lambda: json.load(open(s.port_file)), 60, what=f"{s.name} port")
-            s.admin_port, s.data_port = ports["admin"], ports["data"]
+            s.admin_port, s.data_port, s.ingest_port = ports["admin"], ports["data"], ports["ingest"]
             api.create_pod(s.name, s.ip, s.admin_port, {"app": "sim"})
         log(f"{args.pods} sidecars and pods up in {time.monotonic() - t_start:.1f}s")
         op = Operator(work, api, extra=["--push-concurrency", str(args.push_concurrency)],

@@ -236,6 +236,7 @@ class Sidecar:
         if os.path.exists(self.port_file):
             os.remove(self.port_file)
         argv = [env_path("TROVE_SERVER_BIN"), "--bind", self.ip, "--port", "0",
+                "--ingest-bind", self.ip, "--ingest-port", "0",
                 "--admin-bind", self.ip, "--admin-port", str(self.admin_port),
                 "--workers", "1", "--max-boxes", "4096",
                 "--admin-token-file", self.token_file, "--port-file", self.port_file]
@@ -248,6 +249,7 @@ class Sidecar:
                            what=f"{self.name} port file")
         self.admin_port = ports["admin"]
         self.data_port = ports["data"]
+        self.ingest_port = ports["ingest"]
         self.pid = ports["pid"]
 
     def tuning(self):

@@ -15,7 +15,7 @@ def ingest_python(sidecar, rate, stop):
     lines = "\n".join(json.dumps({"box": i % 4000 + 1, "hunt": "spring", "x": 12.5, "y": -3.25,
                                   "state": "open", "ts": 1732712345678, "player": f"p-{i}"})
                       for i in range(batch)).encode()
-    conn = http.client.HTTPConnection(sidecar.ip, sidecar.data_port, timeout=5)
+    conn = http.client.HTTPConnection(sidecar.ip, sidecar.ingest_port, timeout=5)
     period = batch / rate
     next_t = time.monotonic()
     while not stop.is_set():
@@ -25,7 +25,7 @@ def ingest_python(sidecar, rate, stop):
             conn.getresponse().read()
         except Exception:
             conn.close()
-            conn = http.client.HTTPConnection(sidecar.ip, sidecar.data_port, timeout=5)
+            conn = http.client.HTTPConnection(sidecar.ip, sidecar.ingest_port, timeout=5)
         next_t += period
         delay = next_t - time.monotonic()
         if delay > 0:
@@ -38,6 +38,7 @@ def start_load(work, sidecar, rate, stop, name):
     loadgen = os.environ.get("TROVE_LOADGEN_BIN", "")
     if loadgen and os.path.exists(loadgen):
         return Proc(work, name, [loadgen, "--host", sidecar.ip, "--port", str(sidecar.data_port),
+                                 "--ingest-port", str(sidecar.ingest_port),
                                  "--duration", "600", "--ingest-conns", "1",
                                  "--ingest-protocol", "ws", "--batch", "100" if rate > 10000 else "10",
                                  "--ingest-rate", str(rate), "--ingest-boxes", "1-4000"])

@@ -44,7 +44,7 @@ prefill() {  # store boxes 1..N so that polls find them (a 404 is an error)
 }
 
 trove() {
-  start "$server" --port 0 --admin-port 0 --workers 1 --port-file "$tmp/port.json"
+  start "$server" --port 0 --ingest-port 0 --admin-port 0 --workers 1 --port-file "$tmp/port.json"
 }
 
 case $scenario in

@@ -64,8 +64,9 @@ def main():
     with tempfile.TemporaryDirectory(prefix="trove-metrics-") as tmp:
         procs = ol.Processes(tmp)
         try:
-            data_port, admin_port, token_file = ol.start_trove_server(procs, a.server, tmp)
-            conn = http.client.HTTPConnection("127.0.0.1", data_port, timeout=5)
+            data_port, admin_port, token_file, ingest_port = ol.start_trove_server(procs, a.server, tmp)
+            # The ingest listener serves reads too: one keep-alive connection for both.
+            conn = http.client.HTTPConnection("127.0.0.1", ingest_port, timeout=5)
             for i in range(20):
                 conn.request("POST", "/v1/ingest", f'{{"box":{i + 1},"hunt":"m","state":"open"}}\n{{"box":"bad"}}\n',
                              {"Content-Type": "application/x-ndjson"})

@@ -22,10 +22,10 @@ import http.client
 import obs_lib as ol
 
 
-def builtin_load(data_port, stop):
+def builtin_load(data_port, ingest_port, stop):
     """Fallback load when trove-loadgen is not built (sanitizer presets):
     HTTP NDJSON ingest and keep-alive polls from one thread."""
-    ingest = http.client.HTTPConnection("127.0.0.1", data_port, timeout=5)
+    ingest = http.client.HTTPConnection("127.0.0.1", ingest_port, timeout=5)
     poll = http.client.HTTPConnection("127.0.0.1", data_port, timeout=5)
     i = 0
     while not stop.is_set():
@@ -40,13 +40,13 @@ def builtin_load(data_port, stop):
         time.sleep(0.01)
 
 
-def ingest_bursts(data_port, stop, period=3.0, messages=80000):
+def ingest_bursts(ingest_port, stop, period=3.0, messages=80000):
     """A ~7 MB NDJSON batch every `period` seconds, like a game's bursts: the
     arena grows past its recent high-water plus slack, is trimmed a second
     later, and the purge thread runs (the purge-duration panel needs purges)."""
     body = "".join(f'{{"box":{b % 50000 + 1},"hunt":"burst","x":1.5,"y":-2.25,"state":"open","ts":1,'
                    f'"player":"p-{b}"}}\n' for b in range(messages)).encode()
-    conn = http.client.HTTPConnection("127.0.0.1", data_port, timeout=30)
+    conn = http.client.HTTPConnection("127.0.0.1", ingest_port, timeout=30)
     while not stop.wait(period):
         conn.request("POST", "/v1/ingest", body, {"Content-Type": "application/x-ndjson"})
         conn.getresponse().read()
@@ -75,19 +75,19 @@ def main():
         stop = threading.Event()
         try:
             # Bodies up to 16 MiB, for the bursts below (the default is 4 MiB).
-            data_port, admin_port, token_file = ol.start_trove_server(procs, a.server, tmp,
-                                                                     extra=["--max-body-bytes", "16777216"])
-            threading.Thread(target=ingest_bursts, args=(data_port, stop), daemon=True).start()
+            data_port, admin_port, token_file, ingest_port = ol.start_trove_server(
+                procs, a.server, tmp, extra=["--max-body-bytes", "16777216"])
+            threading.Thread(target=ingest_bursts, args=(ingest_port, stop), daemon=True).start()
             targets = [("trove-sidecar", f"127.0.0.1:{admin_port}")]
             if a.loadgen:
-                procs.start("loadgen", [a.loadgen, "--port", str(data_port), "--duration", "120", "--warmup", "0",
+                procs.start("loadgen", [a.loadgen, "--port", str(data_port), "--ingest-port", str(ingest_port), "--duration", "120", "--warmup", "0",
                                         "--http-conns", "4", "--http-period-ms", "5", "--poll-boxes", "1-500",
                                         "--ws-subscribers", "2", "--subscribe-boxes", "1-100",
                                         "--ingest-conns", "1", "--ingest-protocol", "ws", "--batch", "64",
                                         "--ingest-rate", "20000", "--ingest-boxes", "1-500"])
                 load = "trove-loadgen + 7 MB ingest bursts every 3 s"
             else:
-                threading.Thread(target=builtin_load, args=(data_port, stop), daemon=True).start()
+                threading.Thread(target=builtin_load, args=(data_port, ingest_port, stop), daemon=True).start()
                 load = "built-in HTTP ingest/poll loop + 7 MB ingest bursts every 3 s"
             if a.operator:
                 import operator_rig

@@ -82,7 +82,8 @@ def start_trove_server(procs, binary, tmp, name="trove-server", extra=()):
     token_file = os.path.join(tmp, f"{name}.token")
     with open(token_file, "w") as f:
         f.write("observability-test-token")  # no newline: the same bytes go into the Secret
-    procs.start(name, [binary, "--bind", "127.0.0.1", "--port", "0", "--admin-bind", "127.0.0.1", "--admin-port", "0",
+    procs.start(name, [binary, "--bind", "127.0.0.1", "--port", "0", "--ingest-port", "0",
+                       "--admin-bind", "127.0.0.1", "--admin-port", "0",
                        "--workers", "2", "--arena-mib", "16", "--max-boxes", "65536", "--admin-token-file", token_file,
                        "--port-file", port_file, *extra])
 
@@ -91,7 +92,7 @@ def start_trove_server(procs, binary, tmp, name="trove-server", extra=()):
         with open(port_file) as f:
             return json.load(f)
     p = wait_for(f"{name}'s port file", ports, timeout=20)
-    return p["data"], p["admin"], token_file
+    return p["data"], p["admin"], token_file, p["ingest"]
 
 
 class Prometheus:

@@ -23,7 +23,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A sidecar's admin API: reports a 1 MiB arena, accepts any tuning PUT.
+// A sidecar's admin API: reports a 1 MiB arena, accepts any tuning PUT (not
+// marked as mutating: every mutating route needs a token, and these tests
+// are about events, not authentication).
 class FakeSidecar {
  public:
   FakeSidecar() {
@@ -32,7 +34,7 @@ class FakeSidecar {
                        200, R"({"tuning":{"arenaBytes":1048576,"epochMillis":16,"generation":1}})");
                  }});
     routes_.add(
-        {"PUT", "/admin/v1/tuning", true, false, "tuning",
+        {"PUT", "/admin/v1/tuning", false, false, "tuning",
          [](const common::HttpRequest& r) { return common::HttpResponse::json(200, r.body); }});
     server_ = std::make_unique<common::AdminHttpServer>(common::AdminHttpServerOptions{}, routes_);
     server_->start();

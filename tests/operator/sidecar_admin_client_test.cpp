@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 
+#include "hostile_http_peer.hpp"
 #include "trove/common/admin_http_server.hpp"
 #include "trove/common/route_table.hpp"
 
@@ -112,6 +113,20 @@ TEST(SidecarAdminClient, RefusedHungBadAndOversizedAreErrorsNamingTheTarget) {
   EXPECT_NE(r[1].error.find("read"), std::string::npos) << r[1].error;
   EXPECT_NE(r[2].error.find("bad sidecar address"), std::string::npos) << r[2].error;
   EXPECT_LT(took, 2s) << "the hung sidecar must cost one timeout, not more";
+}
+
+// A sidecar that answers with a chunk-size line that never ends: the client
+// stops reading at its buffer cap instead of growing without bound.
+TEST(SidecarAdminClient, EndlessChunkExtensionsAreCutOff) {
+  constexpr std::size_t kOffered = 128u << 20;
+  constexpr std::size_t kMostTaken = 16u << 20;  // the cap plus loopback socket buffers
+  test_support::EndlessChunkExtensionPeer peer(kOffered);
+  std::vector<AdminCall> calls{{"127.0.0.1", peer.port(), "GET", "/admin/v1/stats", "", ""}};
+  auto r = run_admin_calls(calls, {.concurrency = 1, .timeout = 10s});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, 0);
+  EXPECT_NE(r[0].error.find("read"), std::string::npos) << r[0].error;
+  EXPECT_LT(peer.bytes_taken(), kMostTaken);
 }
 
 TEST(SidecarAdminClient, EmptyBatch) {

@@ -1,10 +1,11 @@
 # The demo game: updates BOXES treasure boxes through the sidecar's
 # POST /v1/ingest (NDJSON) every INTERVAL seconds, with bash alone so the
-# sidecar's own image can run it. Env: TROVE_DATA_PORT, BOXES, INTERVAL,
-# ROUNDS (0 = forever; tests use a finite number).
+# sidecar's own image can run it. Env: TROVE_INGEST_PORT (the sidecar's
+# pod-local ingest listener), BOXES, INTERVAL, ROUNDS (0 = forever; tests use
+# a finite number).
 set -u
 export LC_ALL=C # byte length == character length for Content-Length
-port=${TROVE_DATA_PORT:?}
+port=${TROVE_INGEST_PORT:?}
 boxes=${BOXES:-100}
 rounds=${ROUNDS:-0}
 round=0

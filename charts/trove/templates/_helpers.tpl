@@ -116,6 +116,8 @@ are on by default from Kubernetes 1.29 (SidecarContainers beta).
   args:
     - --bind=0.0.0.0
     - --port={{ $s.dataPort }}
+    - --ingest-bind=127.0.0.1
+    - --ingest-port={{ $s.ingestPort }}
     - --admin-bind=0.0.0.0
     - --admin-port={{ $s.adminPort }}
     - --admin-token-file=/var/run/trove/admin-token/{{ .Values.adminToken.key }}

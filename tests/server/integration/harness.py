@@ -27,13 +27,15 @@ class Server:
     def __init__(self, *args, token=None, env=None, workers=2, max_boxes=65536, preexec=None):
         self.dir = tempfile.TemporaryDirectory(prefix="trove-it-")
         self.port_file = os.path.join(self.dir.name, "ports.json")
-        cmd = [SERVER_BIN, "--port", "0", "--admin-port", "0", "--port-file", self.port_file,
+        cmd = [SERVER_BIN, "--port", "0", "--ingest-port", "0", "--admin-port", "0",
+               "--port-file", self.port_file,
                "--workers", str(workers), "--arena-mib", "4", "--max-boxes", str(max_boxes)]
+        self.token_file = None
         if token is not None:
-            token_file = os.path.join(self.dir.name, "token")
-            with open(token_file, "w") as f:
+            self.token_file = os.path.join(self.dir.name, "token")
+            with open(self.token_file, "w") as f:
                 f.write(token + "\n")
-            cmd += ["--admin-token-file", token_file]
+            cmd += ["--admin-token-file", self.token_file]
         cmd += list(args)
         self.log_path = os.path.join(self.dir.name, "server.log")
         self.log = open(self.log_path, "w")
@@ -49,6 +51,8 @@ class Server:
         with open(self.port_file) as f:
             ports = json.load(f)
         self.data, self.admin, self.pid = ports["data"], ports["admin"], ports["pid"]
+        # The ingest listener (writes); the public one (self.data) serves reads.
+        self.ingest_port = ports["ingest"]
         assert self.pid == self.proc.pid
 
     def output(self):
@@ -65,6 +69,12 @@ class Server:
 
     def ws_url(self, path):
         return "ws://127.0.0.1:%d%s" % (self.data, path)
+
+    def ingest_url(self, path="/v1/ingest"):
+        return "http://127.0.0.1:%d%s" % (self.ingest_port, path)
+
+    def ingest_ws_url(self, path="/v1/ingest"):
+        return "ws://127.0.0.1:%d%s" % (self.ingest_port, path)
 
     def stop(self, sig=signal.SIGTERM, timeout=15):
         if self.proc.poll() is None:
@@ -133,7 +143,7 @@ class Server:
 
     def ingest(self, lines):
         body = "".join(line + "\n" for line in lines).encode()
-        req = urllib.request.Request(self.url("/v1/ingest"), data=body, method="POST")
+        req = urllib.request.Request(self.ingest_url(), data=body, method="POST")
         with urllib.request.urlopen(req, timeout=10 * SLOW) as r:
             return json.loads(r.read())
 

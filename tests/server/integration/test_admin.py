@@ -20,7 +20,7 @@ class Admin(ServerTestCase):
         self.assertEqual(status, 200)
         for route in ["GET /healthz", "GET /readyz", "GET /metrics", "GET /admin/v1/tuning [token]",
                       "PUT /admin/v1/tuning [mutates] [token]", "GET /admin/v1/stats",
-                      "POST /admin/v1/drain [mutates]"]:
+                      "POST /admin/v1/drain [mutates] [token]"]:
             self.assertIn(route, text)
         self.assertEqual(self.server.admin_request("GET", "/admin/v1/drain")[0], 405)
 

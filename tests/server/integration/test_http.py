@@ -2,7 +2,7 @@
 import json
 import unittest
 
-from harness import RawHttp, Server, ServerTestCase, curl
+from harness import SLOW, RawHttp, Server, ServerTestCase, curl
 
 
 def msg(box, **fields):
@@ -85,7 +85,7 @@ class Ingest(ServerTestCase):
         status, _, body = curl("-X", "POST", "--data-binary",
                                msg(1, state="open") + "\n{not json}\n" + msg(0) + "\n" +
                                msg(2, state="bogus") + "\n" + msg(3) + "\n",
-                               self.server.url("/v1/ingest"))
+                               self.server.ingest_url())
         self.assertEqual(status, 200)
         ack = json.loads(body)
         self.assertEqual(ack["accepted"], 2, ack)
@@ -104,7 +104,71 @@ class Ingest(ServerTestCase):
         self.assertEqual(ack["boot"], self.server.stats()["bootId"])
 
     def test_ingest_needs_post(self):
-        self.assertEqual(curl(self.server.url("/v1/ingest"))[0], 405)
+        self.assertEqual(curl(self.server.ingest_url())[0], 405)
+
+
+class Listeners(ServerTestCase):
+    def assert_ingest_elsewhere(self, out):
+        head, _, body = out.partition("\r\n\r\n")
+        self.assertTrue(head.startswith("HTTP/1.1 404"), out)
+        self.assertIn("application/json", head)
+        doc = json.loads(body)
+        self.assertIn("ingest", doc["error"])
+        self.assertEqual(doc["ingestListener"], "127.0.0.1:%d" % self.server.ingest_port)
+
+    def test_ingest_on_the_public_listener_is_404_naming_the_ingest_listener(self):
+        status, headers, body = curl("-X", "POST", "--data-binary", msg(1, state="open") + "\n",
+                                     self.server.url("/v1/ingest"))
+        self.assertEqual(status, 404, body)
+        self.assertEqual(json.loads(body)["ingestListener"], "127.0.0.1:%d" % self.server.ingest_port)
+        # A WebSocket upgrade to /v1/ingest there is refused the same way.
+        c = RawHttp(self.server.data)
+        c.send("GET /v1/ingest HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        self.assert_ingest_elsewhere(c.read_all())
+        c.close()
+        # Hostile variants: pipelined after a poll, chunked, with a query string.
+        c = RawHttp(self.server.data)
+        c.send("GET /v1/boxes/1 HTTP/1.1\r\n\r\nPOST /v1/ingest HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+               "2\r\n{}\r\n0\r\n\r\n")
+        out = c.read_all()
+        self.assertTrue(out.startswith("HTTP/1.1 404"), out)  # box 1 is unknown
+        self.assertIn('"ingestListener"', out)
+        c.close()
+        self.assertEqual(curl("-X", "POST", "--data-binary", "{}", self.server.url("/v1/ingest?x=1"))[0], 404)
+        # Nothing was stored; the ingest listener takes the same batch and serves reads too.
+        self.assertEqual(self.server.metric("trove_store_boxes"), 0)
+        self.assertEqual(self.server.ingest([msg(1, state="open")])["accepted"], 1)
+        self.assertEqual(curl(self.server.url("/v1/boxes/1"))[0], 200)
+        self.assertEqual(curl(self.server.ingest_url("/v1/boxes/1"))[0], 200)
+
+    def test_a_body_on_the_public_listener_is_capped_at_16_kib(self):
+        body = "x" * (100 * 1024)
+        c = RawHttp(self.server.data)
+        try:
+            c.send("POST /v1/ingest HTTP/1.1\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        except OSError:
+            pass  # closed before the whole body went out: the answer is already there
+        out = c.read_all()
+        c.close()
+        self.assertTrue(out.startswith("HTTP/1.1 413"), out[:200])
+        self.assertEqual(self.server.metric("trove_limit_exceeded_total", limit="body_size"), 1)
+        # The ingest listener takes bodies up to --max-body-bytes.
+        lines = [msg(b, state="open") for b in range(1, 3000)]
+        self.assertGreater(sum(len(l) + 1 for l in lines), 64 * 1024)
+        self.assertEqual(self.server.ingest(lines)["accepted"], len(lines))
+
+    def test_ingest_listener_defaults_to_loopback_8081(self):
+        import subprocess
+        from harness import SERVER_BIN
+        out = subprocess.run([SERVER_BIN, "--print-config"], capture_output=True, text=True,
+                             timeout=10 * SLOW).stdout
+        self.assertIn("ingest_bind: 127.0.0.1", out)
+        self.assertIn("ingest_port: 8081", out)
+        r = subprocess.run([SERVER_BIN, "--port", "9999", "--ingest-port", "9999"], capture_output=True,
+                           text=True, timeout=10 * SLOW)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("ingest_port", r.stderr + r.stdout)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ from harness import SERVER_BIN, SLOW, RawHttp, RawWebSocket, Server, ServerTestC
 
 
 class Drain(ServerTestCase):
+    token = "drain-token"
+
     def test_admin_drain_closes_ws_with_1001_refuses_new_and_exits_0_on_sigterm(self):
         self.server.ingest(['{"box":1,"state":"open"}'])
         ws = RawWebSocket(self.server.data, "/v1/ws")
@@ -21,7 +23,7 @@ class Drain(ServerTestCase):
         idle = RawHttp(self.server.data)
         idle.send("GET /v1/boxes/1 HTTP/1.1\r\n\r\n")
         self.assertIn(b"200 OK", idle.sock.recv(4096))
-        status, _ = self.server.admin_request("POST", "/admin/v1/drain")
+        status, _ = self.server.admin_request("POST", "/admin/v1/drain", token=self.token)
         self.assertEqual(status, 202)
         self.assertEqual(ws.wait_close_code(), 1001)
         self.assertTrue(idle.closed_by_server(3 * SLOW), "idle keep-alive not closed by drain")
@@ -30,16 +32,18 @@ class Drain(ServerTestCase):
         # Listeners are closed: new connections are refused.
         with self.assertRaises(ConnectionRefusedError):
             RawHttp(self.server.data)
+        with self.assertRaises(ConnectionRefusedError):
+            RawHttp(self.server.ingest_port)
         # The admin port keeps answering until the pod's SIGTERM; then exit 0.
         self.assertEqual(self.server.admin_request("GET", "/healthz")[0], 200)
         self.assertEqual(self.server.stop(signal.SIGTERM), 0)
 
     def test_drain_finishes_a_request_in_flight(self):
         body = '{"box":5,"state":"open"}\n'
-        c = RawHttp(self.server.data)
+        c = RawHttp(self.server.ingest_port)
         c.send("POST /v1/ingest HTTP/1.1\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body[:10]))
         time.sleep(0.1)
-        self.assertEqual(self.server.admin_request("POST", "/admin/v1/drain")[0], 202)
+        self.assertEqual(self.server.admin_request("POST", "/admin/v1/drain", token=self.token)[0], 202)
         time.sleep(0.1)
         c.send(body[10:])
         out = c.read_all()  # answered, then closed by the server
@@ -67,7 +71,7 @@ class Drain(ServerTestCase):
         self.server.stop()
         self.server = Server("--drain-timeout-ms", "300")
         # A request that never completes its body stays in flight.
-        stuck = RawHttp(self.server.data)
+        stuck = RawHttp(self.server.ingest_port)
         stuck.send("POST /v1/ingest HTTP/1.1\r\nContent-Length: 100\r\n\r\n{")
         time.sleep(0.1)
         t0 = time.time()
@@ -84,7 +88,7 @@ class Configuration(unittest.TestCase):
     def test_help_lists_flags(self):
         r = self.run_server("--help")
         self.assertEqual(r.returncode, 0)
-        for flag in ["--config", "--bind", "--port", "--admin-bind", "--admin-port", "--workers",
+        for flag in ["--config", "--bind", "--port", "--ingest-bind", "--ingest-port", "--admin-bind", "--admin-port", "--workers",
                      "--arena-mib", "--epoch-ms", "--allocator", "--max-boxes",
                      "--admin-token-file", "--port-file", "--print-config", "--busy-poll-us"]:
             self.assertIn(flag, r.stdout)
@@ -120,7 +124,7 @@ class Configuration(unittest.TestCase):
             self.assertEqual(s.stop(), 0)
 
     def test_unreadable_token_file_fails_fast(self):
-        r = self.run_server("--port", "0", "--admin-port", "0", "--admin-token-file", "/nonexistent")
+        r = self.run_server("--port", "0", "--ingest-port", "0", "--admin-port", "0", "--admin-token-file", "/nonexistent")
         self.assertEqual(r.returncode, 1)
         self.assertIn("/nonexistent", r.stderr)
 

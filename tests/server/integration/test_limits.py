@@ -38,7 +38,7 @@ class Malformed(ServerTestCase):
         self.assertEqual(self.server.metric("trove_limit_exceeded_total", limit="header_size"), 1)
 
     def test_oversized_ws_frame_closes_with_1009(self):
-        ws = RawWebSocket(self.server.data, "/v1/ingest")
+        ws = RawWebSocket(self.server.ingest_port, "/v1/ingest")
         ws.send_text('{"box":1}' + " " * 8000)
         self.assertEqual(ws.wait_close_code(), 1009)
         # Beast completes the server's read (where the limit is counted) only
@@ -46,7 +46,7 @@ class Malformed(ServerTestCase):
         ws.close()
         self.assertEqual(self.server.wait_metric(1, "trove_limit_exceeded_total", limit="frame_size"), 1)
         # A frame within the limit on a new connection is fine.
-        ws = RawWebSocket(self.server.data, "/v1/ingest")
+        ws = RawWebSocket(self.server.ingest_port, "/v1/ingest")
         ws.send_text('{"box":1}')
         op, payload = ws.recv_frame()
         self.assertEqual(json.loads(payload)["accepted"], 1)

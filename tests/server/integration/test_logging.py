@@ -28,7 +28,7 @@ class JsonLogs(unittest.TestCase):
         self.stderr_path = os.path.join(self.dir.name, "stderr")
         with open(self.stdout_path, "w") as out, open(self.stderr_path, "w") as err:
             self.proc = subprocess.Popen(
-                [SERVER_BIN, "--port", "0", "--admin-port", "0", "--port-file", self.port_file,
+                [SERVER_BIN, "--port", "0", "--ingest-port", "0", "--admin-port", "0", "--port-file", self.port_file,
                  "--workers", "1", "--arena-mib", "4", "--max-boxes", "1024",
                  "--admin-token-file", token_file, "--log-format", "json"],
                 stdout=out, stderr=err)
@@ -76,7 +76,7 @@ class JsonLogs(unittest.TestCase):
             self.assertIsInstance(event["message"], str)
             events.append(event)
         messages = [e["message"] for e in events]
-        self.assertTrue(any(re.match(r"^1 workers; data http://", m) for m in messages), messages)
+        self.assertTrue(any(re.match(r"^1 workers; public http://", m) for m in messages), messages)
         self.assertIn("drained (0 connections cut at the deadline)", messages)
         takeovers = [(e["owner"], e["generation"], e["previous_owner"], e["previous_generation"])
                      for e in events if e["message"] == "tuning owner takes over"]

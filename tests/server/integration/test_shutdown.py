@@ -92,7 +92,7 @@ class ShutdownUnderLoad(unittest.TestCase):
         for round_ in range(ROUNDS):
             server = Server("--epoch-ms", "1", "--max-body-bytes", str(MAX_BODY_BYTES))
             clients = BackgroundClients(server)
-            ingest = http.client.HTTPConnection("127.0.0.1", server.data, timeout=60 * SLOW)
+            ingest = http.client.HTTPConnection("127.0.0.1", server.ingest_port, timeout=60 * SLOW)
             # A first request grows the arena; the second is in flight at the signal.
             ingest.request("POST", "/v1/ingest", body)
             first = ingest.getresponse()

@@ -29,7 +29,7 @@ def msg(box, **fields):
 def post(server, lines, query=""):
     """(status, ack) of one POST /v1/ingest."""
     body = "".join(line + "\n" for line in lines).encode()
-    req = urllib.request.Request(server.url("/v1/ingest" + query), data=body, method="POST")
+    req = urllib.request.Request(server.ingest_url("/v1/ingest" + query), data=body, method="POST")
     try:
         with urllib.request.urlopen(req, timeout=10 * SLOW) as r:
             return r.status, json.loads(r.read())
@@ -143,7 +143,7 @@ class Acks(StateDirCase):
             self.assertIn("--state-dir", body)
         finally:
             self.assertEqual(server.stop(), 0)
-        out = subprocess.run([SERVER_BIN, "--ack", "durable", "--port", "0", "--admin-port", "0"],
+        out = subprocess.run([SERVER_BIN, "--ack", "durable", "--port", "0", "--ingest-port", "0", "--admin-port", "0"],
                              capture_output=True, text=True, timeout=10 * SLOW)
         self.assertEqual(out.returncode, 2, out.stderr)
         self.assertIn("state_dir", out.stderr)
@@ -155,7 +155,7 @@ class Acks(StateDirCase):
         server = self.start()
 
         async def go():
-            url = server.ws_url("/v1/ingest?ack=durable")
+            url = server.ingest_ws_url("/v1/ingest?ack=durable")
             async with websockets.connect(url) as ws:
                 for i in range(20):
                     await ws.send(msg(100 + i, state="open"))
@@ -203,7 +203,7 @@ class Damage(StateDirCase):
             header[36:40] = struct.pack("<I", crc32c(bytes(header[:36])))
             f.seek(0)
             f.write(header)
-        out = subprocess.run([SERVER_BIN, "--state-dir", self.state, "--port", "0",
+        out = subprocess.run([SERVER_BIN, "--state-dir", self.state, "--port", "0", "--ingest-port", "0",
                               "--admin-port", "0"], capture_output=True, text=True,
                              timeout=10 * SLOW)
         self.assertNotEqual(out.returncode, 0)

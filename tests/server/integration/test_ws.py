@@ -19,7 +19,7 @@ def run(coro):
 class WebSocket(ServerTestCase):
     def test_ws_ingest_acks_every_frame(self):
         async def go():
-            async with websockets.connect(self.server.ws_url("/v1/ingest")) as ws:
+            async with websockets.connect(self.server.ingest_ws_url()) as ws:
                 await ws.send('{"box":5,"state":"open"}\n{"box":"x"}\n')
                 ack1 = json.loads(await ws.recv())
                 await ws.send('{"box":6}')
@@ -61,7 +61,7 @@ class WebSocket(ServerTestCase):
         self.server.ingest(['{"box":%d}' % b for b in range(1, 6)])
         async def go():
             async with websockets.connect(self.server.ws_url("/v1/ws")) as ws, \
-                    websockets.connect(self.server.ws_url("/v1/ingest")) as ing:
+                    websockets.connect(self.server.ingest_ws_url()) as ing:
                 for i in range(200):
                     await ws.send('{"op":"get","box":%d}' % (1 + i % 7))
                     await ing.send('{"box":%d}' % (10 + i))
@@ -77,7 +77,7 @@ class WebSocket(ServerTestCase):
     def test_subscribe_receives_pushes_from_ingest_on_another_connection(self):
         async def go():
             async with websockets.connect(self.server.ws_url("/v1/ws")) as sub, \
-                    websockets.connect(self.server.ws_url("/v1/ingest")) as ing:
+                    websockets.connect(self.server.ingest_ws_url()) as ing:
                 await sub.send('{"op":"subscribe","boxes":[100,101]}')
                 self.assertEqual(json.loads(await sub.recv())["op"], "subscribed")
                 await sub.send('{"op":"subscribe","hunt":"autumn"}')
@@ -139,7 +139,7 @@ class PushCoalescing(ServerTestCase):
     def test_lone_update_is_pushed_at_once_and_a_burst_waits_for_the_tick(self):
         async def go():
             async with websockets.connect(self.server.ws_url("/v1/ws")) as sub, \
-                    websockets.connect(self.server.ws_url("/v1/ingest")) as ing:
+                    websockets.connect(self.server.ingest_ws_url()) as ing:
                 await sub.send('{"op":"subscribe","boxes":[7]}')
                 self.assertEqual(json.loads(await sub.recv())["op"], "subscribed")
                 await asyncio.sleep(1.1)  # quiet for a whole interval
@@ -182,7 +182,7 @@ class IngestBesideOtherConnections(ServerTestCase):
         body = self.batch(n, bad)
         async def go():
             async with websockets.connect(self.server.ws_url("/v1/ws")) as client, \
-                    websockets.connect(self.server.ws_url("/v1/ingest"),
+                    websockets.connect(self.server.ingest_ws_url(),
                                        max_size=None) as ingest:
                 await ingest.send(body)
                 await client.send('{"op":"get","box":1}')
@@ -203,7 +203,7 @@ class IngestBesideOtherConnections(ServerTestCase):
                          2 * (n - len(bad)))
 
     def post(self, body):
-        req = urllib.request.Request(self.server.url("/v1/ingest"), data=body.encode(), method="POST")
+        req = urllib.request.Request(self.server.ingest_url(), data=body.encode(), method="POST")
         with urllib.request.urlopen(req, timeout=10 * SLOW) as r:
             return json.loads(r.read())
 
@@ -414,7 +414,7 @@ class HuntSnapshotUnderIngest(ServerTestCase):
         rng = random.Random(7)
         async def go():
             async with websockets.connect(self.server.ws_url("/v1/ws")) as sub, \
-                    websockets.connect(self.server.ws_url("/v1/ingest")) as ing:
+                    websockets.connect(self.server.ingest_ws_url()) as ing:
                 seqs = {}
                 async def read():
                     synced = False
@@ -466,7 +466,7 @@ class PollBesideAHuntSnapshot(ServerTestCase):
         self.server.ingest(['{"box":%d,"hunt":"hay"}' % b for b in range(2, self.hay + 2)])
         self.server.ingest(['{"box":%d,"hunt":"needle","state":"open"}' % last])
         poller = RawWebSocket(self.server.data, "/v1/ws")
-        ingest = RawWebSocket(self.server.data, "/v1/ingest")
+        ingest = RawWebSocket(self.server.ingest_port, "/v1/ingest")
         sub = RawWebSocket(self.server.data, "/v1/ws")
         sub.send_text('{"op":"subscribe","hunt":"needle"}')
         self.assertEqual(raw_json(sub)["op"], "subscribed")

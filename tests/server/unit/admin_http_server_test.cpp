@@ -54,7 +54,7 @@ TEST_F(AdminHttpServerTest, ServesRoutesAndHelp) {
   EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
   EXPECT_NE(r.find("\r\n\r\nok\n"), std::string::npos) << r;
   r = round_trip(server_->port(), "GET /help HTTP/1.1\r\nConnection: close\r\n\r\n");
-  EXPECT_NE(r.find("POST /echo [mutates]: echo the body"), std::string::npos) << r;
+  EXPECT_NE(r.find("POST /echo [mutates] [token]: echo the body"), std::string::npos) << r;
 }
 
 TEST_F(AdminHttpServerTest, KeepAliveServesTwoRequestsOnOneConnection) {

@@ -1,8 +1,13 @@
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 
+#include "config/process_resources.hpp"
 #include "config/server_config.hpp"
 
 namespace trove::config {
@@ -155,6 +160,40 @@ TEST(Config, HelpListsEveryKnobAndMissingFileIsAnError) {
   }
   EXPECT_NE(error_of({"--config", "/nonexistent/trove.yaml"}).find("cannot be read"),
             std::string::npos);
+}
+
+TEST(ProcessResources, CgroupV2CpuMaxGivesCoresRoundedUp) {
+  EXPECT_EQ(cores_from_cpu_max("200000 100000"), 2u);
+  EXPECT_EQ(cores_from_cpu_max("150000 100000\n"), 2u);
+  EXPECT_EQ(cores_from_cpu_max("50000 100000"), 1u);
+  EXPECT_EQ(cores_from_cpu_max("max 100000"), std::nullopt);
+  for (const char* bad : {"", "200000", "x 100000", "200000 0", "-1 100000", "200000 1e5"}) {
+    EXPECT_EQ(cores_from_cpu_max(bad), std::nullopt) << bad;
+  }
+}
+
+TEST(ProcessResources, CgroupV1QuotaGivesCoresAndMinusOneIsNone) {
+  EXPECT_EQ(cores_from_cfs("300000", "100000"), 3u);
+  EXPECT_EQ(cores_from_cfs("-1", "100000"), std::nullopt);
+  EXPECT_EQ(cores_from_cfs("", ""), std::nullopt);
+}
+
+TEST(ProcessResources, DefaultWorkersFollowTheCgroupQuotaCappedByTheMachine) {
+  const std::string root = testing::TempDir() + "/trove-cgroup-test";
+  std::filesystem::create_directories(root);
+  std::ofstream(root + "/cpu.max") << "100000 100000\n";
+  EXPECT_EQ(default_worker_count(root), 1u);
+  std::ofstream(root + "/cpu.max") << "100000000 100000\n";  // 1000 cores: capped
+  EXPECT_EQ(default_worker_count(root), std::max(1u, std::thread::hardware_concurrency()));
+  std::ofstream(root + "/cpu.max") << "max 100000\n";
+  EXPECT_EQ(default_worker_count(root), std::max(1u, std::thread::hardware_concurrency()));
+  std::filesystem::remove_all(root);
+}
+
+TEST(ProcessResources, FdSoftLimitIsRaisedToTheHardLimit) {
+  rlimit before{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &before), 0);
+  EXPECT_EQ(raise_fd_soft_limit(), static_cast<std::uint64_t>(before.rlim_max));
 }
 
 }  // namespace

@@ -74,5 +74,35 @@ TEST(RouteTable, HelpIsGeneratedFromTheTable) {
   EXPECT_EQ(t.dispatch(req("POST", "/help")).status, 405);
 }
 
+// A route marked as mutating needs the token even when added without it, so
+// no later mutation can be left open by mistake.
+TEST(RouteTable, EveryMutatingRouteNeedsTheToken) {
+  for (const std::string token : {"", "tok"}) {
+    RouteTable t(token);
+    t.add({"POST", "/admin/v1/drain", true, false, "drain",
+           [](const HttpRequest&) { return HttpResponse::text(202, "draining\n"); }});
+    EXPECT_EQ(t.dispatch(req("POST", "/admin/v1/drain")).status, token.empty() ? 403 : 401);
+    EXPECT_EQ(t.dispatch(req("POST", "/admin/v1/drain", "Bearer wrong")).status,
+              token.empty() ? 403 : 401);
+    if (!token.empty()) {
+      EXPECT_EQ(t.dispatch(req("POST", "/admin/v1/drain", "Bearer tok")).status, 202);
+    }
+  }
+}
+
+// The token source is asked at each request: a rotated token applies at once.
+TEST(RouteTable, TokenSourceIsAskedAtEachRequest) {
+  std::string current = "old";
+  RouteTable t([&current] { return current; });
+  t.add({"PUT", "/admin/v1/tuning", true, true, "write",
+         [](const HttpRequest&) { return HttpResponse::json(200, "{}"); }});
+  EXPECT_EQ(t.dispatch(req("PUT", "/admin/v1/tuning", "Bearer old")).status, 200);
+  current = "new";
+  EXPECT_EQ(t.dispatch(req("PUT", "/admin/v1/tuning", "Bearer old")).status, 401);
+  EXPECT_EQ(t.dispatch(req("PUT", "/admin/v1/tuning", "Bearer new")).status, 200);
+  current.clear();
+  EXPECT_EQ(t.dispatch(req("PUT", "/admin/v1/tuning", "Bearer new")).status, 403);
+}
+
 }  // namespace
 }  // namespace trove::common

@@ -2,6 +2,15 @@
 // API) on its own thread and io_context. It serves a RouteTable; Beast stays
 // inside admin_http_server.cpp (pimpl), so including this header is cheap.
 //
+// Probes cannot be starved: a connection over max_connections, or over
+// max_connections_per_peer for its peer, does not wait and is not refused
+// while a connection that is only waiting for a request exists; the oldest
+// such connection (of that peer, for the per-peer cap) is closed to make
+// room. A kubelet probe sends its request at once and is answered, while idle
+// or trickling sockets are what gets closed (and each is closed anyway once
+// request_deadline passes without a whole request). Counted through
+// on_limit_exceeded as kConnections / kPeerConnections / kRequestDeadline.
+//
 // Usage:
 //   trove::common::RouteTable routes(token);
 //   routes.Add({"GET", "/healthz", false, false, "liveness", handler});
@@ -15,10 +24,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "trove/common/http_limit.hpp"
 #include "trove/common/route_table.hpp"
 
 namespace trove::common {
@@ -31,7 +42,16 @@ struct AdminHttpServerOptions {
   std::size_t max_header_bytes = 8 * 1024;
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_connections = 64;
+  // One peer (address) holds at most this many connections.
+  std::size_t max_connections_per_peer = 16;
+  // A request (header and body) must arrive whole within this time of the
+  // connection opening or the previous answer (slowloris, idle sockets).
+  std::chrono::milliseconds request_deadline{5'000};
+  // Writing an answer may take this long.
   std::chrono::milliseconds idle_timeout{30'000};
+  // Called on the server thread for each request refused by a read limit,
+  // so the owner can count it in its metrics.
+  std::function<void(HttpLimit)> on_limit_exceeded;
 };
 
 class AdminHttpServer {

@@ -21,8 +21,9 @@ struct Route {
   bool mutates = false;
   // Token rule: with a configured token, a route that needs it answers 401 to
   // a request without `Authorization: Bearer <token>` or with a wrong one.
-  // Without a configured token, a mutating route that needs it answers 403
-  // (writes are off) and a read-only one is open.
+  // Without a configured token, a mutating route answers 403 (writes are
+  // off) and a read-only one is open. Every mutating route needs the token
+  // (add() sets this), so no later mutation can be added without it.
   bool needs_token = false;
   std::string help;
   HttpHandler handler;
@@ -32,6 +33,9 @@ class RouteTable {
  public:
   // `token` empty = no token configured.
   explicit RouteTable(std::string token = {});
+  // The token as `token_source` returns it at each request (a rotating token
+  // file: TokenFile::current); it returns "" while no token is configured.
+  explicit RouteTable(std::function<std::string()> token_source);
 
   // Adds a route. GET /help is built in and lists every route.
   RouteTable& add(Route route);
@@ -45,14 +49,16 @@ class RouteTable {
   [[nodiscard]] std::string help_text() const;
 
   [[nodiscard]] const std::vector<Route>& routes() const { return routes_; }
-  [[nodiscard]] bool has_token() const { return !token_.empty(); }
+  [[nodiscard]] bool has_token() const { return !token_source_().empty(); }
 
   // True when the request carries `Authorization: Bearer <token>` matching
   // the configured token (constant-time compare). False without a token.
   [[nodiscard]] bool authorized(const HttpRequest& request) const;
 
  private:
-  std::string token_;
+  [[nodiscard]] bool authorized(const HttpRequest& request, const std::string& token) const;
+
+  std::function<std::string()> token_source_;
   std::vector<Route> routes_;
 };
 

@@ -2,6 +2,10 @@
 // Kubernetes Secret: trailing newline stripped).
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,5 +21,37 @@ std::string_view bearer_token(std::string_view authorization_header);
 // Reads the token file; trailing whitespace removed. Throws std::runtime_error
 // naming the file when it cannot be read or is empty.
 std::string read_token_file(const std::string& path);
+
+// A token file that follows rotation: a rewritten file, or a Kubernetes
+// Secret volume's atomic symlink swap, is picked up without a restart.
+// current() looks at the file (stat, then a read only when its identity,
+// size or modification time changed) at most once per kRecheck, so the old
+// token stops working within that time. A file that turns unreadable or
+// empty keeps the last good token (a rotation in progress must not lock the
+// operator out) and is logged once. Thread-safe.
+class TokenFile {
+ public:
+  static constexpr std::chrono::milliseconds kRecheck{250};
+
+  // Reads the file now; throws like read_token_file.
+  explicit TokenFile(std::string path);
+  [[nodiscard]] std::string current();
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+ private:
+  struct Identity {
+    std::uint64_t device = 0, inode = 0, size = 0;
+    std::int64_t mtime_ns = 0;
+    bool operator==(const Identity&) const = default;
+  };
+  static std::optional<Identity> identity_of(const std::string& path);
+
+  const std::string path_;
+  std::mutex mutex_;
+  std::string token_;
+  Identity identity_;
+  std::chrono::steady_clock::time_point next_check_;
+  bool warned_ = false;
+};
 
 }  // namespace trove::common

@@ -1,0 +1,50 @@
+"""At the file-descriptor limit the server pauses accepting instead of
+spinning on EMFILE, and serves again once descriptors are free."""
+import os
+import resource
+import socket
+import time
+import unittest
+
+from harness import SLOW, ServerTestCase, curl
+
+FD_LIMIT = 64
+FLOOD = 200
+CPU_LIMIT = 0.05  # of one core, while the flood holds every descriptor
+MEASURE_S = 2.0
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class FdLimitFlood(ServerTestCase):
+    def test_fd_limit_flood_costs_under_5_percent_cpu_and_the_server_recovers(self):
+        self.server.ingest(['{"box":1,"state":"open"}'])
+        resource.prlimit(self.server.pid, resource.RLIMIT_NOFILE, (FD_LIMIT, FD_LIMIT))
+        flood = [socket.create_connection(("127.0.0.1", self.server.data), timeout=5 * SLOW)
+                 for _ in range(FLOOD)]
+        time.sleep(0.5)  # the server has taken what it can; the rest waits in the backlog
+        t0, c0 = time.time(), cpu_seconds(self.server.pid)
+        time.sleep(MEASURE_S)
+        share = (cpu_seconds(self.server.pid) - c0) / (time.time() - t0)
+        print("server CPU during the fd-limit flood: %.1f %% of a core" % (share * 100))
+        self.assertLess(share, CPU_LIMIT * SLOW)
+        self.assertGreater(self.server.metric("trove_connections_rejected_total", reason="fd_limit"), 0)
+        for s in flood:
+            s.close()
+        deadline = time.time() + 5 * SLOW
+        while True:
+            try:
+                if curl(self.server.url("/v1/boxes/1"))[0] == 200:
+                    break
+            except Exception:
+                pass
+            self.assertLess(time.time(), deadline, "not serving again after the flood")
+            time.sleep(0.1)
+
+
+if __name__ == "__main__":
+    unittest.main()
