@@ -99,10 +99,6 @@ void require_distinct(const std::string& key, std::uint64_t port, const std::str
                       "' (allowed: a port other than the " + other_name + " port " +
                       std::to_string(other_port) + ")");
   }
-  if (config.ack_durable && config.state_dir.empty()) {
-    throw ConfigError(
-        "invalid value for ack: 'durable' (allowed: memory, or durable with state_dir)");
-  }
 }
 }  // namespace
 
@@ -113,6 +109,10 @@ void validate_config(const ServerConfig& config) {
                    config.bind);
   require_distinct("ingest_port", config.ingest_port, config.ingest_bind, "admin",
                    config.admin_port, config.admin_bind);
+  if (config.ack_durable && config.state_dir.empty()) {
+    throw ConfigError(
+        "invalid value for ack: 'durable' (allowed: memory, or durable with state_dir)");
+  }
 }
 
 LoadResult load_config(int argc, const char* const* argv,

@@ -4,12 +4,12 @@
 // its batch is done; WebSocket upgrades, handed to ws_connection.cpp) and
 // writes the response (http_response.hpp), within the idle and handshake
 // timeouts.
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <algorithm>
 #include <optional>
 
 #include "net/http_access.hpp"

@@ -15,8 +15,8 @@
 #include "memory/purger.hpp"
 #include "net/client_access.hpp"
 #include "net/tuning_state.hpp"
-#include "state/journal.hpp"
 #include "net/worker_metrics.hpp"
+#include "state/journal.hpp"
 #include "store/box_store.hpp"
 
 namespace trove::net {
