@@ -51,10 +51,13 @@ enum class Limit : std::size_t {
   kIdleTimeout,
   kHandshakeTimeout,
   kSendQueue,
+  kPingTimeout,     // a WebSocket peer sent nothing between two pings
+  kMessageTimeout,  // a WebSocket message not finished within idle_timeout_ms
   kCount
 };
-inline constexpr std::array<const char*, 6> kLimitNames = {
-    "header_size", "body_size", "frame_size", "idle_timeout", "handshake_timeout", "send_queue"};
+inline constexpr std::array<const char*, 8> kLimitNames = {
+    "header_size",       "body_size",  "frame_size",   "idle_timeout",
+    "handshake_timeout", "send_queue", "ping_timeout", "message_timeout"};
 
 // While draining the listeners are closed, so the kernel refuses instead.
 enum class RejectReason : std::size_t { kMaxConnections, kCount };
