@@ -62,6 +62,8 @@ export interface TroveClientOptions {
   heartbeatMs?: number;
   /** Poll subscribed boxes over HTTP after this many failed connection attempts in a row; false = never. */
   pollFallback?: { afterFailures?: number; intervalMs?: number } | false;
+  /** A request unanswered this long fails, ms. Default 10 000. */
+  requestTimeoutMs?: number;
   fetch?: typeof globalThis.fetch;
 }
 
@@ -196,16 +198,18 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
     return Ctor;
   }
 
+  // The token and the subscriptions go first; the client reports 'open' (and
+  // takes requests) only then, so a server that wants auth sees it first.
   private async onOpen(socket: WebSocketLike): Promise<void> {
     if (this.socket !== socket) return;
     this.attempt = 0;
     this.seqs.clear();  // versions are per server run: the new snapshot is the truth
     this.poller.stop();
-    this.setState('open');
     this.startHeartbeat();
     if (this.options.token) await this.sendToken();
     if (this.socket !== socket) return;
     this.resubscribe();
+    this.setState('open');
     this.opened?.resolve();
   }
 
@@ -270,17 +274,30 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
   }
 
   private request(op: ClientOp): Promise<ServerMessage<unknown>> {
+    if (!this.isOpen()) return Promise.reject(new Error('not connected'));
+    return this.send(op);
+  }
+
+  /** Sends on the socket whatever the state (the open sequence's own requests). */
+  private send(op: ClientOp): Promise<ServerMessage<unknown>> {
     const socket = this.socket;
     if (!socket || socket.readyState !== kOpen) return Promise.reject(new Error('not connected'));
     return new Promise((resolve, reject) => {
-      this.pending.push({ resolve, reject });
+      // A timed-out request keeps its place: its reply, if it ever comes,
+      // must not be taken for the next request's.
+      const timeoutMs = this.options.requestTimeoutMs ?? 10_000;
+      const timer = setTimeout(() => reject(new Error(`no reply to ${op.op} within ${timeoutMs} ms`)), timeoutMs);
+      this.pending.push({
+        resolve: (m) => (clearTimeout(timer), resolve(m)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
       socket.send(JSON.stringify(op));
     });
   }
 
   /** A request whose failure is reported as an event (resubscribe, token refresh). */
   private requestReported(op: ClientOp, onReply?: (m: ServerMessage<unknown>) => void): void {
-    this.request(op).then(
+    this.send(op).then(
       (reply) => {
         if (onReply) return onReply(reply);
         if (reply.op === 'error') this.emit('error', { kind: 'server', message: String(reply.error) });
@@ -308,7 +325,7 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
       this.emit('error', { kind: 'token', message: 'token callback failed', cause });
       return;
     }
-    if (!this.isOpen()) return;
+    if (this.socket?.readyState !== kOpen) return;
     this.requestReported({ op: 'auth', token: token.token }, (reply) => {
       if (reply.op !== 'error') return;
       if (/unknown op/.test(String(reply.error))) this.authSupported = false;

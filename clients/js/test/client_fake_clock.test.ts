@@ -127,3 +127,43 @@ describe('heartbeat', () => {
     c.close();
   });
 });
+
+describe('resubscription', () => {
+  it('sends the token, then every subscription, before taking requests again', async () => {
+    const replies: Record<string, unknown> = { auth: { op: 'auth' }, subscribe: { op: 'subscribed' }, unsubscribe: { op: 'unsubscribed' } };
+    FakeSocket.reply = (op) => replies[op.op as string] ?? null;
+    const c = client({ token: () => ({ token: 'jwt' }), random: () => 0 });
+    await c.connect();
+    const boxes = Array.from({ length: 5000 }, (_, i) => i + 1);
+    await c.subscribe({ boxes });
+    await c.subscribe({ hunt: 'spring' });
+    await c.unsubscribe({ boxes: [5000] });
+    FakeSocket.instances[0].close(1001);
+    await vi.advanceTimersByTimeAsync(10);
+    const sent = FakeSocket.instances[1].sent;
+    expect(sent.map((m) => m.op)).toEqual(['auth', 'subscribe', 'subscribe', 'subscribe']);
+    expect((sent[1].boxes as number[]).length).toBe(4096);  // the server's limit per op
+    expect((sent[2].boxes as number[]).length).toBe(903);
+    expect(sent[3]).toEqual({ op: 'subscribe', hunt: 'spring' });
+    expect(c.state).toBe('open');
+    c.close();
+  });
+});
+
+describe('request timeout', () => {
+  it('fails a request left unanswered, and its late reply is not taken for the next one', async () => {
+    FakeSocket.reply = () => null;
+    const c = client({ requestTimeoutMs: 1000 });
+    await c.connect();
+    const late = c.get(1);
+    const caught = late.catch((e: Error) => e.message);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await caught).toMatch(/no reply to get within 1000 ms/);
+    const next = c.get(2);
+    const socket = FakeSocket.instances[0];
+    socket.receive({ op: 'get', box: 1, seq: 1, payload: { box: 1 } });  // the late reply
+    socket.receive({ op: 'get', box: 2, seq: 4, payload: { box: 2 } });
+    expect(await next).toEqual({ box: 2, seq: 4, payload: { box: 2 } });
+    c.close();
+  });
+});
