@@ -147,11 +147,28 @@ async function recordClientSocket(server) {
   ws.close();
 }
 
+// Lines the server accepts pass the IngestMessage schema; lines it rejects
+// for their shape fail it (the schema cannot see ranges JSON loses, such as
+// 1e400, so the batch holds none of those).
+const ingestLines = [
+  '{"box":7,"hunt":"spring","state":"open","x":-0.5,"y":3,"ts":0,"player":"p","extra":{"a":[1]}}',
+  '{"box":"x"}', 'not json', '{"box":8,"state":"lost"}', '{"hunt":"spring"}', '{"box":0}',
+  `{"box":9,"player":"${'p'.repeat(65)}"}`, '{"box":10,"ts":-1}', '{"box":11,"x":"1"}',
+];
+
 async function recordIngestSocket(server) {
   const ws = openSocket(`${server.ingestWs}/v1/ingest`);
   await ws.opened;
-  ws.send('{"box":7,"hunt":"spring","state":"open"}\n{"box":"x"}\nnot json\n{"box":8,"state":"lost"}\n');
-  for (const t of await ws.read(() => true)) checkAck(t, 'ws ingest ack', () => asyncSchema('IngestAck'));
+  ws.send(ingestLines.join('\n') + '\n');
+  const [text] = await ws.read(() => true);
+  checkAck(text, 'ws ingest ack', () => asyncSchema('IngestAck'));
+  const rejected = new Set(JSON.parse(text).rejected.map((r) => r.index));
+  const schema = asyncSchema('IngestMessage');
+  ingestLines.forEach((line, i) => {
+    let valid = false;
+    try { valid = schema(JSON.parse(line)); } catch { /* not JSON: invalid */ }
+    if (valid === rejected.has(i)) fail(`IngestMessage schema ${valid ? 'accepts' : 'refuses'} a line the server ${rejected.has(i) ? 'rejected' : 'accepted'}: ${line}`);
+  });
   ws.close();
 }
 
