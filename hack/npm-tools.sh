@@ -5,7 +5,9 @@
 #   readme-generator-for-helm, which writes charts/trove/README.md's parameter
 #   tables and values.schema.json from the `## @param` comments in values.yaml;
 # - the locked dependency sets, each by `npm ci` from its package-lock.json:
-#   tests/protocol (the protocol document checks) into build/npm-protocol, and
+#   tests/protocol (the protocol document checks) into build/npm-protocol,
+#   tests/browser (puppeteer-core, which drives Debian's chromium through the
+#   live demo; it never downloads a browser) into build/npm-browser, and
 #   clients/js (the TypeScript client's build and tests) into its own
 #   node_modules (kept out of git).
 # Idempotent: a folder whose stamp names the pinned version or lock is kept.
@@ -42,5 +44,9 @@ install_locked() {
   echo "$hash" >"$out/.npm-ci-stamp"
   echo "npm-tools: $1 installed in $2 ($((SECONDS - t0)) s)"
 }
+# puppeteer-core has no browser download of its own; the variable keeps any
+# puppeteer package from fetching one.
+export PUPPETEER_SKIP_DOWNLOAD=1
 install_locked tests/protocol build/npm-protocol
+install_locked tests/browser build/npm-browser
 if [ -f "$root/clients/js/package-lock.json" ]; then install_locked clients/js clients/js; fi

@@ -3,7 +3,7 @@
 // counters in the DOM (the browser test reads them).
 import { TroveClient } from '/trove-client/index.js';
 
-// The game's world size (game.mjs): one world unit is one canvas pixel.
+// The game's world size (game.mjs), scaled onto the canvas.
 const kWorldW = 1000;
 const kWorldH = 600;
 const kColours = { closed: '#8a9ba8', open: '#f5c542', claimed: '#e8553e', empty: '#4a6fa5' };
@@ -28,7 +28,10 @@ function draw() {
   for (const b of boxes.values()) {
     ctx.fillStyle = kColours[b.state] ?? '#fff';
     ctx.beginPath();
-    ctx.arc((b.x / kWorldW) * canvas.width, (b.y / kWorldH) * canvas.height, kRadius, 0, 2 * Math.PI);
+    // Inset by one radius so boxes on the world's edge are drawn whole.
+    const x = kRadius + (b.x / kWorldW) * (canvas.width - 2 * kRadius);
+    const y = kRadius + (b.y / kWorldH) * (canvas.height - 2 * kRadius);
+    ctx.arc(x, y, kRadius, 0, 2 * Math.PI);
     ctx.fill();
   }
   requestAnimationFrame(draw);
