@@ -37,6 +37,9 @@ const workDir = mkdtempSync(join(tmpdir(), 'trove-demo-'));
 let trove = null;      // { proc, ports }
 let game = null;
 let restarts = 0;
+// Restarts run one after another: two at once would start two servers on
+// the same port.
+let restartChain = Promise.resolve();
 let stopping = false;
 
 // The one place that says where ingest is: its own port when the server has
@@ -68,11 +71,14 @@ function stopProcess(proc, signal = 'SIGTERM') {
   return exited;
 }
 
-async function restartTrove() {
-  const ports = trove.ports;
-  await stopProcess(trove.proc);
-  trove = await startTrove(ports);
-  restarts += 1;
+function restartTrove() {
+  restartChain = restartChain.catch(() => {}).then(async () => {
+    const ports = trove.ports;
+    await stopProcess(trove.proc);
+    trove = await startTrove(ports);
+    restarts += 1;
+  });
+  return restartChain;
 }
 
 function serveFile(res, file) {
@@ -90,7 +96,7 @@ async function handle(req, res) {
   if (path === '/api/config') {
     return send(res, 200, 'application/json', JSON.stringify({
       wsUrl: `ws://${req.headers.host?.split(':')[0] ?? '127.0.0.1'}:${trove.ports.data}`,
-      hunt: args.hunt, boxes: Number(args.boxes), restarts,
+      hunt: args.hunt, boxes: Number(args.boxes), restarts, pids: { trove: trove.proc.pid, game: game.pid },
     }));
   }
   if (path === '/api/restart' && req.method === 'POST') {
