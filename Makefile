@@ -11,7 +11,7 @@ export CCACHE_MAXSIZE ?= 5G
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps tools build run test test-release test-asan test-tsan bench bench-soak fmt lint images clean
+.PHONY: all deps tools build run demo test test-release test-asan test-tsan bench bench-soak fmt lint images clean
 
 all: build
 
@@ -32,6 +32,12 @@ build: deps build/release/build.ninja
 
 run: build
 	@bash hack/run-local.sh $(RUN_ARGS)
+
+# The live demo: trove-server, a simulated game and a page drawing the hunt
+# with trove-client (clients/js/demo); DEMO_ARGS go to demo.mjs.
+DEMO_ARGS ?=
+demo: tools
+	@JOBS=$(JOBS) bash hack/demo.sh $(DEMO_ARGS)
 
 # Every test, in the release preset and again under ASan+UBSan.
 test: tools

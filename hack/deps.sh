@@ -15,6 +15,8 @@ packages=(
   # real components the tests and benchmarks use
   prometheus nginx-light wrk gnuplot-nox
   python3 python3-websockets
+  # the live demo's browser test (tests/browser) drives it headless
+  chromium
 )
 
 missing=()

@@ -132,8 +132,13 @@ void add_limit_knobs(std::vector<Knob>& k) {
       uint_knob("max_body_bytes", "HTTP request body size", &C::max_body_bytes, 1024, 1ull << 30));
   k.push_back(uint_knob("max_ws_message_bytes", "WebSocket frame/message size",
                         &C::max_ws_message_bytes, 1024, 1ull << 30));
-  k.push_back(uint_knob("idle_timeout_ms", "close a connection idle this long", &C::idle_timeout_ms,
-                        100, 3600000));
+  k.push_back(
+      uint_knob("idle_timeout_ms",
+                "close an idle HTTP connection, or a WebSocket message unfinished, this long",
+                &C::idle_timeout_ms, 100, 3600000));
+  k.push_back(uint_knob("ws_ping_interval_s",
+                        "WebSocket ping interval; a peer silent until the next ping is closed",
+                        &C::ws_ping_interval_s, 1, 3600));
   k.push_back(uint_knob("handshake_timeout_ms", "first request / WebSocket handshake deadline",
                         &C::handshake_timeout_ms, 100, 600000));
   k.push_back(uint_knob("send_queue_max", "queued WebSocket messages per connection before 1008",

@@ -49,11 +49,15 @@ struct ServerConfig {
   std::uint64_t max_body_bytes = 4194304;        // one NDJSON ingest request
   std::uint64_t max_ws_message_bytes = 1048576;  // one NDJSON frame / client op
   std::uint64_t idle_timeout_ms = 60000;         // a keep-alive poller sends every 250 ms
-  std::uint64_t handshake_timeout_ms = 5000;     // first request / WS upgrade (slowloris)
-  std::uint64_t send_queue_max = 256;            // queued WS messages before 1008
-  std::uint64_t push_interval_ms = 5;            // WS push coalescing tick
-  std::uint64_t drain_timeout_ms = 10000;        // graceful shutdown deadline
-  std::uint64_t busy_poll_us = 0;                // spin before sleeping; 0 = off
+  // WebSocket liveness: a ping every interval; a peer that sent nothing
+  // (no pong, no frame) by the next ping is closed. 20 s keeps NAT and proxy
+  // mappings (often 30-60 s) open for clients that only listen.
+  std::uint64_t ws_ping_interval_s = 20;
+  std::uint64_t handshake_timeout_ms = 5000;  // first request / WS upgrade (slowloris)
+  std::uint64_t send_queue_max = 256;         // queued WS messages before 1008
+  std::uint64_t push_interval_ms = 5;         // WS push coalescing tick
+  std::uint64_t drain_timeout_ms = 10000;     // graceful shutdown deadline
+  std::uint64_t busy_poll_us = 0;             // spin before sleeping; 0 = off
 
   // Durable state (docs/state-format.md); state_dir "" = off.
   std::string state_dir;

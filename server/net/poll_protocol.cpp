@@ -214,6 +214,15 @@ void append_synced(std::string& out, std::string_view hunt, std::uint64_t boxes)
   out += '}';
 }
 
+void append_pong(std::string& out, std::string_view id_json) {
+  out += "{\"op\":\"pong\"";
+  if (!id_json.empty()) {
+    out += ",\"id\":";
+    out += id_json;
+  }
+  out += '}';
+}
+
 namespace {
 
 bool read_boxes(const rapidjson::Value& v, std::vector<std::uint64_t>& out, std::string& error) {
@@ -234,6 +243,26 @@ bool read_boxes(const rapidjson::Value& v, std::vector<std::uint64_t>& out, std:
     out.push_back(id.GetUint64());
   }
   return true;
+}
+
+// Clients measure round trips with ids of their own: a short string or an
+// integer, echoed as JSON. Anything larger is refused so a pong stays small.
+bool read_ping_id(const rapidjson::Value& v, std::string& out, std::string& error) {
+  if (v.IsString() && v.GetStringLength() <= kMaxPingIdBytes) {
+    common::append_json_string(out, std::string_view(v.GetString(), v.GetStringLength()));
+    return true;
+  }
+  if (v.IsUint64()) {
+    out = std::to_string(v.GetUint64());
+    return true;
+  }
+  if (v.IsInt64()) {
+    out = std::to_string(v.GetInt64());
+    return true;
+  }
+  error = "\"id\" must be an integer or a string of at most " + std::to_string(kMaxPingIdBytes) +
+          " bytes";
+  return false;
 }
 
 bool read_hunt(const rapidjson::Value& v, std::string& out, std::string& error) {
@@ -311,9 +340,15 @@ WsOp parse_ws_op(std::string_view text) {
     return op;
   }
   if (name == "auth") return parse_auth_op(doc, op);
+  if (name == "ping") {
+    auto id = doc.FindMember("id");
+    if (id != doc.MemberEnd() && !read_ping_id(id->value, op.ping_id, op.error)) return op;
+    op.kind = WsOp::Kind::kPing;
+    return op;
+  }
   const bool subscribe = name == "subscribe";
   if (!subscribe && name != "unsubscribe") {
-    op.error = "unknown op (get | subscribe | unsubscribe | auth)";
+    op.error = "unknown op (get | subscribe | unsubscribe | ping | auth)";
     return op;
   }
   if (boxes != doc.MemberEnd() && hunt != doc.MemberEnd()) {

@@ -80,6 +80,7 @@ struct WsOp {
     kUnsubscribeHunt,
     kUnsubscribeAll,
     kAuth,  // {"op":"auth","token":"…"}: first message, or a refresh
+    kPing,
     kInvalid
   };
   Kind kind = Kind::kInvalid;
@@ -87,8 +88,13 @@ struct WsOp {
   std::string hunt;                  // k*Hunt
   std::vector<std::uint64_t> boxes;  // k*Boxes
   std::string token;                 // kAuth
+  std::string ping_id;               // kPing: the id as JSON text, echoed; "" = none
   std::string error;                 // kInvalid: why
 };
+// A ping's id: a string of at most this many bytes, or an integer.
+inline constexpr std::size_t kMaxPingIdBytes = 64;
+// {"op":"pong"[,"id":I]}: the answer to an application-level ping.
+void append_pong(std::string& out, std::string_view id_json);
 // Bounds one op: at most this many boxes per subscribe.
 inline constexpr std::size_t kMaxBoxesPerOp = 4096;
 // Hunts one connection may subscribe to: a push and a snapshot step compare

@@ -58,9 +58,11 @@ enum class Limit : std::size_t {
   kAdminPeerConnections,
   kAdminRequestDeadline,
   kDurableWaiters,  // batches waiting for their log commit (--ack durable)
+  kPingTimeout,     // a WebSocket peer sent nothing between two pings
+  kMessageTimeout,  // a WebSocket message not finished within idle_timeout_ms
   kCount
 };
-inline constexpr std::array<const char*, 12> kLimitNames = {"header_size",
+inline constexpr std::array<const char*, 14> kLimitNames = {"header_size",
                                                             "body_size",
                                                             "frame_size",
                                                             "idle_timeout",
@@ -71,7 +73,9 @@ inline constexpr std::array<const char*, 12> kLimitNames = {"header_size",
                                                             "admin_connections",
                                                             "admin_peer_connections",
                                                             "admin_request_deadline",
-                                                            "durable_waiters"};
+                                                            "durable_waiters",
+                                                            "ping_timeout",
+                                                            "message_timeout"};
 
 // The worker's counter for a limit Beast's parser reports (http_read_limits.hpp).
 constexpr Limit limit_of(common::HttpLimit limit) noexcept {

@@ -64,6 +64,10 @@ bool WsClientProtocol::on_message(std::string_view text, TimePoint started) {
     case WsOp::Kind::kUnsubscribeAll:
       unsubscribe_all();
       break;
+    case WsOp::Kind::kPing:
+      append_pong(scratch_, op.ping_id);
+      connection_.enqueue(scratch_);
+      break;
     case WsOp::Kind::kInvalid:
     case WsOp::Kind::kAuth:
       reply_invalid(op.error);

@@ -42,8 +42,10 @@ void WsConnection<P>::start(const UpgradeRequest& upgrade) {
   ws_.auto_fragment(false);
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(http::field::server, "trove"); }));
-  // Pings from the client count as activity.
-  ws_.control_callback([this](websocket::frame_type, beast::string_view) { touch(); });
+  // Any control frame (the pong to our ping, the peer's own ping) shows the
+  // peer is alive; it never moves a half-read message's deadline.
+  ws_.control_callback(
+      [this](websocket::frame_type, beast::string_view) { heard_since_ping_ = true; });
   set_deadline(deadline_now() + std::chrono::milliseconds(config_.handshake_timeout_ms));
   ws_.async_accept(
       upgrade, [self = this->shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
@@ -62,15 +64,49 @@ void WsConnection<P>::on_deadline() {
     worker_.metrics().count_limit(Limit::kHandshakeTimeout);
     return hard_close();
   }
-  worker_.metrics().count_limit(Limit::kIdleTimeout);
-  close_with(websocket::close_code::going_away);
+  const TimePoint now = deadline_now();
+  if (message_due_ != TimePoint{} && now >= message_due_) {
+    worker_.metrics().count_limit(Limit::kMessageTimeout);
+    return close_with(websocket::close_code::policy_error);
+  }
+  if (now >= ping_due_) on_ping_due(now);
+  arm_deadline();
+}
+
+// A ping goes out every interval whatever the traffic (one small frame per
+// connection per interval); a peer that sent nothing at all since the last
+// one is gone or stuck, and its connection would otherwise be held forever.
+template <class P>
+void WsConnection<P>::on_ping_due(TimePoint now) {
+  if (!heard_since_ping_) {
+    worker_.metrics().count_limit(Limit::kPingTimeout);
+    return close_with(websocket::close_code::going_away);
+  }
+  ping_due_ = now + std::chrono::seconds(config_.ws_ping_interval_s);
+  // The last ping still waits behind a write; the peer has been heard from,
+  // so this round needs no second one.
+  if (ping_in_flight_) return;
+  heard_since_ping_ = false;
+  send_ping();
 }
 
 template <class P>
-void WsConnection<P>::touch() {
-  if (state_ == State::kOpen) {
-    set_deadline(deadline_now() + std::chrono::milliseconds(config_.idle_timeout_ms));
-  }
+void WsConnection<P>::send_ping() {
+  ping_in_flight_ = true;
+  ws_.async_ping({}, [self = this->shared_from_this()](beast::error_code) {
+    // A failed ping means the socket is gone; the read loop sees that too.
+    self->ping_in_flight_ = false;
+  });
+}
+
+// The session's one deadline slot holds the earlier of the next ping and a
+// half-read message's end; while closing it holds the close grace instead.
+template <class P>
+void WsConnection<P>::arm_deadline() {
+  if (closing()) return;
+  TimePoint due = ping_due_;
+  if (message_due_ != TimePoint{} && message_due_ < due) due = message_due_;
+  set_deadline(due);
 }
 
 template <class P>
@@ -80,16 +116,28 @@ void WsConnection<P>::on_accept(beast::error_code ec) {
   // sweeper closed a slow handshake.
   if (ec) return hard_close();
   if (worker_.draining()) return close_with(websocket::close_code::going_away);
-  touch();
+  ping_due_ = deadline_now() + std::chrono::seconds(config_.ws_ping_interval_s);
+  arm_deadline();
   protocol_.on_open();
   do_read();
 }
 
+// Reads a message part by part (read_some), so the connection knows when a
+// message has begun and can hold it to its completion deadline.
 template <class P>
 void WsConnection<P>::do_read() {
-  ws_.async_read(in_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-    self->on_read(ec);
-  });
+  ws_.async_read_some(
+      in_, ws_.read_size_hint(in_),
+      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+}
+
+template <class P>
+void WsConnection<P>::on_message_part() {
+  if (message_due_ == TimePoint{}) {
+    message_due_ = deadline_now() + std::chrono::milliseconds(config_.idle_timeout_ms);
+    arm_deadline();
+  }
+  do_read();
 }
 
 template <class P>
@@ -106,7 +154,12 @@ void WsConnection<P>::on_read(beast::error_code ec) {
   }
   // Happens when the connection broke (reset, a protocol violation).
   if (ec) return hard_close();
-  touch();
+  heard_since_ping_ = true;
+  if (!ws_.is_message_done()) return on_message_part();
+  if (message_due_ != TimePoint{}) {
+    message_due_ = {};
+    arm_deadline();
+  }
   // Closing: ignore what arrives and keep reading for the close reply.
   if (closing()) return finish_message();
   const auto started = Clock::now();
@@ -166,7 +219,6 @@ void WsConnection<P>::on_write(beast::error_code ec) {
     queue_.clear();
     return start_close();
   }
-  touch();
   protocol_.on_write_done();
   if (!queue_.empty()) do_write();
 }

@@ -1,6 +1,8 @@
 // A data-plane WebSocket connection: the framing (Beast's websocket::stream),
-// its limits (message size, handshake and idle timeouts), the bounded send
-// queue and the close handshake. What the messages mean belongs to its
+// its limits (message size, handshake timeout, message completion deadline),
+// liveness (a ping every ws_ping_interval_s; a peer that sent nothing by the
+// next ping is closed with 1001), the bounded send queue and the close
+// handshake. What the messages mean belongs to its
 // Protocol (ws_client_protocol.hpp for /v1/ws, ws_ingest_protocol.hpp for
 // /v1/ingest), which the connection owns, hands every message it reads, and
 // which answers through Enqueue. The protocol is a template parameter rather
@@ -92,10 +94,14 @@ class WsConnection final : public Session,
     kClosed,       // the socket is closed under the stream
   };
 
-  void touch();
+  using TimePoint = Session::TimePoint;
+  void on_ping_due(TimePoint now);
+  void send_ping();
+  void arm_deadline();
   void on_accept(boost::beast::error_code ec);
   void do_read();
   void on_read(boost::beast::error_code ec);
+  void on_message_part();
   void do_write();
   void on_write(boost::beast::error_code ec);
   void close_with(boost::beast::websocket::close_reason reason);
@@ -111,6 +117,14 @@ class WsConnection final : public Session,
   boost::beast::websocket::close_reason close_reason_{boost::beast::websocket::close_code::normal};
   bool writing_ = false;           // one write at a time: OnWrite starts the next
   bool read_after_write_ = false;  // FinishMessage deferred the next read to OnWrite
+  // Liveness: the next ping is due at ping_due_; heard_since_ping_ says the
+  // peer sent anything (pong, ping, data) since the last one went out.
+  TimePoint ping_due_{};
+  bool heard_since_ping_ = true;
+  bool ping_in_flight_ = false;  // Beast takes one ping at a time
+  // A message whose first part has arrived must end by message_due_; pings
+  // and pongs never move it, so a peer cannot hold a half message open.
+  TimePoint message_due_{};
   // Last, so it is destroyed first, while the connection it answers through is whole.
   Protocol protocol_;
 };

@@ -133,6 +133,39 @@ TEST(WsOp, ParsesEveryOp) {
   EXPECT_EQ(parse_ws_op(R"({"op":"unsubscribe"})").kind, WsOp::Kind::kUnsubscribeAll);
 }
 
+TEST(WsPing, EchoesTheIdAsJsonOrNone) {
+  const WsOp text = parse_ws_op(R"({"op":"ping","id":"a\"b"})");
+  EXPECT_EQ(text.kind, WsOp::Kind::kPing);
+  std::string out;
+  append_pong(out, text.ping_id);
+  EXPECT_EQ(out, R"({"op":"pong","id":"a\"b"})");
+  const WsOp number = parse_ws_op(R"({"op":"ping","id":-7})");
+  EXPECT_EQ(number.kind, WsOp::Kind::kPing);
+  EXPECT_EQ(number.ping_id, "-7");
+  EXPECT_EQ(parse_ws_op(R"({"op":"ping","id":18446744073709551615})").ping_id,
+            "18446744073709551615");
+  const WsOp bare = parse_ws_op(R"({"op":"ping"})");
+  EXPECT_EQ(bare.kind, WsOp::Kind::kPing);
+  out.clear();
+  append_pong(out, bare.ping_id);
+  EXPECT_EQ(out, R"({"op":"pong"})");
+}
+
+TEST(WsPing, RefusesIdsThatAreNotShortStringsOrIntegers) {
+  const auto ping_with_text_id = [](std::size_t bytes) {
+    return R"({"op":"ping","id":")" + std::string(bytes, 'x') + R"("})";
+  };
+  for (const std::string& bad :
+       {ping_with_text_id(kMaxPingIdBytes + 1), std::string(R"({"op":"ping","id":1.5})"),
+        std::string(R"({"op":"ping","id":{"a":1}})"), std::string(R"({"op":"ping","id":[1]})"),
+        std::string(R"({"op":"ping","id":null})"), std::string(R"({"op":"ping","id":true})")}) {
+    const WsOp op = parse_ws_op(bad);
+    EXPECT_EQ(op.kind, WsOp::Kind::kInvalid) << bad;
+    EXPECT_NE(op.error.find(R"("id")"), std::string::npos) << bad;
+  }
+  EXPECT_EQ(parse_ws_op(ping_with_text_id(kMaxPingIdBytes)).kind, WsOp::Kind::kPing);
+}
+
 // The canonical get skips the DOM; it must agree with the full parse on
 // every id and leave everything near-canonical to it.
 TEST(WsOp, CanonicalGetAgreesWithTheFullParse) {

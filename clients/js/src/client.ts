@@ -1,0 +1,377 @@
+// TroveClient: one WebSocket to trove-server's /v1/ws with get, subscribe
+// (boxes or a hunt), an 'update' event per box update, reconnection with
+// exponential backoff and full jitter, resubscription after a reconnect, a
+// token sent with the `auth` op and refreshed before it expires, an optional
+// application-level heartbeat, and HTTP polling of subscribed boxes while
+// the WebSocket is down. Browser-safe: no runtime dependency (node.ts adds
+// the `ws` package for Node without a global WebSocket).
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { Emitter } from './emitter.js';
+import { BoxPoller } from './poller.js';
+import { parseServerMessage, type Box, type ClientOp, type ServerMessage } from './protocol.js';
+
+/** The part of the WHATWG WebSocket this client uses (browsers, Node 22, `ws`). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code?: number; reason?: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** A token and when it expires (ms since the epoch); refreshed before then. */
+export interface Token {
+  token: string;
+  expiresAt?: number;
+}
+export type TokenSource = () => Token | Promise<Token>;
+
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface ClientError {
+  kind: 'malformed' | 'server' | 'transport' | 'token' | 'listener' | 'poll';
+  message?: string;
+  raw?: string;
+  cause?: unknown;
+}
+
+export interface ClientEvents<D> {
+  update: Box<D>;
+  synced: { hunt: string; boxes: number };
+  state: ConnectionState;
+  /** Reported, never thrown: malformed frames, server errors, failing listeners. */
+  error: ClientError;
+}
+
+export interface TroveClientOptions {
+  /** ws(s)://host:port of the data plane; `/v1/ws` is appended when no path is given. */
+  url: string;
+  /** http(s)://host:port for the polling fallback; derived from `url` by default. */
+  httpUrl?: string;
+  WebSocket?: WebSocketConstructor;
+  token?: TokenSource;
+  /** Refresh a token this long before it expires, ms. Default 30 000. */
+  tokenRefreshMarginMs?: number;
+  backoff?: BackoffOptions;
+  /** [0, 1) source for the backoff's jitter. Default Math.random. */
+  random?: () => number;
+  /** Send a `ping` op this often and reconnect when one goes unanswered until the next, ms; 0 = off (default: the server's WebSocket pings keep the connection). */
+  heartbeatMs?: number;
+  /** Poll subscribed boxes over HTTP after this many failed connection attempts in a row; false = never. */
+  pollFallback?: { afterFailures?: number; intervalMs?: number } | false;
+  /** A request unanswered this long fails, ms. Default 10 000. */
+  requestTimeoutMs?: number;
+  fetch?: typeof globalThis.fetch;
+}
+
+interface Pending {
+  resolve(message: ServerMessage<unknown>): void;
+  reject(error: Error): void;
+}
+
+const kOpen = 1;
+const kMaxBoxesPerOp = 4096;
+
+export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
+  private socket: WebSocketLike | undefined;
+  private socketState: ConnectionState = 'idle';
+  private pending: Pending[] = [];
+  private readonly boxes = new Set<number>();
+  private readonly hunts = new Set<string>();
+  private readonly seqs = new Map<number, number>();
+  private attempt = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private tokenTimer: ReturnType<typeof setTimeout> | undefined;
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private awaitingHeartbeat = false;
+  private authSupported = true;
+  private readonly poller: BoxPoller<D>;
+  private opened: { resolve(): void; promise: Promise<void> } | undefined;
+
+  constructor(private readonly options: TroveClientOptions) {
+    super();
+    const httpUrl = options.httpUrl ?? new URL(options.url).origin.replace(/^ws/, 'http');
+    const fallback = options.pollFallback || {};
+    this.poller = new BoxPoller<D>(
+      { baseUrl: httpUrl, intervalMs: fallback.intervalMs, fetch: options.fetch },
+      (box) => this.deliver(box),
+      (message, cause) => this.emit('error', { kind: 'poll', message, cause }),
+    );
+  }
+
+  get state(): ConnectionState {
+    return this.socketState;
+  }
+
+  /** Opens the connection; resolves once it is open (reconnecting meanwhile). */
+  connect(): Promise<void> {
+    if (!this.opened) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.opened = { resolve, promise };
+    }
+    if (this.socketState === 'idle' || this.socketState === 'closed') void this.open();
+    return this.opened.promise;
+  }
+
+  /** Closes for good: no reconnect, pending requests fail. */
+  close(): void {
+    this.setState('closed');
+    this.clearTimers();
+    this.poller.stop();
+    const socket = this.socket;
+    this.socket = undefined;
+    socket?.close(1000);
+    this.failPending(new Error('client closed'));
+  }
+
+  /** The box's current state, or null when the server has no such box. */
+  async get(box: number): Promise<Box<D> | null> {
+    const reply = await this.request({ op: 'get', box });
+    if (reply.op === 'get' && 'payload' in reply) {
+      const b = reply as Box<D>;
+      return { box: b.box, seq: b.seq, payload: b.payload };
+    }
+    if (reply.op === 'get' && 'code' in reply && reply.code === 404) return null;
+    throw new Error(`get ${box}: ${String((reply as { error?: unknown }).error)}`);
+  }
+
+  /** Subscribes (kept across reconnects); 'update' events follow, the current state first. */
+  async subscribe(target: { boxes: number[] } | { hunt: string }): Promise<void> {
+    if ('hunt' in target) this.hunts.add(target.hunt);
+    else for (const b of target.boxes) this.boxes.add(b);
+    this.poller.setBoxes(this.boxes);
+    if (!this.isOpen()) return;
+    const op: ClientOp = 'hunt' in target ? { op: 'subscribe', hunt: target.hunt } : { op: 'subscribe', boxes: target.boxes };
+    const reply = await this.request(op);
+    if (reply.op === 'error') throw new Error(`subscribe: ${String((reply as { error: string }).error)}`);
+  }
+
+  async unsubscribe(target: { boxes: number[] } | { hunt: string } | 'all'): Promise<void> {
+    if (target === 'all') {
+      this.boxes.clear();
+      this.hunts.clear();
+    } else if ('hunt' in target) this.hunts.delete(target.hunt);
+    else for (const b of target.boxes) this.boxes.delete(b);
+    this.poller.setBoxes(this.boxes);
+    if (!this.isOpen()) return;
+    const op: ClientOp = target === 'all' ? { op: 'unsubscribe' } : 'hunt' in target ? { op: 'unsubscribe', hunt: target.hunt } : { op: 'unsubscribe', boxes: target.boxes };
+    await this.request(op);
+  }
+
+  /** Round trip through the server's message path, ms. */
+  async ping(): Promise<number> {
+    const started = Date.now();
+    await this.request({ op: 'ping', id: started });
+    return Date.now() - started;
+  }
+
+  // ---- connection ----
+
+  private async open(): Promise<void> {
+    this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting');
+    let Ctor: WebSocketConstructor;
+    try {
+      Ctor = await this.webSocketConstructor();
+    } catch (cause) {
+      this.emit('error', { kind: 'transport', message: 'no WebSocket implementation', cause });
+      return this.setState('closed');
+    }
+    if (this.socketState === 'closed') return;
+    const url = new URL(this.options.url);
+    if (url.pathname === '/' || url.pathname === '') url.pathname = '/v1/ws';
+    const socket = new Ctor(url.toString());
+    this.socket = socket;
+    socket.onopen = () => void this.onOpen(socket);
+    socket.onmessage = (ev) => this.socket === socket && this.onMessage(ev.data);
+    socket.onerror = () => {};  // the close that follows decides
+    socket.onclose = (ev) => this.onClose(socket, ev);
+  }
+
+  /** Overridden in node.ts (the `ws` package when Node has no global WebSocket). */
+  protected async webSocketConstructor(): Promise<WebSocketConstructor> {
+    const Ctor = this.options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!Ctor) throw new Error('no global WebSocket; pass options.WebSocket');
+    return Ctor;
+  }
+
+  // The token and the subscriptions go first; the client reports 'open' (and
+  // takes requests) only then, so a server that wants auth sees it first.
+  private async onOpen(socket: WebSocketLike): Promise<void> {
+    if (this.socket !== socket) return;
+    this.attempt = 0;
+    this.seqs.clear();  // versions are per server run: the new snapshot is the truth
+    this.poller.stop();
+    this.startHeartbeat();
+    if (this.options.token) await this.sendToken();
+    if (this.socket !== socket) return;
+    this.resubscribe();
+    this.setState('open');
+    this.opened?.resolve();
+  }
+
+  private resubscribe(): void {
+    const boxes = [...this.boxes];
+    for (let i = 0; i < boxes.length; i += kMaxBoxesPerOp) {
+      this.requestReported({ op: 'subscribe', boxes: boxes.slice(i, i + kMaxBoxesPerOp) });
+    }
+    for (const hunt of this.hunts) this.requestReported({ op: 'subscribe', hunt });
+  }
+
+  private onClose(socket: WebSocketLike, ev: { code?: number; reason?: string }): void {
+    if (this.socket !== socket) return;
+    this.socket = undefined;
+    this.stopHeartbeat();
+    this.failPending(new Error(`connection closed (${ev.code ?? 'no code'})`));
+    if (this.socketState === 'closed') return;
+    const delay = backoffDelay(this.attempt, this.options.random ?? Math.random, this.options.backoff);
+    this.attempt += 1;
+    const fallback = this.options.pollFallback;
+    if (fallback !== false && this.attempt >= ((fallback && fallback.afterFailures) ?? 3) && this.boxes.size) {
+      this.poller.start();
+    }
+    this.setState('reconnecting');
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.open();
+    }, delay);
+  }
+
+  private onMessage(data: unknown): void {
+    const raw = typeof data === 'string' ? data : String(data);
+    const parsed = parseServerMessage<D>(raw);
+    if ('malformed' in parsed) {
+      return this.emit('error', { kind: 'malformed', message: parsed.malformed, raw });
+    }
+    const message = parsed.message;
+    if (message.op === 'push') return this.deliver(message as Box<D>);
+    if (message.op === 'synced') {
+      const m = message as { hunt: string; boxes: number };
+      return this.emit('synced', { hunt: m.hunt, boxes: m.boxes });
+    }
+    // Every request gets exactly one reply, in order; pushes come in between.
+    const pending = this.pending.shift();
+    if (pending) return pending.resolve(message);
+    if (message.op === 'error') return this.emit('error', { kind: 'server', message: String(message.error), raw });
+    this.emit('error', { kind: 'malformed', message: 'a reply nobody asked for', raw });
+  }
+
+  /** A box's seq never goes backwards on one connection: older states are dropped. */
+  private deliver(box: Box<D>): void {
+    const known = this.seqs.get(box.box);
+    if (known !== undefined && box.seq <= known) return;
+    this.seqs.set(box.box, box.seq);
+    this.emit('update', { box: box.box, seq: box.seq, payload: box.payload });
+  }
+
+  // ---- requests ----
+
+  private isOpen(): boolean {
+    return this.socket !== undefined && this.socket.readyState === kOpen && this.socketState === 'open';
+  }
+
+  private request(op: ClientOp): Promise<ServerMessage<unknown>> {
+    if (!this.isOpen()) return Promise.reject(new Error('not connected'));
+    return this.send(op);
+  }
+
+  /** Sends on the socket whatever the state (the open sequence's own requests). */
+  private send(op: ClientOp): Promise<ServerMessage<unknown>> {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== kOpen) return Promise.reject(new Error('not connected'));
+    return new Promise((resolve, reject) => {
+      // A timed-out request keeps its place: its reply, if it ever comes,
+      // must not be taken for the next request's.
+      const timeoutMs = this.options.requestTimeoutMs ?? 10_000;
+      const timer = setTimeout(() => reject(new Error(`no reply to ${op.op} within ${timeoutMs} ms`)), timeoutMs);
+      this.pending.push({
+        resolve: (m) => (clearTimeout(timer), resolve(m)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
+      socket.send(JSON.stringify(op));
+    });
+  }
+
+  /** A request whose failure is reported as an event (resubscribe, token refresh). */
+  private requestReported(op: ClientOp, onReply?: (m: ServerMessage<unknown>) => void): void {
+    this.send(op).then(
+      (reply) => {
+        if (onReply) return onReply(reply);
+        if (reply.op === 'error') this.emit('error', { kind: 'server', message: String(reply.error) });
+      },
+      () => {},  // the connection closed; the next one sends it again
+    );
+  }
+
+  private failPending(error: Error): void {
+    const pending = this.pending;
+    this.pending = [];
+    for (const p of pending) p.reject(error);
+  }
+
+  // ---- token ----
+
+  // Before the server knows the `auth` op it answers "unknown op": harmless,
+  // the client stops refreshing and the connection works as before.
+  private async sendToken(): Promise<void> {
+    if (!this.options.token || !this.authSupported) return;
+    let token: Token;
+    try {
+      token = await this.options.token();
+    } catch (cause) {
+      this.emit('error', { kind: 'token', message: 'token callback failed', cause });
+      return;
+    }
+    if (this.socket?.readyState !== kOpen) return;
+    this.requestReported({ op: 'auth', token: token.token }, (reply) => {
+      if (reply.op !== 'error') return;
+      if (/unknown op/.test(String(reply.error))) this.authSupported = false;
+      else this.emit('error', { kind: 'token', message: String(reply.error) });
+    });
+    if (token.expiresAt !== undefined) {
+      const margin = this.options.tokenRefreshMarginMs ?? 30_000;
+      if (this.tokenTimer !== undefined) clearTimeout(this.tokenTimer);
+      this.tokenTimer = setTimeout(() => {
+        this.tokenTimer = undefined;
+        void this.sendToken();
+      }, Math.max(0, token.expiresAt - Date.now() - margin));
+    }
+  }
+
+  // ---- heartbeat ----
+
+  private startHeartbeat(): void {
+    const every = this.options.heartbeatMs ?? 0;
+    if (every <= 0) return;
+    this.awaitingHeartbeat = false;
+    this.heartbeatTimer = setInterval(() => {
+      if (this.awaitingHeartbeat) {
+        this.emit('error', { kind: 'transport', message: `no pong within ${every} ms` });
+        return this.socket?.close(4000, 'heartbeat');
+      }
+      this.awaitingHeartbeat = true;
+      this.requestReported({ op: 'ping' }, () => (this.awaitingHeartbeat = false));
+    }, every);
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+  }
+
+  private clearTimers(): void {
+    this.stopHeartbeat();
+    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
+    if (this.tokenTimer !== undefined) clearTimeout(this.tokenTimer);
+    this.reconnectTimer = this.tokenTimer = undefined;
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.socketState === state) return;
+    this.socketState = state;
+    this.emit('state', state);
+  }
+}

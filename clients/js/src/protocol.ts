@@ -1,0 +1,75 @@
+// The messages of trove-server's /v1/ws endpoint, as docs/protocol/asyncapi.yaml
+// defines them. Box ids are JSON numbers: exact up to 2^53-1 in JavaScript.
+
+export type BoxState = 'closed' | 'open' | 'claimed' | 'empty';
+
+/** A box's stored payload; `data` is the app's own JSON, typed by the caller. */
+export interface BoxPayload<D = unknown> {
+  box: number;
+  state?: BoxState;
+  x?: number;
+  y?: number;
+  ts?: number;
+  player?: string;
+  data?: D;
+}
+
+/** One box as the server last sent it; `seq` is its version. */
+export interface Box<D = unknown> {
+  box: number;
+  seq: number;
+  payload: BoxPayload<D>;
+}
+
+export type ClientOp =
+  | { op: 'get'; box: number }
+  | { op: 'subscribe'; boxes: number[] }
+  | { op: 'subscribe'; hunt: string }
+  | { op: 'unsubscribe'; boxes?: number[]; hunt?: string }
+  | { op: 'ping'; id?: number | string }
+  | { op: 'auth'; token: string };
+
+export type ServerMessage<D = unknown> =
+  | { op: 'get'; box: number; seq: number; payload: BoxPayload<D> }
+  | { op: 'get'; box: number; error: string; code: number }
+  | { op: 'subscribed'; boxes?: number; hunt?: string }
+  | { op: 'unsubscribed' }
+  | { op: 'push'; box: number; seq: number; payload: BoxPayload<D> }
+  | { op: 'synced'; hunt: string; boxes: number }
+  | { op: 'pong'; id?: number | string }
+  | { op: 'error'; error: string }
+  | { op: string; [member: string]: unknown };
+
+/**
+ * Parses one text frame. Returns the message, or a reason it is not one this
+ * client understands (never throws: a malformed frame is reported, not fatal).
+ */
+export function parseServerMessage<D>(text: string): { message: ServerMessage<D> } | { malformed: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { malformed: 'not JSON' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { malformed: 'not a JSON object' };
+  }
+  const m = value as Record<string, unknown>;
+  if (typeof m.op !== 'string') return { malformed: 'no "op"' };
+  if (m.op === 'push' || (m.op === 'get' && !('error' in m))) {
+    if (!isBoxId(m.box) || !isBoxId(m.seq) || !isObject(m.payload)) {
+      return { malformed: `"${m.op}" needs box, seq and an object payload` };
+    }
+  }
+  if (m.op === 'synced' && typeof m.hunt !== 'string') return { malformed: '"synced" needs hunt' };
+  if (m.op === 'error' && typeof m.error !== 'string') return { malformed: '"error" needs error' };
+  return { message: m as ServerMessage<D> };
+}
+
+function isBoxId(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
