@@ -13,6 +13,7 @@
 #include "operator_options.hpp"
 #include "trove/common/logging.hpp"
 #include "trove/common/signals.hpp"
+#include "webhook_runner.hpp"
 
 using namespace trove;
 
@@ -49,7 +50,26 @@ int main(int argc, char** argv) {
   ec.reporting_instance = opts.identity;
   op::EventPump events(event_client, ec);
 
-  kube::Manager manager(watch_client, lease_client, op::manager_options(opts, metrics));
+  // The webhook has its own client: admission never waits behind reconciles.
+  kube::Client webhook_client(config);
+  std::unique_ptr<op::WebhookRunner> webhook;
+  auto manager_options = op::manager_options(opts, metrics);
+  if (opts.webhook.port != 0) {
+    try {
+      webhook = std::make_unique<op::WebhookRunner>(opts.webhook, webhook_client,
+                                                    metrics.registry(), !opts.leader_elect);
+    } catch (const std::exception& e) {
+      spdlog::error("webhook: {}", e.what());
+      return 2;
+    }
+    manager_options.on_leading = [&metrics, &webhook](bool leading) {
+      metrics.set_leader(leading);
+      webhook->set_leading(leading);
+    };
+    webhook->start();
+  }
+  kube::Manager manager(watch_client, lease_client, std::move(manager_options));
+  if (webhook) manager.add_shutdown_step([&] { webhook->stop(); });
   manager.add_shutdown_step([&] { events.stop(); });
   op::HuntController hunts(
       manager, work_client, metrics,

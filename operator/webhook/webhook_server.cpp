@@ -190,10 +190,17 @@ void WebhookServer::start(const KeyPair& serving) {
   reload(serving);
   const auto address = net::ip::make_address(impl_->options.bind_address);
   const tcp::endpoint endpoint(address, impl_->options.port);
-  impl_->acceptor.open(endpoint.protocol());
-  impl_->acceptor.set_option(net::socket_base::reuse_address(true));
-  impl_->acceptor.bind(endpoint);
-  impl_->acceptor.listen(net::socket_base::max_listen_connections);
+  try {
+    impl_->acceptor.open(endpoint.protocol());
+    impl_->acceptor.set_option(net::socket_base::reuse_address(true));
+    impl_->acceptor.bind(endpoint);
+    impl_->acceptor.listen(net::socket_base::max_listen_connections);
+  } catch (...) {
+    // Closed, so a later start() can try again.
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+    throw;
+  }
   impl_->bound_port = impl_->acceptor.local_endpoint().port();
   impl_->do_accept();
   impl_->started = true;

@@ -56,8 +56,9 @@ class WebhookServer {
   WebhookServer(const WebhookServer&) = delete;
   WebhookServer& operator=(const WebhookServer&) = delete;
 
-  // Binds, listens and starts the thread. Throws std::system_error or
-  // std::runtime_error (a certificate or key that does not load).
+  // Binds, listens and starts the thread. Throws std::runtime_error (a
+  // bind failure, or a certificate or key that does not load); start() may
+  // then be called again.
   void start(const KeyPair& serving);
   // Serves new connections with this certificate; throws (and keeps the
   // current one) when it does not load.

@@ -151,6 +151,20 @@ TEST_F(WebhookServerTest, ConnectionsOverTheLimitAreClosed) {
   EXPECT_EQ(ec, boost::asio::error::eof);
 }
 
+TEST_F(WebhookServerTest, StartOnABusyPortFailsAndCanBeRetried) {
+  start();
+  WebhookServerOptions busy;
+  busy.bind_address = "127.0.0.1";
+  busy.port = server_->port();
+  WebhookServer second(busy, [](std::string_view) { return WebhookReply{}; });
+  EXPECT_THROW(second.start(serving_for(ca_)), std::runtime_error);
+  const auto port = server_->port();
+  server_->stop();
+  busy.port = port;
+  WebhookServer third(busy, [](std::string_view) { return WebhookReply{}; });
+  EXPECT_NO_THROW(third.start(serving_for(ca_)));
+}
+
 TEST(TlsMaterial, ServingCertificateIsSignedByItsCaAndExpiresAsAsked) {
   const auto ca = make_ca("ca", std::chrono::hours(24 * 10));
   const auto cert = make_serving_certificate(ca, service_dns_names("trove-webhook", "trove"),
