@@ -52,24 +52,27 @@ int main(int argc, char** argv) {
 
   // The webhook has its own client: admission never waits behind reconciles.
   kube::Client webhook_client(config);
-  std::unique_ptr<op::WebhookRunner> webhook;
+  // Registered with the webhook off too, like controller-runtime's: the
+  // series exist at 0, so dashboards and alerts need no second shape.
+  webhook::WebhookMetrics webhook_metrics(metrics.registry());
+  std::unique_ptr<op::WebhookRunner> injector;
   auto manager_options = op::manager_options(opts, metrics);
   if (opts.webhook.port != 0) {
     try {
-      webhook = std::make_unique<op::WebhookRunner>(opts.webhook, webhook_client,
-                                                    metrics.registry(), !opts.leader_elect);
+      injector = std::make_unique<op::WebhookRunner>(opts.webhook, webhook_client, webhook_metrics,
+                                                     !opts.leader_elect);
     } catch (const std::exception& e) {
       spdlog::error("webhook: {}", e.what());
       return 2;
     }
-    manager_options.on_leading = [&metrics, &webhook](bool leading) {
+    manager_options.on_leading = [&metrics, &injector](bool leading) {
       metrics.set_leader(leading);
-      webhook->set_leading(leading);
+      injector->set_leading(leading);
     };
-    webhook->start();
+    injector->start();
   }
   kube::Manager manager(watch_client, lease_client, std::move(manager_options));
-  if (webhook) manager.add_shutdown_step([&] { webhook->stop(); });
+  if (injector) manager.add_shutdown_step([&] { injector->stop(); });
   manager.add_shutdown_step([&] { events.stop(); });
   op::HuntController hunts(
       manager, work_client, metrics,

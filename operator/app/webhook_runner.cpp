@@ -39,8 +39,8 @@ std::chrono::system_clock::duration since_epoch(std::chrono::system_clock::time_
 }  // namespace
 
 WebhookRunner::WebhookRunner(const WebhookOptions& options, kube::Client& client,
-                             prometheus::Registry& registry, bool leading_from_start)
-    : options_(options), client_(client), metrics_(registry), leading_(leading_from_start) {
+                             webhook::WebhookMetrics& metrics, bool leading_from_start)
+    : options_(options), client_(client), metrics_(metrics), leading_(leading_from_start) {
   std::error_code ec;
   template_mtime_ = std::filesystem::last_write_time(options_.sidecar_template, ec);
   const auto version = webhook::fetch_kube_version(client_);

@@ -31,8 +31,8 @@ class WebhookRunner {
  public:
   // Reads the template and the server version; throws std::runtime_error
   // when the template is unusable.
-  WebhookRunner(const WebhookOptions& options, kube::Client& client, prometheus::Registry& registry,
-                bool leading_from_start);
+  WebhookRunner(const WebhookOptions& options, kube::Client& client,
+                webhook::WebhookMetrics& metrics, bool leading_from_start);
   ~WebhookRunner();
   WebhookRunner(const WebhookRunner&) = delete;
   WebhookRunner& operator=(const WebhookRunner&) = delete;
@@ -52,7 +52,7 @@ class WebhookRunner {
 
   const WebhookOptions options_;
   kube::Client& client_;
-  webhook::WebhookMetrics metrics_;
+  webhook::WebhookMetrics& metrics_;
   std::unique_ptr<webhook::AdmissionHandler> handler_;
   std::unique_ptr<webhook::CertificateKeeper> keeper_;
   std::unique_ptr<webhook::WebhookServer> server_;
