@@ -13,6 +13,7 @@
 #include "operator_options.hpp"
 #include "trove/common/logging.hpp"
 #include "trove/common/signals.hpp"
+#include "webhook_runner.hpp"
 
 using namespace trove;
 
@@ -49,7 +50,29 @@ int main(int argc, char** argv) {
   ec.reporting_instance = opts.identity;
   op::EventPump events(event_client, ec);
 
-  kube::Manager manager(watch_client, lease_client, op::manager_options(opts, metrics));
+  // The webhook has its own client: admission never waits behind reconciles.
+  kube::Client webhook_client(config);
+  // Registered with the webhook off too, like controller-runtime's: the
+  // series exist at 0, so dashboards and alerts need no second shape.
+  webhook::WebhookMetrics webhook_metrics(metrics.registry());
+  std::unique_ptr<op::WebhookRunner> injector;
+  auto manager_options = op::manager_options(opts, metrics);
+  if (opts.webhook.port != 0) {
+    try {
+      injector = std::make_unique<op::WebhookRunner>(opts.webhook, webhook_client, webhook_metrics,
+                                                     !opts.leader_elect);
+    } catch (const std::exception& e) {
+      spdlog::error("webhook: {}", e.what());
+      return 2;
+    }
+    manager_options.on_leading = [&metrics, &injector](bool leading) {
+      metrics.set_leader(leading);
+      injector->set_leading(leading);
+    };
+    injector->start();
+  }
+  kube::Manager manager(watch_client, lease_client, std::move(manager_options));
+  if (injector) manager.add_shutdown_step([&] { injector->stop(); });
   manager.add_shutdown_step([&] { events.stop(); });
   op::HuntController hunts(
       manager, work_client, metrics,

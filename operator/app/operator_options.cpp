@@ -125,6 +125,8 @@ OperatorOptions parse_operator_options(int argc, char** argv, bool& exit_now, in
   std::string namespaces;
   std::vector<DurationFlag> durations;
   add_flags(app, o, namespaces, durations);
+  WebhookDurationTexts webhook_durations;
+  add_webhook_flags(app, o.webhook, webhook_durations);
   LogFlags log_flags;
   log_flags.add_to(app);
   try {
@@ -135,7 +137,8 @@ OperatorOptions parse_operator_options(int argc, char** argv, bool& exit_now, in
     return o;
   }
   log_flags.apply();  // before the checks below: their errors come out in the chosen format
-  if (!apply_durations(durations)) {
+  if (!apply_durations(durations) ||
+      !finish_webhook_options(o.webhook, webhook_durations, o.lease_namespace)) {
     exit_now = true;
     exit_code = 2;
     return o;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "webhook_options.hpp"
+
 namespace trove::op {
 
 struct OperatorOptions {
@@ -30,6 +32,7 @@ struct OperatorOptions {
   std::chrono::milliseconds renew_deadline{10'000};
   std::chrono::milliseconds retry_period{2'000};
   std::chrono::milliseconds error_retry{5'000};
+  WebhookOptions webhook;
 };
 
 // Parses argv (and env). Returns 0 to run, or the exit code for --help (0)

@@ -50,6 +50,9 @@ SWITCHES = {
                        "--set", "networkPolicy.admin.extraFrom[0].namespaceSelector.matchLabels.name=monitoring",
                        "--set", "networkPolicy.extraIngress[0].ports[0].port=7777"],
     "demo": ["--set", "demo.enabled=true"],
+    "webhook": ["--set", "webhook.enabled=true", "--set", "webhook.failurePolicy=Ignore",
+                "--set", "webhook.namespaceSelector.matchLabels.team=games"],
+    "webhook cert-manager": ["--set", "webhook.enabled=true", "--set", "webhook.certManager.enabled=true"],
 }
 
 

@@ -317,3 +317,14 @@ Service name as job, a PodMonitor's get "<its namespace>/<its name>".
 {{- end }}
 {{- printf "job=~\"%s\",namespace=~\"%s\"" (include "trove.promqlString" $job) (include "trove.promqlString" $namespace) }}
 {{- end }}
+
+{{/* The injection webhook's object names: Service, certificate Secret, configuration. */}}
+{{- define "trove.webhookService" -}}
+{{- printf "%s-webhook" (include "trove.operatorName" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- define "trove.webhookSecret" -}}
+{{- printf "%s-webhook-tls" (include "trove.operatorName" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- define "trove.webhookConfiguration" -}}
+{{- printf "%s-%s-inject" (include "trove.operatorName" .) .Release.Namespace | trunc 63 | trimSuffix "-" }}
+{{- end }}

@@ -62,6 +62,8 @@ KindRegistry::KindRegistry() {
       builtin("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding",
               kCluster, kNoStatus),
       builtin("coordination.k8s.io", "v1", "leases", "Lease", kNamespaced, kNoStatus),
+      builtin("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations",
+              "MutatingWebhookConfiguration", kCluster, kNoStatus),
       builtin("events.k8s.io", "v1", "events", "Event", kNamespaced, kNoStatus, {"ev"}),
       builtin("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", kNamespaced, kStatus,
               {"pdb"}),
