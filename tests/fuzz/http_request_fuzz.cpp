@@ -6,7 +6,6 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-
 #include <cstdint>
 #include <span>
 #include <string>

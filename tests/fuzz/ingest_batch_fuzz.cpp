@@ -63,7 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(i == 0 || result.rejections[i - 1].index < result.rejections[i].index);
     FUZZ_CHECK(!result.rejections[i].reason.empty());
   }
-  for (const std::uint64_t box : stored) check_stored(store, box);
+  for (const std::uint64_t box : stored)
+    check_stored(store, box);
   arena.reset();
   return 0;
 }

@@ -32,7 +32,6 @@ constexpr std::size_t kMaxLines = 512;
 // Above any payload the schema allows (two 64-byte strings \u-escaped).
 constexpr std::size_t kPayloadMax = 1024;
 
-
 // The hot path's payload, with numbers kept as their tokens.
 struct StoredPayload {
   rapidjson::Document doc;
@@ -46,7 +45,9 @@ struct StoredPayload {
   }
 };
 
-bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+bool same_bits(double a, double b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
 
 void check_number(const StoredPayload& p, const char* key, const std::optional<double>& want) {
   const rapidjson::Value* got = p.get(key);
@@ -62,7 +63,9 @@ void check_integer(const StoredPayload& p, const char* key, const std::string& w
 void check_string(const StoredPayload& p, const char* key, const std::optional<std::string>& want) {
   const rapidjson::Value* got = p.get(key);
   FUZZ_CHECK((got != nullptr) == want.has_value());
-  if (got) FUZZ_CHECK(got->IsString() && *want == std::string_view(got->GetString(), got->GetStringLength()));
+  if (got)
+    FUZZ_CHECK(got->IsString() &&
+               *want == std::string_view(got->GetString(), got->GetStringLength()));
 }
 
 void check_payload(std::string_view payload, const fuzz::ReferenceMessage& want) {
@@ -78,7 +81,8 @@ void check_payload(std::string_view payload, const fuzz::ReferenceMessage& want)
   FUZZ_CHECK(!p.get("hunt"));  // the hunt is kept beside the payload
 }
 
-void check_line(const ingest::BatchResult& result, std::size_t index, const fuzz::ReferenceResult& want) {
+void check_line(const ingest::BatchResult& result, std::size_t index,
+                const fuzz::ReferenceResult& want) {
   std::optional<RejectCode> got;
   for (const ingest::Rejection& r : result.rejections) {
     if (r.index == index) got = r.code;

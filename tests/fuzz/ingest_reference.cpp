@@ -25,8 +25,8 @@ struct Member {
   std::string key;
   bool key_escaped = false;
   Kind kind = Kind::kNull;
-  std::string text;        // a string's value, or a number's token
-  std::size_t depth = 1;   // deepest level inside the value (the message is 1)
+  std::string text;       // a string's value, or a number's token
+  std::size_t depth = 1;  // deepest level inside the value (the message is 1)
 };
 
 // Collects the root's members and the deepest nesting. Numbers arrive as
@@ -39,7 +39,7 @@ struct Collector : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Collector> {
 
   bool value(Kind kind, std::string_view text) {
     if (depth == 0) return true;  // a scalar root
-    if (depth == 1) {
+    if (depth == 1 && root_is_object) {
       members.back().kind = kind;
       members.back().text = text;
     }
@@ -56,10 +56,10 @@ struct Collector : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Collector> {
   }
   bool String(const char* s, rapidjson::SizeType n, bool) { return value(Kind::kString, {s, n}); }
   bool open() {
-    if (depth == 1) members.back().kind = Kind::kContainer;
+    if (depth == 1 && root_is_object) members.back().kind = Kind::kContainer;
     ++depth;
     if (depth > max_depth) max_depth = depth;
-    if (depth >= 2 && !members.empty()) {
+    if (depth >= 2 && root_is_object) {
       members.back().depth = std::max(members.back().depth, depth);
     }
     return true;
@@ -72,7 +72,7 @@ struct Collector : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Collector> {
   bool EndObject(rapidjson::SizeType) { return --depth, true; }
   bool EndArray(rapidjson::SizeType) { return --depth, true; }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
-    if (depth == 1) {
+    if (depth == 1 && root_is_object) {
       members.emplace_back();
       members.back().key.assign(s, n);
     }
@@ -97,8 +97,8 @@ std::vector<bool> escaped_root_keys(std::string_view json) {
       if (json[end] == '\\') backslash = true, ++end;
     }
     std::size_t next = end + 1;
-    while (next < json.size() && (json[next] == ' ' || json[next] == '\t' || json[next] == '\r' ||
-                                  json[next] == '\n')) {
+    while (next < json.size() &&
+           (json[next] == ' ' || json[next] == '\t' || json[next] == '\r' || json[next] == '\n')) {
       ++next;
     }
     if (depth == 1 && next < json.size() && json[next] == ':') escaped.push_back(backslash);
@@ -112,7 +112,8 @@ bool is_json_number(std::string_view t) {
   std::size_t i = 0;
   const auto digits = [&] {
     const std::size_t from = i;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9')
+      ++i;
     return i > from;
   };
   if (i < t.size() && t[i] == '-') ++i;
@@ -144,7 +145,8 @@ bool mask_numbers(std::string& text, std::vector<std::string>& tokens) {
     }
     if (text[i] != '-' && (text[i] < '0' || text[i] > '9')) continue;
     std::size_t end = i;
-    while (end < text.size() && std::string_view("0123456789+-.eE").find(text[end]) != std::string_view::npos) {
+    while (end < text.size() &&
+           std::string_view("0123456789+-.eE").find(text[end]) != std::string_view::npos) {
       ++end;
     }
     tokens.emplace_back(text, i, end - i);
@@ -221,9 +223,9 @@ std::optional<RejectCode> check_members(const std::vector<Member>& members, std:
                                         ReferenceMessage& out, bool& has_box) {
   std::vector<std::string> seen;
   for (const Member& m : members) {
-    const bool known = !m.key_escaped && (m.key == "box" || m.key == "hunt" || m.key == "state" ||
-                                          m.key == "x" || m.key == "y" || m.key == "ts" ||
-                                          m.key == "player");
+    const bool known =
+        !m.key_escaped && (m.key == "box" || m.key == "hunt" || m.key == "state" || m.key == "x" ||
+                           m.key == "y" || m.key == "ts" || m.key == "player");
     if (!known) {
       if (m.kind == Kind::kContainer && m.depth > max_depth) return RejectCode::too_deep;
       continue;
@@ -270,8 +272,8 @@ ReferenceResult decode_reference(std::string_view line, bool unterminated,
   const bool parsed = numbers_ok && !reader.Parse<kFlags>(stream, collector).IsError();
   const bool embedded_nul = text.find('\0') != std::string::npos;
   std::size_t rest = stream.Tell();
-  while (rest < text.size() && (text[rest] == ' ' || text[rest] == '\t' || text[rest] == '\r' ||
-                                text[rest] == '\n')) {
+  while (rest < text.size() &&
+         (text[rest] == ' ' || text[rest] == '\t' || text[rest] == '\r' || text[rest] == '\n')) {
     ++rest;
   }
   if (!parsed || embedded_nul || rest != text.size()) {

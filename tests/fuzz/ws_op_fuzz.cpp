@@ -40,7 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case WsOp::Kind::kSubscribeBoxes:
     case WsOp::Kind::kUnsubscribeBoxes:
       FUZZ_CHECK(!op.boxes.empty());
-      for (const std::uint64_t box : op.boxes) FUZZ_CHECK(box != 0);
+      for (const std::uint64_t box : op.boxes)
+        FUZZ_CHECK(box != 0);
       break;
     case WsOp::Kind::kSubscribeHunt:
     case WsOp::Kind::kUnsubscribeHunt:
