@@ -29,7 +29,8 @@ if(TROVE_FUZZ)
   endif()
   set(TROVE_WITH_JEMALLOC OFF)
   add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
-    -fno-sanitize-recover=undefined)
+    -fno-sanitize-recover=undefined
+    -fsanitize-ignorelist=${CMAKE_CURRENT_LIST_DIR}/ubsan-ignorelist.txt)
   add_link_options(-fsanitize=address,undefined)
   add_compile_definitions(TROVE_ASAN=1 TROVE_FUZZ=1)
 endif()
