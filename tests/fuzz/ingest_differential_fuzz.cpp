@@ -81,11 +81,17 @@ void check_payload(std::string_view payload, const fuzz::ReferenceMessage& want)
   FUZZ_CHECK(!p.get("hunt"));  // the hunt is kept beside the payload
 }
 
-void check_line(const ingest::BatchResult& result, std::size_t index,
+void check_line(const ingest::BatchResult& result, std::size_t index, bool unterminated,
                 const fuzz::ReferenceResult& want) {
   std::optional<RejectCode> got;
   for (const ingest::Rejection& r : result.rejections) {
     if (r.index == index) got = r.code;
+  }
+  if (want.not_utf8) {
+    FUZZ_CHECK(got == RejectCode::invalid_utf8 || got == RejectCode::malformed_json ||
+               got == RejectCode::truncated);
+    FUZZ_CHECK(got != (unterminated ? RejectCode::malformed_json : RejectCode::truncated));
+    return;
   }
   if (want.syntax_error) {
     FUZZ_CHECK(got.has_value());
@@ -130,7 +136,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     position = unterminated ? batch.size() : newline + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     const fuzz::ReferenceResult want = fuzz::decode_reference(line, unterminated, config);
-    check_line(result, index, want);
+    check_line(result, index, unterminated, want);
     if (want.code) continue;
     last[want.message.box] = want.message;
     if (want.message.hunt) hunts[want.message.box] = *want.message.hunt;

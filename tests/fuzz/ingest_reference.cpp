@@ -173,20 +173,6 @@ bool valid_utf8(const std::string& line) {
   return static_cast<std::size_t>(in.Tell()) == line.size();
 }
 
-// An odd number of unescaped quotes: the line ends inside a string. Like
-// simdjson's first pass, a backslash escapes the next byte anywhere.
-bool has_unclosed_string(std::string_view line) {
-  bool in_string = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    if (line[i] == '\\') {
-      ++i;
-    } else if (line[i] == '"') {
-      in_string = !in_string;
-    }
-  }
-  return in_string;
-}
-
 bool is_integer_token(std::string_view token) {
   return token.find_first_of(".eE") == std::string_view::npos;
 }
@@ -272,11 +258,8 @@ ReferenceResult decode_reference(std::string_view line, bool unterminated,
   }
   const std::string text(line);  // NUL-terminated for the reader
   if (!valid_utf8(text)) {
-    // simdjson's first pass reports an unclosed string before bad UTF-8.
-    if (!has_unclosed_string(text)) return r.code = RejectCode::invalid_utf8, r;
-    r.syntax_error = true;
-    r.code = unterminated ? RejectCode::truncated : RejectCode::malformed_json;
-    return r;
+    r.not_utf8 = true;
+    return r.code = RejectCode::invalid_utf8, r;
   }
 
   std::string masked = text;

@@ -30,6 +30,10 @@ struct ReferenceResult {
   // root): the hot path must reject it, but it reads in one pass and may
   // name a field's problem met before the syntax error.
   bool syntax_error = false;
+  // The line is not UTF-8: the hot path must reject it, as invalid_utf8 or,
+  // when simdjson's first pass meets a structural error first (an unclosed
+  // string, say), as malformed_json or truncated.
+  bool not_utf8 = false;
   ReferenceMessage message;  // when accepted
 };
 
