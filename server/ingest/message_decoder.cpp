@@ -263,6 +263,58 @@ constexpr std::string_view kTsRange = "must be 0 … 9223372036854775807";
                           unterminated);
 }
 
+// JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+// Any magnitude is fine: an unknown field's 1e999 is ignored, not converted.
+bool is_json_number(std::string_view t) {
+  std::size_t i = 0;
+  const auto digits = [&] {
+    const std::size_t from = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9')
+      ++i;
+    return i > from;
+  };
+  if (i < t.size() && t[i] == '-') ++i;
+  if (i < t.size() && t[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return false;
+  }
+  if (i < t.size() && t[i] == '.' && (++i, !digits())) return false;
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == t.size();
+}
+
+// On-Demand skips a value nobody reads without checking it, so an unknown
+// field's "1null", "tru" or "a\q" would pass; read it once instead.
+[[gnu::noinline]] bool check_unknown_scalar(od::value& value, od::json_type type,
+                                            DecodeError& error, bool unterminated) {
+  simdjson::error_code e = simdjson::SUCCESS;
+  if (type == od::json_type::number) {
+    std::string_view token = value.raw_json_token();
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' ||
+                              token.back() == '\r')) {
+      token.remove_suffix(1);
+    }
+    if (!is_json_number(token)) e = simdjson::NUMBER_ERROR;
+  } else if (type == od::json_type::string) {
+    std::string_view text;
+    e = value.get_string().get(text);
+  } else if (type == od::json_type::boolean) {
+    bool flag = false;
+    e = value.get_bool().get(flag);
+  } else if (type == od::json_type::null) {
+    bool is_null = false;
+    e = value.is_null().get(is_null);
+    if (e == simdjson::SUCCESS && !is_null) e = simdjson::N_ATOM_ERROR;
+  }
+  if (e != simdjson::SUCCESS) return fail_parse(error, e, unterminated);
+  return true;
+}
+
 [[gnu::noinline]] bool skip_unknown(od::value& value, std::size_t max_depth, DecodeError& error,
                                     bool unterminated) {
   od::json_type type;
@@ -277,7 +329,7 @@ constexpr std::string_view kTsRange = "must be 0 … 9223372036854775807";
     if (auto e = value.get_array().get(inner)) return fail_parse(error, e, unterminated);
     if (auto e = inner.raw_json().get(raw)) return fail_parse(error, e, unterminated);
   } else {
-    return true;  // a scalar: On-Demand skips it
+    return check_unknown_scalar(value, type, error, unterminated);
   }
   switch (check_nesting(raw, 1, max_depth)) {
     case Nesting::ok:

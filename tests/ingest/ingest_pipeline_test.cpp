@@ -164,6 +164,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{"missing_comma", R"({"box":1 "x":2})", RejectCode::malformed_json, ""},
         BadLine{"bare_word", R"(hello)", RejectCode::malformed_json, ""},
         BadLine{"bad_escape", R"({"box":1,"player":"a\qb"})", RejectCode::malformed_json, ""},
+        // Found by fuzz_ingest_differential (tests/ingest/regressions/
+        // unknown_field_number_then_null): unknown fields' scalars were
+        // skipped unchecked, so invalid JSON was accepted.
+        BadLine{"unknown_number_then_literal", R"({"box":1,"":1null})", RejectCode::malformed_json,
+                ""},
+        BadLine{"unknown_bad_literal", R"({"box":1,"a":tru})", RejectCode::malformed_json, ""},
+        BadLine{"unknown_bad_escape", R"({"box":1,"a":"\q"})", RejectCode::malformed_json, ""},
+        BadLine{"unknown_leading_zero", R"({"box":1,"a":01})", RejectCode::malformed_json, ""},
         BadLine{"control_char",
                 "{\"box\":1,\"player\":\"a\x01"
                 "b\"}",
