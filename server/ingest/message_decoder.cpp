@@ -7,6 +7,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "ingest/json_check.hpp"
+
 namespace trove::ingest {
 
 namespace od = simdjson::ondemand;
@@ -263,31 +265,6 @@ constexpr std::string_view kTsRange = "must be 0 … 9223372036854775807";
                           unterminated);
 }
 
-// JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-// Any magnitude is fine: an unknown field's 1e999 is ignored, not converted.
-bool is_json_number(std::string_view t) {
-  std::size_t i = 0;
-  const auto digits = [&] {
-    const std::size_t from = i;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9')
-      ++i;
-    return i > from;
-  };
-  if (i < t.size() && t[i] == '-') ++i;
-  if (i < t.size() && t[i] == '0') {
-    ++i;
-  } else if (!digits()) {
-    return false;
-  }
-  if (i < t.size() && t[i] == '.' && (++i, !digits())) return false;
-  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
-    ++i;
-    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
-    if (!digits()) return false;
-  }
-  return i == t.size();
-}
-
 // On-Demand skips a value nobody reads without checking it, so an unknown
 // field's "1null", "tru" or "a\q" would pass; read it once instead.
 [[gnu::noinline]] bool check_unknown_scalar(od::value& value, od::json_type type,
@@ -333,7 +310,10 @@ bool is_json_number(std::string_view t) {
   }
   switch (check_nesting(raw, 1, max_depth)) {
     case Nesting::ok:
-      return true;
+      // The depth is bounded now, so the checker's recursion is shallow.
+      if (is_json_value(raw)) return true;
+      return fail(error, unterminated ? RejectCode::truncated : RejectCode::malformed_json, "",
+                  "malformed JSON inside an unknown field");
     case Nesting::too_deep:
       return fail(error, RejectCode::too_deep, "", "nesting deeper than the limit");
     case Nesting::mismatched:

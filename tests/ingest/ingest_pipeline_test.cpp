@@ -172,6 +172,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{"unknown_bad_literal", R"({"box":1,"a":tru})", RejectCode::malformed_json, ""},
         BadLine{"unknown_bad_escape", R"({"box":1,"a":"\q"})", RejectCode::malformed_json, ""},
         BadLine{"unknown_leading_zero", R"({"box":1,"a":01})", RejectCode::malformed_json, ""},
+        // tests/ingest/regressions/unknown_container_holding_garbage
+        BadLine{"unknown_container_garbage", R"({"box":1,"a":{"e":f{":"{"g":[1]}}})",
+                RejectCode::malformed_json, ""},
+        BadLine{"unknown_array_missing_comma", R"({"box":1,"a":[1 2]})", RejectCode::malformed_json,
+                ""},
         BadLine{"control_char",
                 "{\"box\":1,\"player\":\"a\x01"
                 "b\"}",
