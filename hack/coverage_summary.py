@@ -1,21 +1,22 @@
 #!/usr/bin/env python3
 """Line and branch coverage per top-level directory from `llvm-cov export
--summary-only` JSON (hack/coverage.sh). Paths in the mapping may be absolute
-or relative to the build folder (ccache's CCACHE_BASEDIR rewrites them), so a
-file belongs to the first of the given directories that is one of its path
-segments."""
+-summary-only` JSON (hack/coverage.sh). Paths in the mapping are the build
+folder joined with the compiler's (relative, under ccache's CCACHE_BASEDIR)
+source path; normalised and taken relative to the checkout, a file belongs
+to its first path segment."""
 import json
+import os
 import sys
 
 
 def main():
-    summary_path, dirs = sys.argv[1], sys.argv[2:]
+    summary_path, root, dirs = sys.argv[1], sys.argv[2], sys.argv[3:]
     data = json.load(open(summary_path))
     totals = {d: {"lc": 0, "ln": 0, "bc": 0, "bn": 0} for d in dirs}
     for f in data["data"][0]["files"]:
-        parts = f["filename"].replace("\\", "/").split("/")
-        owner = next((d for d in dirs if d in parts), None)
-        if owner is None:
+        relative = os.path.relpath(os.path.normpath(f["filename"]), root)
+        owner = relative.split(os.sep)[0]
+        if owner not in dirs:
             continue
         s = f["summary"]
         t = totals[owner]
