@@ -2,10 +2,10 @@
 
 #include <rapidjson/encodings.h>
 #include <rapidjson/reader.h>
-#include <rapidjson/stringbuffer.h>
 
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <vector>
 
@@ -162,15 +162,38 @@ bool is_blank(std::string_view line) {
   return line.find_first_not_of(" \t") == std::string_view::npos;
 }
 
-// `line` is NUL-terminated (a std::string), so a sequence cut by the end of
-// the line reads the terminator and fails.
-bool valid_utf8(const std::string& line) {
-  rapidjson::StringStream in(line.c_str());
-  rapidjson::StringBuffer ignored;
-  while (static_cast<std::size_t>(in.Tell()) < line.size()) {
-    if (!rapidjson::UTF8<>::Validate(in, ignored)) return false;
+// UTF-8 as RFC 3629 defines it: no overlong forms, no surrogates, nothing
+// above U+10FFFF, no sequence cut by the end of the line.
+bool valid_utf8(std::string_view line) {
+  std::size_t i = 0;
+  while (i < line.size()) {
+    const auto b = static_cast<unsigned char>(line[i]);
+    std::size_t extra = 0;
+    std::uint32_t cp = 0;
+    if (b < 0x80) {
+      ++i;
+      continue;
+    }
+    if (b >= 0xC2 && b <= 0xDF) {
+      extra = 1, cp = b & 0x1FU;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      extra = 2, cp = b & 0x0FU;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      extra = 3, cp = b & 0x07U;
+    } else {
+      return false;
+    }
+    if (i + extra >= line.size()) return false;
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto c = static_cast<unsigned char>(line[i + k]);
+      if ((c & 0xC0U) != 0x80U) return false;
+      cp = (cp << 6U) | (c & 0x3FU);
+    }
+    const std::uint32_t min = extra == 1 ? 0x80 : extra == 2 ? 0x800 : 0x10000;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += extra + 1;
   }
-  return static_cast<std::size_t>(in.Tell()) == line.size();
+  return true;
 }
 
 bool is_integer_token(std::string_view token) {
