@@ -292,6 +292,14 @@ constexpr std::string_view kTsRange = "must be 0 … 9223372036854775807";
   return true;
 }
 
+// An unknown key is compared as written and never unescaped, so a bad
+// escape in it ("\\x") would pass; unescape it once to check it.
+[[gnu::noinline]] bool check_unknown_key(od::field& field, DecodeError& error, bool unterminated) {
+  std::string_view key;
+  if (auto e = field.unescaped_key().get(key)) return fail_parse(error, e, unterminated);
+  return true;
+}
+
 [[gnu::noinline]] bool skip_unknown(od::value& value, std::size_t max_depth, DecodeError& error,
                                     bool unterminated) {
   od::json_type type;
@@ -420,6 +428,7 @@ bool MessageDecoder::decode(const char* line, std::size_t length, bool untermina
     const std::uint32_t id = identify(field.key());
     od::value& value = field.value();
     if (id == kUnknown) {
+      if (!check_unknown_key(field, error, unterminated)) return false;
       if (!skip_unknown(value, max_depth_, error, unterminated)) return false;
       continue;
     }

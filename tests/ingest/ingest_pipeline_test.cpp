@@ -177,6 +177,8 @@ INSTANTIATE_TEST_SUITE_P(
                 RejectCode::malformed_json, ""},
         BadLine{"unknown_array_missing_comma", R"({"box":1,"a":[1 2]})", RejectCode::malformed_json,
                 ""},
+        // tests/ingest/regressions/unknown_key_bad_escape
+        BadLine{"unknown_key_bad_escape", R"({"box":1,"\x":"12"})", RejectCode::malformed_json, ""},
         BadLine{"control_char",
                 "{\"box\":1,\"player\":\"a\x01"
                 "b\"}",
