@@ -29,9 +29,14 @@ struct Member {
   std::size_t depth = 1;  // deepest level inside the value (the message is 1)
 };
 
+bool valid_utf8(std::string_view line);
+
 // Collects the root's members and the deepest nesting. Numbers arrive as
-// their raw tokens (kParseNumbersAsStringsFlag).
+// their raw tokens (kParseNumbersAsStringsFlag). A string or key whose
+// escapes decode to an unpaired surrogate is marked: RapidJSON lets it
+// through as invalid UTF-8, simdjson (rightly) refuses it.
 struct Collector : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Collector> {
+  bool lone_surrogate = false;
   std::size_t depth = 0;
   std::size_t max_depth = 0;
   bool root_is_object = false;
@@ -54,7 +59,10 @@ struct Collector : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Collector> {
   bool RawNumber(const char*, rapidjson::SizeType, bool) {
     return value(Kind::kNumber, (*numbers)[next_number++]);
   }
-  bool String(const char* s, rapidjson::SizeType n, bool) { return value(Kind::kString, {s, n}); }
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    if (!valid_utf8({s, n})) lone_surrogate = true;
+    return value(Kind::kString, {s, n});
+  }
   bool open() {
     if (depth == 1 && root_is_object) members.back().kind = Kind::kContainer;
     ++depth;
@@ -72,6 +80,7 @@ struct Collector : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Collector> {
   bool EndObject(rapidjson::SizeType) { return --depth, true; }
   bool EndArray(rapidjson::SizeType) { return --depth, true; }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
+    if (!valid_utf8({s, n})) lone_surrogate = true;
     if (depth == 1 && root_is_object) {
       members.emplace_back();
       members.back().key.assign(s, n);
@@ -302,7 +311,7 @@ ReferenceResult decode_reference(std::string_view line, bool unterminated,
          (text[rest] == ' ' || text[rest] == '\t' || text[rest] == '\r' || text[rest] == '\n')) {
     ++rest;
   }
-  if (!parsed || embedded_nul || rest != text.size()) {
+  if (!parsed || embedded_nul || rest != text.size() || collector.lone_surrogate) {
     r.syntax_error = true;
     r.code = unterminated ? RejectCode::truncated : RejectCode::malformed_json;
     return r;
