@@ -7,9 +7,9 @@
 #include <rapidjson/document.h>
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <map>
 #include <span>
 #include <string>
@@ -45,8 +45,9 @@ struct StoredPayload {
   }
 };
 
+// Bit for bit, so -0 and 0 differ.
 bool same_bits(double a, double b) {
-  return std::memcmp(&a, &b, sizeof a) == 0;
+  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
 }
 
 void check_number(const StoredPayload& p, const char* key, const std::optional<double>& want) {
