@@ -227,6 +227,16 @@ std::optional<RejectCode> read_ts(const Member& m, std::optional<std::int64_t>& 
   return std::nullopt;
 }
 
+// More than 18 exponent digits after leading zeros (see extreme_exponent).
+bool has_extreme_exponent(std::string_view token) {
+  const std::size_t e = token.find_first_of("eE");
+  if (e == std::string_view::npos) return false;
+  std::string_view digits = token.substr(e + 1);
+  if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) digits.remove_prefix(1);
+  const std::size_t first = digits.find_first_not_of('0');
+  return first != std::string_view::npos && digits.size() - first > 18;
+}
+
 std::optional<RejectCode> read_coordinate(const Member& m, std::optional<double>& out) {
   if (m.kind != Kind::kNumber) return RejectCode::wrong_type;
   const double value = std::strtod(m.text.c_str(), nullptr);
@@ -323,6 +333,11 @@ ReferenceResult decode_reference(std::string_view line, bool unterminated,
     collector.members[i].key_escaped = escaped[i];
   }
   bool has_box = false;
+  for (const Member& m : collector.members) {
+    if ((m.key == "x" || m.key == "y") && m.kind == Kind::kNumber && has_extreme_exponent(m.text)) {
+      r.extreme_exponent = true;
+    }
+  }
   if (auto code = check_members(collector.members, config.max_depth, r.message, has_box)) {
     return r.code = code, r;
   }
