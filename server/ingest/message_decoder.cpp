@@ -4,8 +4,10 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <stdexcept>
+#include <string>
 
 #include "ingest/json_check.hpp"
 
@@ -218,10 +220,29 @@ Nesting check_nesting(std::string_view json, std::size_t base_depth, std::size_t
   return fail(error, RejectCode::not_finite, field, "does not fit a finite double");
 }
 
+// simdjson 3.0.1 (Debian 12) converts some numbers of more than 19 digits
+// wrongly (0.1922337203685477580795516150 became 1.15e-9; found by
+// fuzz_ingest_differential): such a token is converted again by strtod,
+// which rounds correctly. Shorter tokens take simdjson's exact fast path.
+constexpr std::size_t kLongestFastNumber = 20;
+
+[[gnu::cold]] [[gnu::noinline]] void reread_long_number(std::string_view token, double& out) {
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' ||
+                            token.back() == '\r')) {
+    token.remove_suffix(1);
+  }
+  const std::string text(token);  // NUL-terminated; rare, so the copy is fine
+  out = std::strtod(text.c_str(), nullptr);
+}
+
 [[gnu::always_inline]] inline bool read_coordinate(od::value& value, std::string_view field,
                                                    double& out, DecodeError& error,
                                                    bool unterminated) {
   if (value.get_double().get(out) == simdjson::SUCCESS && std::isfinite(out)) [[likely]] {
+    if (const std::string_view token = value.raw_json_token(); token.size() > kLongestFastNumber)
+        [[unlikely]] {
+      reread_long_number(token, out);
+    }
     return true;
   }
   return diagnose_coordinate(value, field, error, unterminated);

@@ -60,6 +60,15 @@ TEST(IngestPipeline, OnlyBoxIsRequiredAndAbsentFieldsAreAbsentFromThePayload) {
   EXPECT_EQ(h.payload(9), R"({"box":9,"state":"claimed","x":-0.5})");
 }
 
+// Found by fuzz_ingest_differential (tests/ingest/regressions/
+// long_decimal_coordinate): simdjson 3.0.1 read this as 1.15e-9.
+TEST(IngestPipeline, ACoordinateOfManyDigitsIsReadExactly) {
+  Harness h;
+  const auto r = h.pipeline.ingest(R"({"box":1,"x":0.1922337203685477580795516150})");
+  ASSERT_EQ(r.accepted, 1U);
+  EXPECT_EQ(h.payload(1), R"({"box":1,"x":0.19223372036854774})");
+}
+
 TEST(IngestPipeline, UnknownFieldsAreIgnored) {
   Harness h;
   const BatchResult r = h.pipeline.ingest(
