@@ -227,14 +227,13 @@ std::optional<RejectCode> read_ts(const Member& m, std::optional<std::int64_t>& 
   return std::nullopt;
 }
 
-// More than 18 exponent digits after leading zeros (see extreme_exponent).
+// More than 18 exponent digits, leading zeros included (see extreme_exponent).
 bool has_extreme_exponent(std::string_view token) {
   const std::size_t e = token.find_first_of("eE");
   if (e == std::string_view::npos) return false;
   std::string_view digits = token.substr(e + 1);
   if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) digits.remove_prefix(1);
-  const std::size_t first = digits.find_first_not_of('0');
-  return first != std::string_view::npos && digits.size() - first > 18;
+  return digits.size() > 18;
 }
 
 std::optional<RejectCode> read_coordinate(const Member& m, std::optional<double>& out) {

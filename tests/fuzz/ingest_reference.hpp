@@ -34,8 +34,8 @@ struct ReferenceResult {
   // when simdjson's first pass meets a structural error first (an unclosed
   // string, say), as malformed_json or truncated.
   bool not_utf8 = false;
-  // A coordinate's exponent spelled with more than 18 digits (past leading
-  // zeros): simdjson clamps it and may report not_finite where strtod finds
+  // A coordinate's exponent spelled with more than 18 digits (leading zeros
+  // included): simdjson clamps it and may report not_finite where strtod finds
   // 0 or a finite value. Either answer is taken (TODO(ingest): decide).
   bool extreme_exponent = false;
   ReferenceMessage message;  // when accepted
