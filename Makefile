@@ -11,7 +11,7 @@ export CCACHE_MAXSIZE ?= 5G
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps tools build run demo test test-release test-asan test-tsan bench bench-soak fmt lint images clean
+.PHONY: all deps tools build run demo test test-release test-asan test-tsan test-fuzz fuzz coverage bench bench-soak fmt lint images clean
 
 all: build
 
@@ -39,7 +39,9 @@ DEMO_ARGS ?=
 demo: tools
 	@JOBS=$(JOBS) bash hack/demo.sh $(DEMO_ARGS)
 
-# Every test, in the release preset and again under ASan+UBSan.
+# Every test in the release preset and again under ASan+UBSan, the tests
+# that start threads under ThreadSanitizer, and every fuzz target for
+# FUZZ_CHECK_SECONDS (default 20) over its corpus (hack/test.sh).
 test: tools
 	@bash hack/test.sh
 
@@ -51,6 +53,21 @@ test-asan: tools
 
 test-tsan: tools
 	@bash hack/test.sh tsan
+
+test-fuzz: tools
+	@bash hack/test.sh fuzz
+
+# Every fuzz target for FUZZ_SECONDS (default 60), new coverage merged into
+# tests/fuzz/corpus (commit it). FUZZ_TARGETS="a b" picks targets.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash hack/fuzz.sh run $(FUZZ_TARGETS)
+
+# clang source-based coverage of the unit tests: line and branch figures per
+# directory (common, server, operator), HTML under build/coverage/html.
+coverage: tools
+	@bash hack/coverage.sh
 
 bench: tools
 	@bash hack/bench/run.sh quick
@@ -68,4 +85,4 @@ images:
 	@bash hack/images.sh
 
 clean:
-	rm -rf build/release build/debug build/asan build/tsan
+	rm -rf build/release build/debug build/asan build/tsan build/fuzz build/coverage

@@ -24,7 +24,7 @@ target_include_directories(trove_rapidjson SYSTEM INTERFACE ${RapidJSON_INCLUDE_
 # flag): SSE4.2 needed -msse4.2 on every user. Sanitizer builds scan without
 # SIMD, because the 16-byte loads read past the end of unpadded strings.
 target_compile_definitions(trove_rapidjson INTERFACE RAPIDJSON_HAS_STDSTRING=1)
-if(NOT TROVE_SANITIZE AND NOT TROVE_TSAN AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+if(NOT TROVE_SANITIZE AND NOT TROVE_TSAN AND NOT TROVE_FUZZ AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   target_compile_definitions(trove_rapidjson INTERFACE RAPIDJSON_SSE2=1)
 endif()
 

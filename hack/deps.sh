@@ -8,6 +8,9 @@ packages=(
   # toolchain
   g++ cmake ninja-build ccache make pkg-config git unzip curl
   clang-format clang-tidy
+  # the fuzz and coverage presets: clang, its runtimes (libFuzzer, sanitizers,
+  # profiles), llvm-profdata and llvm-cov
+  clang llvm libclang-rt-14-dev
   # libraries
   libboost1.81-dev libsimdjson-dev rapidjson-dev libjemalloc-dev
   prometheus-cpp-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libssl-dev

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "kube/errors.hpp"
+#include "kube/json_depth.hpp"
 #include "trove/common/json.hpp"
 
 namespace trove::kube {
@@ -28,8 +29,7 @@ std::string write_query(const WriteOptions& o, bool apply) {
 // PUT without one is last-write-wins and a repeat could undo another writer.
 Replay replay_for_replace(std::string_view body) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError() || !doc.IsObject()) return Replay::kOnlyIfUnsent;
+  if (!parse_json(doc, body) || !doc.IsObject()) return Replay::kOnlyIfUnsent;
   auto meta = doc.FindMember("metadata");
   if (meta == doc.MemberEnd() || !meta->value.IsObject()) return Replay::kOnlyIfUnsent;
   return KubeObject::string_at(meta->value, "resourceVersion").empty() ? Replay::kOnlyIfUnsent
@@ -135,8 +135,9 @@ ObjectList Client::list(const ResourceType& type, std::string_view ns, const Lis
   const HttpResponse res = checked(std::move(req));
 
   rapidjson::Document doc;
-  doc.Parse(res.body.data(), res.body.size());
-  if (doc.HasParseError() || !doc.IsObject()) throw transport_error("list answer is not JSON");
+  if (!parse_json(doc, res.body) || !doc.IsObject()) {
+    throw transport_error("list answer is not JSON (or nested too deep)");
+  }
   ObjectList out;
   if (const rapidjson::Value* meta = common::find_member(doc, "metadata"); meta != nullptr) {
     out.resource_version = KubeObject::string_at(*meta, "resourceVersion");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "kube/json_depth.hpp"
 #include "trove/common/json.hpp"
 
 namespace trove::kube {
@@ -90,10 +91,10 @@ std::chrono::seconds parse_retry_after(std::string_view header) {
 
 ApiError from_status(int code, std::string_view body, std::chrono::seconds retry_after) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  const bool parsed = parse_json(doc, body);
   std::string reason;
   std::string message;
-  if (!doc.HasParseError() && doc.IsObject()) {
+  if (parsed && doc.IsObject()) {
     reason = common::string_member(doc, "reason").value_or("");
     message = common::string_member(doc, "message").value_or("");
     if (auto c = common::int_member(&doc, "code"); code == 0 && c) code = *c;

@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 
+#include "kube/json_depth.hpp"
 #include "trove/common/json.hpp"
 
 namespace trove::kube {
@@ -26,8 +27,7 @@ KubeObject KubeObject::parse(std::string_view json) {
   // The DOM needs roughly as many bytes as the text; one chunk is enough.
   auto pool = std::make_unique<JsonAllocator>(json.size() + 256);
   rapidjson::GenericDocument<rapidjson::UTF8<>, JsonAllocator> doc(pool.get());
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject())
+  if (!parse_json(doc, json) || !doc.IsObject())
     throw std::invalid_argument("not a JSON object: " + std::string(json.substr(0, 120)));
   rapidjson::Value root;
   root = static_cast<rapidjson::Value&>(doc);  // steals the root, memory stays in pool

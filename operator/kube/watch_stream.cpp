@@ -1,6 +1,7 @@
 #include "kube/watch_stream.hpp"
 
 #include "kube/errors.hpp"
+#include "kube/json_depth.hpp"
 #include "trove/common/json.hpp"
 
 namespace trove::kube {
@@ -28,8 +29,7 @@ std::string_view to_string(WatchEventType type) {
 WatchEvent parse_watch_event(std::string_view line) {
   auto pool = std::make_unique<JsonAllocator>(line.size() + 256);
   rapidjson::GenericDocument<rapidjson::UTF8<>, JsonAllocator> doc(pool.get());
-  doc.Parse(line.data(), line.size());
-  if (doc.HasParseError() || !doc.IsObject())
+  if (!parse_json(doc, line) || !doc.IsObject())
     throw transport_error("malformed watch event: " + std::string(line.substr(0, 200)));
   const std::string_view type = KubeObject::string_at(doc, "type");
   WatchEventType t;

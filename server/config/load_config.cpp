@@ -51,7 +51,10 @@ void apply_yaml(ServerConfig& config, const std::string& yaml_text, const std::s
   if (root.IsNull()) return;
   if (!root.IsMap()) throw ConfigError(origin + ": expected a mapping of keys to values");
   for (const auto& entry : root) {
-    const std::string key = entry.first.as<std::string>();
+    // A sequence or mapping as a key ("? [1]" or "{[1]: 2}") is valid YAML
+    // but no knob's name; as<std::string>() would throw YAML's own exception.
+    if (!entry.first.IsScalar()) throw ConfigError(origin + ": keys must be knob names");
+    const std::string key = entry.first.Scalar();
     const Knob* knob = find_knob(key);
     std::string message = origin;
     if (knob == nullptr) {

@@ -60,6 +60,15 @@ TEST(IngestPipeline, OnlyBoxIsRequiredAndAbsentFieldsAreAbsentFromThePayload) {
   EXPECT_EQ(h.payload(9), R"({"box":9,"state":"claimed","x":-0.5})");
 }
 
+// Found by fuzz_ingest_differential (tests/ingest/regressions/
+// long_decimal_coordinate): simdjson 3.0.1 read this as 1.15e-9.
+TEST(IngestPipeline, ACoordinateOfManyDigitsIsReadExactly) {
+  Harness h;
+  const auto r = h.pipeline.ingest(R"({"box":1,"x":0.1922337203685477580795516150})");
+  ASSERT_EQ(r.accepted, 1U);
+  EXPECT_EQ(h.payload(1), R"({"box":1,"x":0.19223372036854774})");
+}
+
 TEST(IngestPipeline, UnknownFieldsAreIgnored) {
   Harness h;
   const BatchResult r = h.pipeline.ingest(
@@ -169,6 +178,21 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{"missing_comma", R"({"box":1 "x":2})", RejectCode::malformed_json, ""},
         BadLine{"bare_word", R"(hello)", RejectCode::malformed_json, ""},
         BadLine{"bad_escape", R"({"box":1,"player":"a\qb"})", RejectCode::malformed_json, ""},
+        // Found by fuzz_ingest_differential (tests/ingest/regressions/
+        // unknown_field_number_then_null): unknown fields' scalars were
+        // skipped unchecked, so invalid JSON was accepted.
+        BadLine{"unknown_number_then_literal", R"({"box":1,"":1null})", RejectCode::malformed_json,
+                ""},
+        BadLine{"unknown_bad_literal", R"({"box":1,"a":tru})", RejectCode::malformed_json, ""},
+        BadLine{"unknown_bad_escape", R"({"box":1,"a":"\q"})", RejectCode::malformed_json, ""},
+        BadLine{"unknown_leading_zero", R"({"box":1,"a":01})", RejectCode::malformed_json, ""},
+        // tests/ingest/regressions/unknown_container_holding_garbage
+        BadLine{"unknown_container_garbage", R"({"box":1,"a":{"e":f{":"{"g":[1]}}})",
+                RejectCode::malformed_json, ""},
+        BadLine{"unknown_array_missing_comma", R"({"box":1,"a":[1 2]})", RejectCode::malformed_json,
+                ""},
+        // tests/ingest/regressions/unknown_key_bad_escape
+        BadLine{"unknown_key_bad_escape", R"({"box":1,"\x":"12"})", RejectCode::malformed_json, ""},
         BadLine{"control_char",
                 "{\"box\":1,\"player\":\"a\x01"
                 "b\"}",

@@ -21,6 +21,9 @@ import urllib.request
 SERVER_BIN = os.environ.get("TROVE_SERVER_BIN", "trove-server")
 # Sanitizer builds run several times slower; timeouts scale with this.
 SLOW = float(os.environ.get("TROVE_TEST_SLOWDOWN", "1"))
+# The server under ThreadSanitizer: memory figures include TSan's shadow
+# memory and its allocator's quarantine (tests/server/integration/CMakeLists.txt).
+TSAN = os.environ.get("TROVE_TEST_TSAN") == "1"
 
 
 class Server:

@@ -6,7 +6,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import SLOW, RawHttp, RawWebSocket, ServerTestCase
+from harness import SLOW, TSAN, RawHttp, RawWebSocket, ServerTestCase
 
 
 class Malformed(ServerTestCase):
@@ -128,7 +128,12 @@ class SlowConsumer(ServerTestCase):
         self.assertEqual(slow.wait_close_code(), 1008)
         growth = self.server.rss_bytes() - rss_before
         print("slow consumer: closed after %d rounds, RSS growth %d KiB" % (rounds, growth >> 10))
-        self.assertLess(growth, 16 << 20, "RSS grew by %d bytes" % growth)
+        # Under TSan every application page touched also maps shadow pages
+        # and freed blocks wait in TSan's quarantine, so the same queued
+        # bytes cost about twice the RSS (measured 19 MiB against 16 on
+        # the same code). Unbounded growth is still hundreds of MiB.
+        bound = (32 if TSAN else 16) << 20
+        self.assertLess(growth, bound, "RSS grew by %d bytes" % growth)
         # The server keeps serving everyone else.
         with urllib.request.urlopen(self.server.url("/v1/boxes/1"), timeout=5 * SLOW) as r:
             self.assertEqual(r.status, 200)

@@ -138,6 +138,10 @@ TEST(Config, YamlRejectsUnknownKeysNonScalarsAndGarbage) {
   EXPECT_THROW(apply_yaml(c, "port: [1, 2]\n", "f"), ConfigError);
   EXPECT_THROW(apply_yaml(c, "port: {\n", "f"), ConfigError);
   EXPECT_THROW(apply_yaml(c, "- 1\n- 2\n", "f"), ConfigError);
+  // Found by fuzzing (tests/server/regressions/config_yaml_sequence_as_key):
+  // a non-scalar key escaped as YAML's exception, without the file's name.
+  EXPECT_THROW(apply_yaml(c, "? [1]\n: 2\n", "f"), ConfigError);
+  EXPECT_THROW(apply_yaml(c, "{[1]: 2}\n", "f"), ConfigError);
   EXPECT_THROW(apply_yaml(c, "max_boxes: 0\n", "f"), ConfigError);
   apply_yaml(c, "", "f");  // an empty file is allowed
   EXPECT_EQ(c.port, 8080u);
