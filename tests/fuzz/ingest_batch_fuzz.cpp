@@ -51,8 +51,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   store::BoxStore store(store::BoxStoreConfig{.max_boxes = kMaxBoxes, .huge_pages = false});
   ingest::IngestPipeline pipeline(store, &arena);
   std::vector<std::uint64_t> stored;
-  pipeline.set_observer([&](std::uint64_t box, std::string_view hunt, std::uint64_t version) {
-    FUZZ_CHECK(version > 0 && hunt.size() <= ingest::kMaxStringFieldBytes);
+  pipeline.set_observer([&](std::uint64_t box, std::string_view hunt, std::uint64_t version,
+                            std::string_view payload) {
+    FUZZ_CHECK(version > 0 && hunt.size() <= ingest::kMaxStringFieldBytes && !payload.empty());
     stored.push_back(box);
   });
   const ingest::BatchResult result = pipeline.ingest(batch);
