@@ -81,7 +81,7 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
   private pending: Pending[] = [];
   private readonly boxes = new Set<number>();
   private readonly hunts = new Set<string>();
-  private readonly seqs = new Map<number, number>();
+  private readonly seqs = new Map<number, { seq: number; boot?: string }>();
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private tokenTimer: ReturnType<typeof setTimeout> | undefined;
@@ -133,7 +133,7 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
     const reply = await this.request({ op: 'get', box });
     if (reply.op === 'get' && 'payload' in reply) {
       const b = reply as Box<D>;
-      return { box: b.box, seq: b.seq, payload: b.payload };
+      return { box: b.box, seq: b.seq, boot: b.boot, payload: b.payload };
     }
     if (reply.op === 'get' && 'code' in reply && reply.code === 404) return null;
     throw new Error(`get ${box}: ${String((reply as { error?: unknown }).error)}`);
@@ -259,12 +259,16 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
     this.emit('error', { kind: 'malformed', message: 'a reply nobody asked for', raw });
   }
 
-  /** A box's seq never goes backwards on one connection: older states are dropped. */
+  /**
+   * A box's seq never goes backwards within one incarnation: older states are
+   * dropped. Another `boot` means the server's numbering started again, so
+   * the newer message wins whatever its seq.
+   */
   private deliver(box: Box<D>): void {
     const known = this.seqs.get(box.box);
-    if (known !== undefined && box.seq <= known) return;
-    this.seqs.set(box.box, box.seq);
-    this.emit('update', { box: box.box, seq: box.seq, payload: box.payload });
+    if (known !== undefined && known.boot === box.boot && box.seq <= known.seq) return;
+    this.seqs.set(box.box, { seq: box.seq, boot: box.boot });
+    this.emit('update', { box: box.box, seq: box.seq, boot: box.boot, payload: box.payload });
   }
 
   // ---- requests ----
@@ -314,8 +318,9 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
 
   // ---- token ----
 
-  // Before the server knows the `auth` op it answers "unknown op": harmless,
-  // the client stops refreshing and the connection works as before.
+  // A server without client auth answers the `auth` op with code "auth_off"
+  // (an older one with "unknown op"): harmless, the client stops sending
+  // tokens and the connection works as before.
   private async sendToken(): Promise<void> {
     if (!this.options.token || !this.authSupported) return;
     let token: Token;
@@ -328,7 +333,7 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
     if (this.socket?.readyState !== kOpen) return;
     this.requestReported({ op: 'auth', token: token.token }, (reply) => {
       if (reply.op !== 'error') return;
-      if (/unknown op/.test(String(reply.error))) this.authSupported = false;
+      if (isAuthOff(reply)) this.authSupported = false;
       else this.emit('error', { kind: 'token', message: String(reply.error) });
     });
     if (token.expiresAt !== undefined) {
@@ -374,4 +379,10 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
     this.socketState = state;
     this.emit('state', state);
   }
+}
+
+/** The server has no client auth: it says so with code "auth_off", or does not know the op. */
+function isAuthOff(reply: ServerMessage<unknown>): boolean {
+  const m = reply as { error?: unknown; code?: unknown };
+  return m.code === 'auth_off' || /unknown op/.test(String(m.error));
 }
