@@ -31,6 +31,10 @@ export type TokenSource = () => Token | Promise<Token>;
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
+/** Close codes of a server with client tokens: no valid token, and a token that expired. */
+const kCloseUnauthenticated = 4401;
+const kCloseTokenExpired = 4408;
+
 export interface ClientError {
   kind: 'malformed' | 'server' | 'transport' | 'token' | 'listener' | 'poll';
   message?: string;
@@ -227,6 +231,11 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
     this.stopHeartbeat();
     this.failPending(new Error(`connection closed (${ev.code ?? 'no code'})`));
     if (this.socketState === 'closed') return;
+    // The server's token close codes (docs/client-auth.md): the reconnection
+    // below asks the token callback again.
+    if (ev.code === kCloseUnauthenticated || ev.code === kCloseTokenExpired) {
+      this.emit('error', { kind: 'token', message: `closed ${ev.code}: ${ev.reason || 'token refused'}` });
+    }
     const delay = backoffDelay(this.attempt, this.options.random ?? Math.random, this.options.backoff);
     this.attempt += 1;
     const fallback = this.options.pollFallback;

@@ -146,6 +146,22 @@ describe('incarnations', () => {
   });
 });
 
+describe('token close codes', () => {
+  it.each([[4401, 'expired'], [4408, 'token expired']])('reports close %i as a token error and reconnects with a new token', async (code, reason) => {
+    let calls = 0;
+    const errors: ClientError[] = [];
+    const c = client({ token: () => ({ token: `t${++calls}` }), random: () => 0 });
+    c.on('error', (e) => errors.push(e));
+    await c.connect();
+    FakeSocket.instances[0].close(code, reason);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(errors).toEqual([{ kind: 'token', message: `closed ${code}: ${reason}` }]);
+    expect(FakeSocket.instances.length).toBe(2);
+    expect(FakeSocket.instances[1].sent[0]).toEqual({ op: 'auth', token: 't2' });
+    c.close();
+  });
+});
+
 describe('heartbeat', () => {
   it('reconnects when a ping op goes unanswered', async () => {
     FakeSocket.reply = () => null;  // a server that has stopped answering
