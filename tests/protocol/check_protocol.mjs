@@ -234,6 +234,8 @@ async function recordHttp(server, token) {
   checkAck(ack, 'http ingest ack', () => ajv20.getSchema('openapi#/components/schemas/IngestAck'));
   await checkHttp(server.ingest, '/v1/ingest', '/v1/ingest', { method: 'PUT', body: '{}', status: 405 });
   await checkHttp(server.ingest, '/v1/ingest?ack=memory', '/v1/ingest', { method: 'POST', body: '{"box":9}\n', status: 200 });
+  await checkHttp(server.ingest, '/v1/ingest?ack=bogus', '/v1/ingest', { method: 'POST', body: '{"box":9}\n', status: 400 });
+  await checkHttp(server.ingest, '/v1/ingest?ack=durable', '/v1/ingest', { method: 'POST', body: '{"box":9}\n', status: 400 });
   // The public listener does not serve ingest: 404 naming the ingest listener.
   await checkHttp(server.data, '/v1/ingest', '/v1/ingest', { method: 'POST', body: '{"box":9}\n', status: 404 });
   const auth = { Authorization: `Bearer ${token}` };
@@ -254,10 +256,19 @@ async function recordHttp(server, token) {
   await checkHttp(server.admin, '/readyz', '/readyz', { status: 503 });
 }
 
-async function recordWithoutToken() {
-  const server = await startServer();
+// A server without --admin-token-file refuses admin writes; with
+// --state-dir it gives durable acks.
+async function recordWithoutToken(dir) {
+  const server = await startServer(['--state-dir', join(dir, 'state')]);
   try {
     await checkHttp(server.admin, '/admin/v1/tuning', '/admin/v1/tuning', { method: 'PUT', status: 403, body: '{"generation":1}' });
+    await checkHttp(server.admin, '/admin/v1/drain', '/admin/v1/drain', { method: 'POST', status: 403 });
+    const r = await checkHttp(server.ingest, '/v1/ingest?ack=durable', '/v1/ingest', { method: 'POST', body: '{"box":1}\n', status: 200 });
+    const ack = r ? await fetch(`${server.ingest}/v1/ingest?ack=durable`, { method: 'POST', body: '{"box":1}\n' }).then((x) => x.json()) : {};
+    if (ack.ack !== 'durable') fail(`?ack=durable with --state-dir acked ${JSON.stringify(ack)}`);
+    const stats = await (await fetch(`${server.admin}/admin/v1/stats`)).json();
+    if (stats.state?.enabled !== true) fail(`stats with --state-dir: ${JSON.stringify(stats.state)}`);
+    await checkHttp(server.admin, '/admin/v1/stats', '/admin/v1/stats', { status: 200 });
   } finally {
     await server.stop();
   }
@@ -334,7 +345,7 @@ async function main() {
     const rc = await server.stop();
     if (rc !== 0) fail(`trove-server exit code ${rc}:\n${server.output()}`);
   }
-  await recordWithoutToken();
+  await recordWithoutToken(dir);
   await recordClientAuth(dir);
   for (const name of [...variants('ServerMessage'), 'IngestAck']) {
     if (!seen.get(name)) fail(`documented server message ${name} never recorded: the scenario or the document is wrong`);
