@@ -78,6 +78,7 @@ export function parseServerMessage<D>(text: string): { message: ServerMessage<D>
     if (!isBoxId(m.box) || !isBoxId(m.seq) || !isObject(m.payload)) {
       return { malformed: `"${m.op}" needs box, seq and an object payload` };
     }
+    if (m.boot !== undefined && !isBoot(m.boot)) return { malformed: `"${m.op}" has a boot that is not 16 hex digits` };
   }
   if (m.op === 'synced' && typeof m.hunt !== 'string') return { malformed: '"synced" needs hunt' };
   if (m.op === 'error' && typeof m.error !== 'string') return { malformed: '"error" needs error' };
@@ -86,6 +87,10 @@ export function parseServerMessage<D>(text: string): { message: ServerMessage<D>
 
 function isBoxId(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1;
+}
+
+function isBoot(v: unknown): v is string {
+  return typeof v === 'string' && /^[0-9a-f]{16}$/.test(v);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

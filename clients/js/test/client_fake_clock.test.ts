@@ -65,10 +65,11 @@ describe('malformed server messages', () => {
     await c.connect();
     const socket = FakeSocket.instances[0];
     for (const bad of ['not json', '[1,2]', '"push"', '{"no":"op"}', '{"op":"push","box":"1","seq":1,"payload":{}}',
-      '{"op":"push","box":1,"seq":1,"payload":3}', '{"op":"synced"}', '{"op":"unsubscribed"}']) {
+      '{"op":"push","box":1,"seq":1,"payload":3}', '{"op":"synced"}', '{"op":"unsubscribed"}',
+      '{"op":"push","box":1,"seq":1,"boot":"xyz","payload":{}}']) {
       expect(() => socket.receive(bad)).not.toThrow();
     }
-    expect(errors.map((e) => e.kind)).toEqual(Array(8).fill('malformed'));
+    expect(errors.map((e) => e.kind)).toEqual(Array(9).fill('malformed'));
     expect(errors[0].raw).toBe('not json');
     c.on('update', () => { throw new Error('a broken listener'); });
     socket.receive({ op: 'push', box: 1, seq: 2, payload: { box: 1, data: { hp: 7 } } });
