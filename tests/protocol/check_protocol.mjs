@@ -9,6 +9,7 @@
 //   3. ops the server refuses are refused by the client-message schema too.
 // Usage: node check_protocol.mjs (TROVE_SERVER_BIN, TROVE_NPM_PROTOCOL = the
 // folder hack/npm-tools.sh installed package.json's tools into).
+import { createHmac, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -125,19 +126,24 @@ const clientOps = [
   [{ op: 'subscribe', boxes: [1], hunt: 'spring' }, false], [{ op: 'subscribe', hunt: '' }, false],
   [{ op: 'subscribe', hunt: 'h'.repeat(65) }, false], [{ op: 'ping', id: 1.5 }, false],
   [{ op: 'ping', id: 'x'.repeat(65) }, false], [{ op: 'ping', id: null }, false],
+  // Without --client-auth-keys the op is well formed but answered auth_off.
+  [{ op: 'auth', token: 'a.b.c' }, 'auth_off'], [{ op: 'auth' }, false], [{ op: 'auth', token: '' }, false],
 ];
 
 async function recordClientSocket(server) {
   const ws = openSocket(`${server.ws}/v1/ws`);
   await ws.opened;
   const clientSchema = asyncSchema('ClientMessage');
-  for (const [op, valid] of clientOps) {
+  for (const [op, verdict] of clientOps) {
+    const valid = verdict !== false;
     if (clientSchema(op) !== valid) fail(`ClientMessage schema ${valid ? 'refuses' : 'accepts'} ${JSON.stringify(op)}`);
     ws.send(op);
     const got = await ws.read((m) => !['push', 'synced'].includes(m.op));
     for (const t of got) checkServerMessage(t, `reply to ${JSON.stringify(op)}`);
     const reply = JSON.parse(got[got.length - 1]);
-    if ((reply.op === 'error') === valid) fail(`server ${valid ? 'refused' : 'accepted'} ${JSON.stringify(op)}: ${got.at(-1)}`);
+    if (verdict === 'auth_off') {
+      if (reply.op !== 'error' || reply.code !== 'auth_off') fail(`auth op without client auth: ${got.at(-1)}`);
+    } else if ((reply.op === 'error') === valid) fail(`server ${valid ? 'refused' : 'accepted'} ${JSON.stringify(op)}: ${got.at(-1)}`);
   }
   // A live push and a hunt snapshot with its synced.
   ws.send({ op: 'subscribe', hunt: 'spring' });
@@ -227,6 +233,11 @@ async function recordHttp(server, token) {
   if (ir.status !== 200) fail(`POST /v1/ingest -> ${ir.status}`);
   checkAck(ack, 'http ingest ack', () => ajv20.getSchema('openapi#/components/schemas/IngestAck'));
   await checkHttp(server.ingest, '/v1/ingest', '/v1/ingest', { method: 'PUT', body: '{}', status: 405 });
+  await checkHttp(server.ingest, '/v1/ingest?ack=memory', '/v1/ingest', { method: 'POST', body: '{"box":9}\n', status: 200 });
+  await checkHttp(server.ingest, '/v1/ingest?ack=bogus', '/v1/ingest', { method: 'POST', body: '{"box":9}\n', status: 400 });
+  await checkHttp(server.ingest, '/v1/ingest?ack=durable', '/v1/ingest', { method: 'POST', body: '{"box":9}\n', status: 400 });
+  // The public listener does not serve ingest: 404 naming the ingest listener.
+  await checkHttp(server.data, '/v1/ingest', '/v1/ingest', { method: 'POST', body: '{"box":9}\n', status: 404 });
   const auth = { Authorization: `Bearer ${token}` };
   for (const p of ['/healthz', '/readyz', '/metrics', '/admin/v1/stats', '/admin/v1/tuning']) {
     await checkHttp(server.admin, p, p, { status: 200, headers: auth });
@@ -245,12 +256,74 @@ async function recordHttp(server, token) {
   await checkHttp(server.admin, '/readyz', '/readyz', { status: 503 });
 }
 
-async function recordWithoutToken() {
-  const server = await startServer();
+// A server without --admin-token-file refuses admin writes; with
+// --state-dir it gives durable acks.
+async function recordWithoutToken(dir) {
+  const server = await startServer(['--state-dir', join(dir, 'state')]);
   try {
     await checkHttp(server.admin, '/admin/v1/tuning', '/admin/v1/tuning', { method: 'PUT', status: 403, body: '{"generation":1}' });
+    await checkHttp(server.admin, '/admin/v1/drain', '/admin/v1/drain', { method: 'POST', status: 403 });
+    const r = await checkHttp(server.ingest, '/v1/ingest?ack=durable', '/v1/ingest', { method: 'POST', body: '{"box":1}\n', status: 200 });
+    const ack = r ? await fetch(`${server.ingest}/v1/ingest?ack=durable`, { method: 'POST', body: '{"box":1}\n' }).then((x) => x.json()) : {};
+    if (ack.ack !== 'durable') fail(`?ack=durable with --state-dir acked ${JSON.stringify(ack)}`);
+    const stats = await (await fetch(`${server.admin}/admin/v1/stats`)).json();
+    if (stats.state?.enabled !== true) fail(`stats with --state-dir: ${JSON.stringify(stats.state)}`);
+    await checkHttp(server.admin, '/admin/v1/stats', '/admin/v1/stats', { status: 200 });
   } finally {
     await server.stop();
+  }
+}
+
+// ---- 2. client tokens (--client-auth-keys, --allowed-origins) ----
+const b64url = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+function hs256Token(secret, claims) {
+  const signed = `${b64url({ alg: 'HS256', typ: 'JWT', kid: 'k' })}.${b64url(claims)}`;
+  return `${signed}.${createHmac('sha256', secret).update(signed).digest('base64url')}`;
+}
+
+async function recordClientAuth(dir) {
+  const { writeFileSync } = await import('node:fs');
+  const secret = randomBytes(32);
+  const keys = join(dir, 'jwks.json');
+  writeFileSync(keys, JSON.stringify({ keys: [{ kty: 'oct', kid: 'k', alg: 'HS256', k: secret.toString('base64url') }] }));
+  const origin = 'https://game.example';
+  const server = await startServer(['--client-auth-keys', keys, '--allowed-origins', origin]);
+  try {
+    await ingestHttp(server, ['{"box":1,"hunt":"spring"}', '{"box":2,"hunt":"autumn"}']);
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    const token = hs256Token(secret, { exp, trove: { hunts: ['spring'] } });
+    const bearer = { Authorization: `Bearer ${token}` };
+    const box = '/v1/boxes/{id}';
+    await checkHttp(server.data, '/v1/boxes/1', box, { status: 401 });
+    await checkHttp(server.data, '/v1/boxes/1', box, { status: 401, headers: { Authorization: 'Bearer x.y.z' } });
+    await checkHttp(server.data, '/v1/boxes/1', box, { status: 200, headers: { ...bearer, Origin: origin } });
+    await checkHttp(server.data, '/v1/boxes/2', box, { status: 403, headers: bearer });
+    await checkHttp(server.data, '/v1/boxes/1', box, { method: 'OPTIONS', status: 204, headers: { Origin: origin, 'Access-Control-Request-Method': 'GET' } });
+    await checkHttp(server.data, '/v1/boxes/1', box, { method: 'OPTIONS', status: 403, headers: { Origin: 'https://other.example', 'Access-Control-Request-Method': 'GET' } });
+    const ws = openSocket(`${server.ws}/v1/ws`);
+    await ws.opened;
+    const ops = [
+      [{ op: 'auth', token }, (m) => m.op === 'authenticated' && m.exp === exp],
+      [{ op: 'get', box: 1 }, (m) => m.op === 'get' && m.seq === 1],
+      [{ op: 'get', box: 2 }, (m) => m.op === 'get' && m.code === 403],
+      [{ op: 'subscribe', hunt: 'autumn' }, (m) => m.op === 'error' && m.code === 'hunt_not_in_scope' && m.hunt === 'autumn'],
+      [{ op: 'auth', token: hs256Token(randomBytes(32), { exp, trove: { hunts: ['*'] } }) },
+        (m) => m.op === 'error' && m.code === 'bad_signature'],
+    ];
+    for (const [op, expected] of ops) {
+      ws.send(op);
+      const got = await ws.read((m) => !['push', 'synced'].includes(m.op));
+      for (const t of got) checkServerMessage(t, `reply to ${op.op} under a token`);
+      if (!expected(JSON.parse(got.at(-1)))) fail(`under a token, ${JSON.stringify(op)} answered ${got.at(-1)}`);
+    }
+    ws.send({ op: 'subscribe', boxes: [1, 2] });
+    const got = await ws.read((m) => m.op === 'subscribed');
+    for (const t of got) checkServerMessage(t, 'subscribe to boxes partly out of scope');
+    if (!got.some((t) => JSON.parse(t).boxes?.[0] === 2)) fail(`no hunt_not_in_scope error for box 2: ${got.join(' | ')}`);
+    ws.close();
+  } finally {
+    const rc = await server.stop();
+    if (rc !== 0) fail(`trove-server (client auth) exit code ${rc}:\n${server.output()}`);
   }
 }
 
@@ -272,7 +345,8 @@ async function main() {
     const rc = await server.stop();
     if (rc !== 0) fail(`trove-server exit code ${rc}:\n${server.output()}`);
   }
-  await recordWithoutToken();
+  await recordWithoutToken(dir);
+  await recordClientAuth(dir);
   for (const name of [...variants('ServerMessage'), 'IngestAck']) {
     if (!seen.get(name)) fail(`documented server message ${name} never recorded: the scenario or the document is wrong`);
   }

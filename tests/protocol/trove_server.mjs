@@ -1,6 +1,6 @@
 // Starts the real trove-server on ephemeral ports (--port 0 + --port-file)
-// and stops it by its pid. The ingest address is one field: the port file's
-// "ingest" port when the server has its own ingest listener, else the data port.
+// and stops it by its pid. Ingest goes to the server's own ingest listener
+// (--ingest-port 0: the port file's "ingest").
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ export async function startServer(args = [], { portFile, dir } = {}) {
   portFile = portFile ?? join(dir, 'ports.json');
   rmSync(portFile, { force: true });
   const proc = spawn(bin, ['--port', '0', '--admin-port', '0', '--port-file', portFile,
-    '--workers', '2', '--arena-mib', '4', '--max-boxes', '4096', ...args],
+    '--ingest-port', '0', '--workers', '2', '--arena-mib', '4', '--max-boxes', '4096', ...args],
   { stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
   proc.stderr.on('data', (b) => { output += b; });
@@ -26,7 +26,7 @@ export async function startServer(args = [], { portFile, dir } = {}) {
     await new Promise((r) => setTimeout(r, 20));
   }
   const ports = JSON.parse(readFileSync(portFile, 'utf8'));
-  const ingestPort = ports.ingest ?? ports.data;
+  const ingestPort = ports.ingest;
   return {
     proc, dir, ports,
     data: `http://127.0.0.1:${ports.data}`,

@@ -10,7 +10,7 @@
 // POST /api/restart stops trove-server (SIGTERM) and starts it again on the
 // same ports: the page's "restart server" button, and the browser test.
 // Ctrl-C (SIGINT) or SIGTERM stops the game and trove-server by their PIDs.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,10 +33,6 @@ const kStatic = { '/': join(here, 'index.html'), '/app.js': join(here, 'app.js')
 const kDistDir = join(here, '../dist');
 const kTypes = { '.html': 'text/html', '.js': 'text/javascript', '.map': 'application/json' };
 
-// A server with an ingest listener of its own takes --ingest-port: it gets
-// an ephemeral one (a fixed default could collide), kept across restarts.
-const kHasIngestPort = spawnSync(kServerBin, ['--help'], { encoding: 'utf8' }).stdout?.includes('--ingest-port') ?? false;
-
 const workDir = mkdtempSync(join(tmpdir(), 'trove-demo-'));
 let trove = null;      // { proc, ports }
 let game = null;
@@ -46,15 +42,16 @@ let restarts = 0;
 let restartChain = Promise.resolve();
 let stopping = false;
 
-// The one place that says where ingest is: its own port when the server has
-// an ingest listener, else the data port.
-const ingestUrl = (ports) => `http://127.0.0.1:${ports.ingest ?? ports.data}`;
+// The one place that says where ingest is: the server's ingest listener (the
+// public one answers /v1/ingest 404).
+const ingestUrl = (ports) => `http://127.0.0.1:${ports.ingest}`;
 
 async function startTrove(previous) {
   const portFile = join(workDir, 'ports.json');
   rmSync(portFile, { force: true });
-  const portArgs = ['--port', String(previous?.data ?? 0), '--admin-port', String(previous?.admin ?? 0)];
-  if (kHasIngestPort) portArgs.push('--ingest-port', String(previous?.ingest ?? 0));
+  // Ephemeral ports (the ingest default 8081 could collide), kept across restarts.
+  const portArgs = ['--port', String(previous?.data ?? 0), '--admin-port', String(previous?.admin ?? 0),
+    '--ingest-port', String(previous?.ingest ?? 0)];
   const proc = spawn(kServerBin, [...portArgs, '--port-file', portFile, '--workers', '1', '--arena-mib', '8',
     '--max-boxes', '65536', '--log-level', 'warn'], { stdio: ['ignore', 'inherit', 'inherit'] });
   const deadline = Date.now() + kStartTimeoutMs;

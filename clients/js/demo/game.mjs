@@ -1,8 +1,7 @@
 // A small simulated game for the live demo: BOXES treasure boxes of one hunt
 // wander over a WORLD_W x WORLD_H map and change state, and every tick each
-// moved box is written to trove through the ingest endpoint. The ingest
-// address is one argument (--ingest URL), so the same game feeds a server
-// whose ingest listens on the data port or on a port of its own.
+// moved box is written to trove through the ingest listener (--ingest URL:
+// the server's --ingest-port, not its public port, which answers 404).
 //
 //   node game.mjs --ingest http://127.0.0.1:8081 [--boxes 300] [--hunt demo] [--tick-ms 100]
 //

@@ -31,6 +31,10 @@ export type TokenSource = () => Token | Promise<Token>;
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
+/** Close codes of a server with client tokens: no valid token, and a token that expired. */
+const kCloseUnauthenticated = 4401;
+const kCloseTokenExpired = 4408;
+
 export interface ClientError {
   kind: 'malformed' | 'server' | 'transport' | 'token' | 'listener' | 'poll';
   message?: string;
@@ -81,7 +85,7 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
   private pending: Pending[] = [];
   private readonly boxes = new Set<number>();
   private readonly hunts = new Set<string>();
-  private readonly seqs = new Map<number, number>();
+  private readonly seqs = new Map<number, { seq: number; boot?: string }>();
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private tokenTimer: ReturnType<typeof setTimeout> | undefined;
@@ -133,7 +137,7 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
     const reply = await this.request({ op: 'get', box });
     if (reply.op === 'get' && 'payload' in reply) {
       const b = reply as Box<D>;
-      return { box: b.box, seq: b.seq, payload: b.payload };
+      return { box: b.box, seq: b.seq, boot: b.boot, payload: b.payload };
     }
     if (reply.op === 'get' && 'code' in reply && reply.code === 404) return null;
     throw new Error(`get ${box}: ${String((reply as { error?: unknown }).error)}`);
@@ -227,6 +231,11 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
     this.stopHeartbeat();
     this.failPending(new Error(`connection closed (${ev.code ?? 'no code'})`));
     if (this.socketState === 'closed') return;
+    // The server's token close codes (docs/client-auth.md): the reconnection
+    // below asks the token callback again.
+    if (ev.code === kCloseUnauthenticated || ev.code === kCloseTokenExpired) {
+      this.emit('error', { kind: 'token', message: `closed ${ev.code}: ${ev.reason || 'token refused'}` });
+    }
     const delay = backoffDelay(this.attempt, this.options.random ?? Math.random, this.options.backoff);
     this.attempt += 1;
     const fallback = this.options.pollFallback;
@@ -259,12 +268,16 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
     this.emit('error', { kind: 'malformed', message: 'a reply nobody asked for', raw });
   }
 
-  /** A box's seq never goes backwards on one connection: older states are dropped. */
+  /**
+   * A box's seq never goes backwards within one incarnation: older states are
+   * dropped. Another `boot` means the server's numbering started again, so
+   * the newer message wins whatever its seq.
+   */
   private deliver(box: Box<D>): void {
     const known = this.seqs.get(box.box);
-    if (known !== undefined && box.seq <= known) return;
-    this.seqs.set(box.box, box.seq);
-    this.emit('update', { box: box.box, seq: box.seq, payload: box.payload });
+    if (known !== undefined && known.boot === box.boot && box.seq <= known.seq) return;
+    this.seqs.set(box.box, { seq: box.seq, boot: box.boot });
+    this.emit('update', { box: box.box, seq: box.seq, boot: box.boot, payload: box.payload });
   }
 
   // ---- requests ----
@@ -314,8 +327,9 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
 
   // ---- token ----
 
-  // Before the server knows the `auth` op it answers "unknown op": harmless,
-  // the client stops refreshing and the connection works as before.
+  // A server without client auth answers the `auth` op with code "auth_off"
+  // (an older one with "unknown op"): harmless, the client stops sending
+  // tokens and the connection works as before.
   private async sendToken(): Promise<void> {
     if (!this.options.token || !this.authSupported) return;
     let token: Token;
@@ -328,7 +342,7 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
     if (this.socket?.readyState !== kOpen) return;
     this.requestReported({ op: 'auth', token: token.token }, (reply) => {
       if (reply.op !== 'error') return;
-      if (/unknown op/.test(String(reply.error))) this.authSupported = false;
+      if (isAuthOff(reply)) this.authSupported = false;
       else this.emit('error', { kind: 'token', message: String(reply.error) });
     });
     if (token.expiresAt !== undefined) {
@@ -374,4 +388,10 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
     this.socketState = state;
     this.emit('state', state);
   }
+}
+
+/** The server has no client auth: it says so with code "auth_off", or does not know the op. */
+function isAuthOff(reply: ServerMessage<unknown>): boolean {
+  const m = reply as { error?: unknown; code?: unknown };
+  return m.code === 'auth_off' || /unknown op/.test(String(m.error));
 }

@@ -6,7 +6,7 @@ export type {
 } from './client.js';
 export { backoffCeiling, backoffDelay, kDefaultBackoff } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
-export { BoxPoller } from './poller.js';
+export { BoxPoller, parseEtag } from './poller.js';
 export type { PollerOptions } from './poller.js';
 export { parseServerMessage } from './protocol.js';
-export type { Box, BoxPayload, BoxState, ClientOp, ServerMessage } from './protocol.js';
+export type { Box, BoxPayload, BoxState, ClientOp, IngestAck, ServerMessage } from './protocol.js';

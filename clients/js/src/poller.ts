@@ -64,13 +64,26 @@ export class BoxPoller<D = unknown> {
       if (r.status === 304 || r.status === 404) return;
       if (r.status !== 200) return this.onError(`poll of box ${id}: HTTP ${r.status}`);
       const tag = r.headers.get('etag') ?? '';
-      const seq = Number(tag.replace(/^W\//, '').replaceAll('"', ''));
+      const version = parseEtag(tag);
       const payload = (await r.json()) as BoxPayload<D>;
-      if (!Number.isInteger(seq) || seq < 1) return this.onError(`poll of box ${id}: bad ETag ${tag}`);
+      if (!version) return this.onError(`poll of box ${id}: bad ETag ${tag}`);
       this.etags.set(id, tag);
-      this.onBox({ box: id, seq, payload });
+      this.onBox({ box: id, seq: version.seq, boot: version.boot, payload });
     } catch (cause) {
       this.onError(`poll of box ${id} failed`, cause);
     }
   }
+}
+
+/**
+ * The box version an ETag names: `"<boot>-<seq>"` (boot = the server's
+ * incarnation, 16 hex digits), or a bare `"<seq>"` from a server without
+ * incarnations. Null for anything else.
+ */
+export function parseEtag(tag: string): { seq: number; boot?: string } | null {
+  const m = /^(?:W\/)?"(?:([0-9a-f]{16})-)?([1-9][0-9]*)"$/.exec(tag);
+  if (!m) return null;
+  const seq = Number(m[2]);
+  if (!Number.isSafeInteger(seq)) return null;
+  return m[1] === undefined ? { seq } : { seq, boot: m[1] };
 }

@@ -14,11 +14,28 @@ export interface BoxPayload<D = unknown> {
   data?: D;
 }
 
-/** One box as the server last sent it; `seq` is its version. */
+/**
+ * One box as the server last sent it; `seq` is its version within the
+ * incarnation `boot` (16 hex digits). A different `boot` means the server's
+ * version numbering started again: compare `seq`s of the same `boot` only.
+ */
 export interface Box<D = unknown> {
   box: number;
   seq: number;
+  boot?: string;
   payload: BoxPayload<D>;
+}
+
+/** The acknowledgement of an ingest batch (the ingest listener's answer). */
+export interface IngestAck {
+  seq: number;
+  boot: string;
+  ack: 'memory' | 'durable';
+  accepted: number;
+  rejected: { index: number; error: string; code: string; field?: string }[];
+  rejectedTotal?: number;
+  /** Why a durable ack could not be given (the batch is in memory only). */
+  error?: string;
 }
 
 export type ClientOp =
@@ -30,14 +47,15 @@ export type ClientOp =
   | { op: 'auth'; token: string };
 
 export type ServerMessage<D = unknown> =
-  | { op: 'get'; box: number; seq: number; payload: BoxPayload<D> }
+  | { op: 'get'; box: number; seq: number; boot: string; payload: BoxPayload<D> }
   | { op: 'get'; box: number; error: string; code: number }
   | { op: 'subscribed'; boxes?: number; hunt?: string }
   | { op: 'unsubscribed' }
-  | { op: 'push'; box: number; seq: number; payload: BoxPayload<D> }
+  | { op: 'push'; box: number; seq: number; boot: string; payload: BoxPayload<D> }
+  | { op: 'authenticated'; exp: number }
   | { op: 'synced'; hunt: string; boxes: number }
   | { op: 'pong'; id?: number | string }
-  | { op: 'error'; error: string }
+  | { op: 'error'; error: string; code?: string | number }
   | { op: string; [member: string]: unknown };
 
 /**
@@ -60,6 +78,7 @@ export function parseServerMessage<D>(text: string): { message: ServerMessage<D>
     if (!isBoxId(m.box) || !isBoxId(m.seq) || !isObject(m.payload)) {
       return { malformed: `"${m.op}" needs box, seq and an object payload` };
     }
+    if (m.boot !== undefined && !isBoot(m.boot)) return { malformed: `"${m.op}" has a boot that is not 16 hex digits` };
   }
   if (m.op === 'synced' && typeof m.hunt !== 'string') return { malformed: '"synced" needs hunt' };
   if (m.op === 'error' && typeof m.error !== 'string') return { malformed: '"error" needs error' };
@@ -68,6 +87,10 @@ export function parseServerMessage<D>(text: string): { message: ServerMessage<D>
 
 function isBoxId(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1;
+}
+
+function isBoot(v: unknown): v is string {
+  return typeof v === 'string' && /^[0-9a-f]{16}$/.test(v);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -1,7 +1,7 @@
 // TroveClient behaviour that depends on time, with vitest's fake clock and a
 // scripted socket: backoff timing, token refresh, malformed frames.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TroveClient, type ClientError } from '../src/index.js';
+import { parseEtag, TroveClient, type ClientError } from '../src/index.js';
 import { FakeSocket } from './fake_socket.js';
 
 beforeEach(() => {
@@ -65,10 +65,11 @@ describe('malformed server messages', () => {
     await c.connect();
     const socket = FakeSocket.instances[0];
     for (const bad of ['not json', '[1,2]', '"push"', '{"no":"op"}', '{"op":"push","box":"1","seq":1,"payload":{}}',
-      '{"op":"push","box":1,"seq":1,"payload":3}', '{"op":"synced"}', '{"op":"unsubscribed"}']) {
+      '{"op":"push","box":1,"seq":1,"payload":3}', '{"op":"synced"}', '{"op":"unsubscribed"}',
+      '{"op":"push","box":1,"seq":1,"boot":"xyz","payload":{}}']) {
       expect(() => socket.receive(bad)).not.toThrow();
     }
-    expect(errors.map((e) => e.kind)).toEqual(Array(8).fill('malformed'));
+    expect(errors.map((e) => e.kind)).toEqual(Array(9).fill('malformed'));
     expect(errors[0].raw).toBe('not json');
     c.on('update', () => { throw new Error('a broken listener'); });
     socket.receive({ op: 'push', box: 1, seq: 2, payload: { box: 1, data: { hp: 7 } } });
@@ -102,9 +103,12 @@ describe('token', () => {
     c.close();
   });
 
-  it('stops refreshing, harmlessly, when the server does not know the auth op', async () => {
+  it.each([
+    ['has no client auth', { op: 'error', error: 'client auth is off on this server', code: 'auth_off' }],
+    ['does not know the auth op', { op: 'error', error: 'unknown op (get | subscribe | unsubscribe | ping)' }],
+  ])('stops refreshing, harmlessly, when the server %s', async (_why, answer) => {
     let calls = 0;
-    FakeSocket.reply = (op) => (op.op === 'auth' ? { op: 'error', error: 'unknown op (get | subscribe | unsubscribe | ping)' } : null);
+    FakeSocket.reply = (op) => (op.op === 'auth' ? answer : null);
     const errors: ClientError[] = [];
     const c = client({ token: () => ({ token: `t${++calls}`, expiresAt: Date.now() + 60_000 }) });
     c.on('error', (e) => errors.push(e));
@@ -113,6 +117,48 @@ describe('token', () => {
     expect(calls).toBe(1);
     expect(FakeSocket.instances[0].sent).toEqual([{ op: 'auth', token: 't1' }]);
     expect(errors).toEqual([]);
+    c.close();
+  });
+});
+
+describe('incarnations', () => {
+  it('orders seqs within one boot, and takes a push of another boot whatever its seq', async () => {
+    const c = client();
+    const seen: [number, string | undefined][] = [];
+    c.on('update', (b) => seen.push([b.seq, b.boot]));
+    await c.connect();
+    const socket = FakeSocket.instances[0];
+    socket.receive({ op: 'push', box: 1, seq: 5, boot: '00000000000000aa', payload: { box: 1 } });
+    socket.receive({ op: 'push', box: 1, seq: 4, boot: '00000000000000aa', payload: { box: 1 } });  // older: dropped
+    socket.receive({ op: 'push', box: 1, seq: 1, boot: '00000000000000bb', payload: { box: 1 } });  // a restart
+    socket.receive({ op: 'push', box: 1, seq: 1, boot: '00000000000000bb', payload: { box: 1 } });  // the same: dropped
+    expect(seen).toEqual([[5, '00000000000000aa'], [1, '00000000000000bb']]);
+    c.close();
+  });
+
+  it('parses ETags "<boot>-<seq>" and bare "<seq>", and refuses anything else', () => {
+    expect(parseEtag('"9f3c2a1b00d4e567-5"')).toEqual({ seq: 5, boot: '9f3c2a1b00d4e567' });
+    expect(parseEtag('W/"9f3c2a1b00d4e567-12"')).toEqual({ seq: 12, boot: '9f3c2a1b00d4e567' });
+    expect(parseEtag('"7"')).toEqual({ seq: 7 });
+    for (const bad of ['', '5', '"0"', '"9f3c-5"', '"9F3C2A1B00D4E567-5"', '"9f3c2a1b00d4e567-"', '"9f3c2a1b00d4e567-05"',
+      '"99999999999999999999"', '"a"-"1"']) {
+      expect(parseEtag(bad)).toBeNull();
+    }
+  });
+});
+
+describe('token close codes', () => {
+  it.each([[4401, 'expired'], [4408, 'token expired']])('reports close %i as a token error and reconnects with a new token', async (code, reason) => {
+    let calls = 0;
+    const errors: ClientError[] = [];
+    const c = client({ token: () => ({ token: `t${++calls}` }), random: () => 0 });
+    c.on('error', (e) => errors.push(e));
+    await c.connect();
+    FakeSocket.instances[0].close(code, reason);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(errors).toEqual([{ kind: 'token', message: `closed ${code}: ${reason}` }]);
+    expect(FakeSocket.instances.length).toBe(2);
+    expect(FakeSocket.instances[1].sent[0]).toEqual({ op: 'auth', token: 't2' });
     c.close();
   });
 });

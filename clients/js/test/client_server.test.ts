@@ -35,7 +35,9 @@ describe('against trove-server', () => {
     await s.ingest(['{"box":1,"hunt":"h","state":"open","x":1.5,"y":2}', '{"box":2,"hunt":"h"}']);
     const { c, updates, errors } = client<{ hp: number }>(s);
     await c.connect();
-    expect(await c.get(1)).toEqual({ box: 1, seq: 1, payload: { box: 1, state: 'open', x: 1.5, y: 2 } });
+    expect(await c.get(1)).toEqual({
+      box: 1, seq: 1, boot: expect.stringMatching(/^[0-9a-f]{16}$/), payload: { box: 1, state: 'open', x: 1.5, y: 2 },
+    });
     expect(await c.get(99)).toBeNull();
     expect(await c.ping()).toBeGreaterThanOrEqual(0);
     await c.subscribe({ boxes: [1, 2, 3] });
@@ -86,7 +88,7 @@ describe('against trove-server', () => {
     expect(errors.filter((e) => e.kind !== 'transport')).toEqual([]);
   });
 
-  it('sends the token with the auth op, harmlessly before the server knows it', async () => {
+  it('sends the token with the auth op, harmlessly to a server without client auth (auth_off)', async () => {
     const s = await server();
     await s.ingest(['{"box":8}']);
     let calls = 0;
@@ -117,7 +119,7 @@ describe('against trove-server', () => {
     await c.subscribe({ boxes: [4] });
     void c.connect();
     await waitFor(() => updates.length === 1 && notModified >= 2, 5000, 'a poll, then 304s');
-    expect(updates[0]).toMatchObject({ box: 4, seq: 1, payload: { state: 'open' } });
+    expect(updates[0]).toMatchObject({ box: 4, seq: 1, boot: expect.stringMatching(/^[0-9a-f]{16}$/), payload: { state: 'open' } });
     await s.ingest(['{"box":4,"state":"empty"}']);
     await waitFor(() => updates.length === 2, 5000, 'the polled update');
     expect(updates[1]).toMatchObject({ box: 4, seq: 2, payload: { state: 'empty' } });

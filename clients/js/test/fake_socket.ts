@@ -45,10 +45,10 @@ export class FakeSocket implements WebSocketLike {
     this.onmessage?.({ data: typeof frame === 'string' ? frame : JSON.stringify(frame) });
   }
 
-  close(code = 1000): void {
+  close(code = 1000, reason = ''): void {
     if (this.readyState === 3) return;
     this.readyState = 3;
-    queueMicrotask(() => this.onclose?.({ code }));
+    queueMicrotask(() => this.onclose?.({ code, reason }));
   }
 
   static reset(): void {

@@ -1,7 +1,7 @@
 // Starts the real trove-server for the tests (TROVE_SERVER_BIN) on ephemeral
-// ports, or on given ones for a restart, and stops it by its pid. The ingest
-// address is one field: the port file's "ingest" port when the server has an
-// ingest listener of its own, else the data port.
+// ports, or on given ones for a restart, and stops it by its pid. Ingest goes
+// to the server's own ingest listener (--ingest-port, the port file's
+// "ingest"); the data port answers /v1/ingest with 404.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,13 +21,13 @@ export interface RunningServer {
 
 const kStartTimeoutMs = 10_000;
 
-export async function startServer(options: { port?: number; args?: string[] } = {}): Promise<RunningServer> {
+export async function startServer(options: { port?: number; ingestPort?: number; args?: string[] } = {}): Promise<RunningServer> {
   const bin = process.env.TROVE_SERVER_BIN;
   if (!bin) throw new Error('TROVE_SERVER_BIN is not set (ctest sets it)');
   const dir = mkdtempSync(join(tmpdir(), 'trove-client-'));
   const portFile = join(dir, 'ports.json');
   const proc = spawn(bin, ['--port', String(options.port ?? 0), '--admin-port', '0', '--port-file', portFile,
-    '--workers', '2', '--arena-mib', '4', '--max-boxes', '4096', ...(options.args ?? [])],
+    '--ingest-port', String(options.ingestPort ?? 0), '--workers', '2', '--arena-mib', '4', '--max-boxes', '4096', ...(options.args ?? [])],
   { stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
   proc.stderr!.on('data', (b) => (output += b));
@@ -37,8 +37,8 @@ export async function startServer(options: { port?: number; args?: string[] } = 
     if (Date.now() > deadline) throw new Error(`trove-server wrote no port file:\n${output}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  const ports = JSON.parse(readFileSync(portFile, 'utf8')) as { data: number; admin: number; ingest?: number };
-  const ingestPort = ports.ingest ?? ports.data;
+  const ports = JSON.parse(readFileSync(portFile, 'utf8')) as { data: number; admin: number; ingest: number };
+  const ingestPort = ports.ingest;
   const ingestUrl = `http://127.0.0.1:${ingestPort}`;
   return {
     proc, dataPort: ports.data, adminPort: ports.admin, ingestPort,
