@@ -40,7 +40,7 @@ def check_one_source(c, r):
         included, pod = demo_sidecar(objs, r)
         c.eq(t["containers"]["native" if native == "true" else "plain"], included, f"native={native}: container")
         c.eq(t["native"], native, f"native={native}: mode")
-        c.eq(t["volumes"], pod["volumes"][-1:], f"native={native}: volumes")
+        c.eq(t["volumes"], pod["volumes"][-len(t["volumes"]):], f"native={native}: volumes")
         c.eq(t["imagePullSecrets"], [{"name": "regcred"}], f"native={native}: pull secrets")
     t = template_of(r.render("auto", ON), r)
     c.eq(t["native"], "auto", "default mode is auto")
