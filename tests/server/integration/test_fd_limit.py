@@ -12,6 +12,9 @@ FD_LIMIT = 64
 FLOOD = 200
 CPU_LIMIT = 0.05  # of one core, while the flood holds every descriptor
 MEASURE_S = 2.0
+# The backlog the flood left is accepted and closed first; generous for
+# sanitizer builds on a loaded machine.
+RECOVERY_S = 10
 
 
 def cpu_seconds(pid):
@@ -32,10 +35,11 @@ class FdLimitFlood(ServerTestCase):
         share = (cpu_seconds(self.server.pid) - c0) / (time.time() - t0)
         print("server CPU during the fd-limit flood: %.1f %% of a core" % (share * 100))
         self.assertLess(share, CPU_LIMIT * SLOW)
-        self.assertGreater(self.server.metric("trove_connections_rejected_total", reason="fd_limit"), 0)
         for s in flood:
             s.close()
-        deadline = time.time() + 5 * SLOW
+        # The admin listener shares the process's descriptors, so the count is
+        # read once the flood has let go of them.
+        deadline = time.time() + RECOVERY_S * SLOW
         while True:
             try:
                 if curl(self.server.url("/v1/boxes/1"))[0] == 200:
@@ -44,6 +48,7 @@ class FdLimitFlood(ServerTestCase):
                 pass
             self.assertLess(time.time(), deadline, "not serving again after the flood")
             time.sleep(0.1)
+        self.assertGreater(self.server.metric("trove_connections_rejected_total", reason="fd_limit"), 0)
 
 
 if __name__ == "__main__":
