@@ -95,7 +95,9 @@ async function run(page, httpUrl, console_) {
   const after = await waitFor(async () => { const c = await readCounters(page); return c.ups > 0 && c.boxes === kBoxes && c; },
     'updates per second after the restart');
   mark(`resumed: ${after.ups} updates/s`);
-  if (after.synced < 2) fail(`expected a synced per subscription (2), page counted ${after.synced}`);
+  // The resubscription's synced may trail the first pushes on a slow (sanitizer) build.
+  await waitFor(async () => (await readCounters(page)).synced >= 2,
+    'a synced per subscription (2): one before the restart, one after');
   if (after.errors !== 0) fail(`the client reported ${after.errors} errors`);
   const states = await page.evaluate(() => window.demoStats.states);
   console.log(`connection states: ${states.join(' -> ')}`);
