@@ -1,7 +1,6 @@
 #include "trove/common/token.hpp"
 
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
 #include <fstream>
 #include <sstream>
@@ -53,19 +52,9 @@ std::string read_token_file(const std::string& path) {
 }
 
 TokenFile::TokenFile(std::string path) : path_(std::move(path)) {
-  identity_ = identity_of(path_).value_or(Identity{});
+  identity_ = file_identity_of(path_).value_or(FileIdentity{});
   token_ = read_token_file(path_);
   next_check_ = std::chrono::steady_clock::now() + kRecheck;
-}
-
-std::optional<TokenFile::Identity> TokenFile::identity_of(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
-  constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
-  return Identity{
-      static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
-      static_cast<std::uint64_t>(st.st_size),
-      static_cast<std::int64_t>(st.st_mtim.tv_sec) * kNanosPerSecond + st.st_mtim.tv_nsec};
 }
 
 std::string TokenFile::current() {
@@ -73,11 +62,11 @@ std::string TokenFile::current() {
   const auto now = std::chrono::steady_clock::now();
   if (now < next_check_) return token_;
   next_check_ = now + kRecheck;
-  const std::optional<Identity> seen = identity_of(path_);
+  const std::optional<FileIdentity> seen = file_identity_of(path_);
   if (seen && *seen == identity_) return token_;
   try {
     token_ = read_token_file(path_);
-    identity_ = seen.value_or(Identity{});
+    identity_ = seen.value_or(FileIdentity{});
     if (warned_) spdlog::info("admin token file '{}' readable again", path_);
     warned_ = false;
     spdlog::info("admin token file '{}' re-read", path_);

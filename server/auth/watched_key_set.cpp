@@ -1,7 +1,5 @@
 #include "auth/watched_key_set.hpp"
 
-#include <sys/stat.h>
-
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -10,17 +8,6 @@
 
 namespace trove::auth {
 namespace {
-
-constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
-
-std::optional<FileVersion> stat_file(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
-  return FileVersion{
-      static_cast<std::int64_t>(st.st_mtim.tv_sec) * kNanosPerSecond + st.st_mtim.tv_nsec,
-      static_cast<std::int64_t>(st.st_size), static_cast<std::uint64_t>(st.st_ino),
-      static_cast<std::uint64_t>(st.st_dev)};
-}
 
 // The parsed file, or the reason it is not usable.
 JwksParseResult load(const std::string& path) {
@@ -37,7 +24,7 @@ JwksParseResult load(const std::string& path) {
 
 WatchedKeySet::WatchedKeySet(std::string path, Clock::duration check_interval)
     : path_(std::move(path)), check_interval_(check_interval) {
-  seen_ = stat_file(path_).value_or(FileVersion{});
+  seen_ = common::file_identity_of(path_).value_or(common::FileIdentity{});
   auto parsed = load(path_);
   if (!parsed.keys) throw KeyFileError("client-auth keys " + path_ + ": " + parsed.error);
   keys_.store(std::make_shared<const LoadedKeys>(LoadedKeys{std::move(*parsed.keys), 1}));
@@ -65,7 +52,7 @@ std::uint64_t WatchedKeySet::generation() {
 }
 
 void WatchedKeySet::check_file() {
-  const auto version = stat_file(path_);
+  const auto version = common::file_identity_of(path_);
   // A file gone for a moment (a Secret update swaps a symlink) keeps the keys.
   if (!version || *version == seen_) return;
   seen_ = *version;

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "auth/jwk_set.hpp"
+#include "trove/common/file_identity.hpp"
 
 namespace trove::auth {
 
@@ -21,16 +22,6 @@ namespace trove::auth {
 struct LoadedKeys {
   JwkSet set;
   std::uint64_t generation = 0;
-};
-
-// Identity of one version of the file: a rewrite in place changes mtime or
-// size, a Secret update or rename swaps the inode.
-struct FileVersion {
-  std::int64_t mtime_ns = -1;
-  std::int64_t size = -1;
-  std::uint64_t inode = 0;
-  std::uint64_t device = 0;
-  bool operator==(const FileVersion&) const = default;
 };
 
 class KeyFileError : public std::runtime_error {
@@ -70,7 +61,7 @@ class WatchedKeySet {
   std::atomic<std::uint64_t> generation_{1};
   std::atomic<Clock::rep> next_check_;
   // Only the thread that won next_check_ touches these.
-  FileVersion seen_;
+  common::FileIdentity seen_;
   std::atomic<std::uint64_t> reloads_{0};
   std::atomic<std::uint64_t> failures_{0};
 };

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "trove/common/file_identity.hpp"
+
 namespace trove::common {
 
 // Compares in time that depends only on the lengths, never on where the
@@ -39,17 +41,10 @@ class TokenFile {
   [[nodiscard]] const std::string& path() const { return path_; }
 
  private:
-  struct Identity {
-    std::uint64_t device = 0, inode = 0, size = 0;
-    std::int64_t mtime_ns = 0;
-    bool operator==(const Identity&) const = default;
-  };
-  static std::optional<Identity> identity_of(const std::string& path);
-
   const std::string path_;
   std::mutex mutex_;
   std::string token_;
-  Identity identity_;
+  FileIdentity identity_;
   std::chrono::steady_clock::time_point next_check_;
   bool warned_ = false;
 };
