@@ -5,6 +5,13 @@
 #include "trove/common/json.hpp"
 
 namespace trove::net {
+
+bool box_in_scope(const store::BoxStore& store, std::uint64_t id, const auth::TokenScope& scope) {
+  if (scope.all_hunts) return true;
+  char hunt[store::kMaxHuntBytes];
+  const store::ReadResult r = store.read(id, {}, hunt);
+  return !r.found || scope.allows({hunt, r.hunt_size});
+}
 namespace {
 
 std::unique_ptr<auth::ClientAuth> make_client_auth(const config::ServerConfig& config) {

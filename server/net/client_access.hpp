@@ -13,8 +13,14 @@
 
 #include "auth/client_auth.hpp"
 #include "config/server_config.hpp"
+#include "store/box_store.hpp"
 
 namespace trove::net {
+
+// Whether `scope` grants box `id`: its hunt is read without its payload. A
+// box that does not exist is granted (a GET answers 404; a subscription's
+// pushes are checked when they come).
+bool box_in_scope(const store::BoxStore& store, std::uint64_t id, const auth::TokenScope& scope);
 
 class AllowedOrigins {
  public:

@@ -3,20 +3,11 @@
 #include <algorithm>
 #include <span>
 
+#include "net/client_access.hpp"
+
 namespace trove::net {
 
 namespace http = boost::beast::http;
-
-namespace {
-// The box's hunt is readable without its payload; a box that does not
-// exist is left to the 404 below.
-bool hunt_outside(const store::BoxStore& store, std::uint64_t id, const auth::TokenScope& scope) {
-  if (scope.all_hunts) return false;
-  char hunt[store::kMaxHuntBytes];
-  const store::ReadResult r = store.read(id, {}, hunt);
-  return r.found && !scope.allows({hunt, r.hunt_size});
-}
-}  // namespace
 
 void answer_poll(const HttpRequest& req, std::string_view id_text, const store::BoxStore& store,
                  HttpResponse& response, const auth::TokenScope* scope) {
@@ -25,7 +16,7 @@ void answer_poll(const HttpRequest& req, std::string_view id_text, const store::
   }
   const auto id = parse_box_id(id_text);
   if (!id) return response.respond(400, kText, {}, "box id must be an integer 1 .. 2^64-1\n");
-  if (scope != nullptr && hunt_outside(store, *id, *scope)) {
+  if (scope != nullptr && !box_in_scope(store, *id, *scope)) {
     return response.respond(
         403, kJson, {},
         R"({"error":"the token does not grant this box's hunt","code":"hunt_not_in_scope"})");

@@ -74,13 +74,8 @@ bool WsClientProtocol::in_scope(std::string_view hunt) const noexcept {
   return !claims_ || claims_->scope.allows(hunt);
 }
 
-// A box that does not exist yet is in scope: its pushes are checked when
-// they come.
 bool WsClientProtocol::box_in_scope(std::uint64_t box) const noexcept {
-  if (!claims_ || claims_->scope.all_hunts) return true;
-  char hunt[store::kMaxHuntBytes];
-  const store::ReadResult r = worker_.context().store.read(box, {}, hunt);
-  return !r.found || claims_->scope.allows({hunt, r.hunt_size});
+  return !claims_ || net::box_in_scope(worker_.context().store, box, claims_->scope);
 }
 
 std::span<const std::uint64_t> WsClientProtocol::boxes_in_scope(
