@@ -5,7 +5,7 @@ import subprocess
 import time
 import unittest
 
-from harness import SLOW, RawHttp, ServerTestCase
+from harness import SLOW, TSAN, RawHttp, ServerTestCase
 
 TOKEN = "s3cret-token"
 
@@ -221,8 +221,10 @@ class Idle(ServerTestCase):
         before = wakeups(self.server.pid)
         time.sleep(1.0)
         # Awake, two workers tick 62.5 + 20 times a second and the signal
-        # watcher 10: ~175 wake-ups. Asleep, nothing should wake.
-        self.assertLessEqual(wakeups(self.server.pid) - before, 10)
+        # watcher 10: ~175 wake-ups. Asleep, nothing of ours should wake;
+        # ThreadSanitizer's own background thread sleeps in 100 ms steps.
+        allowed = 10 + (12 if TSAN else 0)
+        self.assertLessEqual(wakeups(self.server.pid) - before, allowed)
         # A tuning change wakes both epoch timers: each applies the capacity.
         body = '{"arenaBytes":8388608,"epochMillis":20,"generation":1}'
         self.assertEqual(self.server.admin_request("PUT", "/admin/v1/tuning", body,
