@@ -144,10 +144,12 @@ class Server:
                 return value
             time.sleep(0.02)
 
-    def ingest(self, lines):
+    def ingest(self, lines, timeout=10):
+        """POSTs the NDJSON lines; `timeout` (seconds, scaled by SLOW) bounds
+        the answer, so a batch of a million lines asks for more."""
         body = "".join(line + "\n" for line in lines).encode()
         req = urllib.request.Request(self.ingest_url(), data=body, method="POST")
-        with urllib.request.urlopen(req, timeout=10 * SLOW) as r:
+        with urllib.request.urlopen(req, timeout=timeout * SLOW) as r:
             return json.loads(r.read())
 
 

@@ -42,9 +42,13 @@ class Drain(ServerTestCase):
         body = '{"box":5,"state":"open"}\n'
         c = RawHttp(self.server.ingest_port)
         c.send("POST /v1/ingest HTTP/1.1\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body[:10]))
-        time.sleep(0.1)
+        # The bytes sit in the connection's socket before the server accepts
+        # it: once it is counted, its first read holds them, and the drain
+        # (queued behind that read on the worker) finds a request in flight.
+        self.assertEqual(self.server.wait_metric(1, "trove_connections", protocol="http"), 1)
+        # The 202 comes once every worker has run its drain: the rest of the
+        # body arrives at a draining server.
         self.assertEqual(self.server.admin_request("POST", "/admin/v1/drain", token=self.token)[0], 202)
-        time.sleep(0.1)
         c.send(body[10:])
         out = c.read_all()  # answered, then closed by the server
         self.assertTrue(out.startswith("HTTP/1.1 200"), out)
@@ -73,7 +77,9 @@ class Drain(ServerTestCase):
         # A request that never completes its body stays in flight.
         stuck = RawHttp(self.server.ingest_port)
         stuck.send("POST /v1/ingest HTTP/1.1\r\nContent-Length: 100\r\n\r\n{")
-        time.sleep(0.1)
+        # Accepted (a connection still in the listen queue at the drain would
+        # be refused, not cut).
+        self.assertEqual(self.server.wait_metric(1, "trove_connections", protocol="http"), 1)
         t0 = time.time()
         self.assertEqual(self.server.stop(signal.SIGTERM), 0)
         self.assertLess(time.time() - t0, 5 * SLOW)
