@@ -24,31 +24,53 @@ std::string write_query(const WriteOptions& o, bool apply) {
   return q.str();
 }
 
+// Whether a JSON object body names metadata.resourceVersion: the API server
+// then applies it only to that version of the object (409 otherwise).
+bool names_resource_version(std::string_view body) {
+  rapidjson::Document doc;
+  if (!parse_json(doc, body) || !doc.IsObject()) return false;
+  auto meta = doc.FindMember("metadata");
+  if (meta == doc.MemberEnd() || !meta->value.IsObject()) return false;
+  return !KubeObject::string_at(meta->value, "resourceVersion").empty();
+}
+
+// Whether a JSON patch (a list of operations) tests /metadata/resourceVersion:
+// the whole patch fails once the first copy changed the version.
+bool tests_resource_version(std::string_view body) {
+  rapidjson::Document doc;
+  if (!parse_json(doc, body) || !doc.IsArray()) return false;
+  for (const auto& op : doc.GetArray()) {
+    if (!op.IsObject()) continue;
+    if (KubeObject::string_at(op, "op") == "test" &&
+        KubeObject::string_at(op, "path") == "/metadata/resourceVersion" &&
+        !KubeObject::string_at(op, "value").empty()) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // A PUT that names metadata.resourceVersion is refused with 409 once the
 // first copy was applied, so a repeat cannot overwrite a newer object; a
 // PUT without one is last-write-wins and a repeat could undo another writer.
 Replay replay_for_replace(std::string_view body) {
-  rapidjson::Document doc;
-  if (!parse_json(doc, body) || !doc.IsObject()) return Replay::kOnlyIfUnsent;
-  auto meta = doc.FindMember("metadata");
-  if (meta == doc.MemberEnd() || !meta->value.IsObject()) return Replay::kOnlyIfUnsent;
-  return KubeObject::string_at(meta->value, "resourceVersion").empty() ? Replay::kOnlyIfUnsent
-                                                                       : Replay::kRepeatable;
+  return names_resource_version(body) ? Replay::kRepeatable : Replay::kOnlyIfUnsent;
 }
 
-// Merge, strategic-merge and apply patches state the fields' final values, so
-// applying one twice leaves the object as applying it once (a repeat only
-// rewrites values a concurrent writer set in between, which an unconditional
-// patch may do anyway). A JSON patch is a list of operations: "add" to an
-// array appends twice, so it is repeated only when nothing of it was sent.
-Replay replay_for_patch(PatchType type) {
+// A patch is repeated only under a resourceVersion precondition, as a PUT:
+// an unconditional merge or apply patch repeated after another writer's
+// change would undo that acknowledged change, and a JSON patch's "add" to
+// an array would append twice. Merge, strategic-merge and apply patches
+// carry the precondition as metadata.resourceVersion; a JSON patch as a
+// "test" of /metadata/resourceVersion.
+Replay replay_for_patch(PatchType type, std::string_view body) {
   switch (type) {
     case PatchType::kMerge:
     case PatchType::kStrategicMerge:
     case PatchType::kApply:
-      return Replay::kRepeatable;
+      return names_resource_version(body) ? Replay::kRepeatable : Replay::kOnlyIfUnsent;
     case PatchType::kJson:
-      return Replay::kOnlyIfUnsent;
+      return tests_resource_version(body) ? Replay::kRepeatable : Replay::kOnlyIfUnsent;
   }
   return Replay::kOnlyIfUnsent;
 }
@@ -196,7 +218,7 @@ KubeObject Client::patch(const ResourceType& type, std::string_view ns, std::str
       type.item_path(ns, name, o.subresource) + write_query(o, patch_type == PatchType::kApply);
   req.content_type = content_type(patch_type);
   req.body = body;
-  req.replay = replay_for_patch(patch_type);
+  req.replay = replay_for_patch(patch_type, body);
   return KubeObject::parse(checked(std::move(req)).body);
 }
 

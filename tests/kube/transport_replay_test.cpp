@@ -123,18 +123,56 @@ INSTANTIATE_TEST_SUITE_P(
                   [](Client& c) { c.remove(pods_type(), "default", "p", preconditioned()); }, true},
         WriteCase{"delete_without_precondition", "DELETE",
                   [](Client& c) { c.remove(pods_type(), "default", "p"); }, false},
-        WriteCase{"merge_patch", "PATCH",
+        WriteCase{"merge_patch_with_resource_version", "PATCH",
+                  [](Client& c) {
+                    c.patch(pods_type(), "default", "p", PatchType::kMerge,
+                            R"({"metadata":{"resourceVersion":"7","labels":{"a":"b"}}})");
+                  },
+                  true},
+        // Repeated after another writer changed label a, it would undo that.
+        WriteCase{"merge_patch_without_resource_version", "PATCH",
                   [](Client& c) {
                     c.patch(pods_type(), "default", "p", PatchType::kMerge,
                             R"({"metadata":{"labels":{"a":"b"}}})");
                   },
+                  false},
+        WriteCase{"strategic_merge_patch_without_resource_version", "PATCH",
+                  [](Client& c) {
+                    c.patch(pods_type(), "default", "p", PatchType::kStrategicMerge,
+                            R"({"metadata":{"labels":{"a":"b"}}})");
+                  },
+                  false},
+        WriteCase{"apply_with_resource_version", "PATCH",
+                  [](Client& c) { c.apply(pods_type(), "default", "p", kPodWithVersion, "trove"); },
                   true},
-        WriteCase{"apply", "PATCH",
-                  [](Client& c) { c.apply(pods_type(), "default", "p", kPod, "trove"); }, true},
+        WriteCase{"apply_without_resource_version", "PATCH",
+                  [](Client& c) { c.apply(pods_type(), "default", "p", kPod, "trove"); }, false},
+        WriteCase{"json_patch_testing_resource_version", "PATCH",
+                  [](Client& c) {
+                    c.patch(pods_type(), "default", "p", PatchType::kJson,
+                            R"([{"op":"test","path":"/metadata/resourceVersion","value":"7"},)"
+                            R"({"op":"add","path":"/metadata/finalizers/-","value":"x"}])");
+                  },
+                  true},
         WriteCase{"json_patch", "PATCH",
                   [](Client& c) {
                     c.patch(pods_type(), "default", "p", PatchType::kJson,
                             R"([{"op":"add","path":"/metadata/finalizers/-","value":"x"}])");
+                  },
+                  false},
+        // A test of another field, or of an empty version, is no precondition.
+        WriteCase{"json_patch_testing_another_field", "PATCH",
+                  [](Client& c) {
+                    c.patch(pods_type(), "default", "p", PatchType::kJson,
+                            R"([{"op":"test","path":"/metadata/name","value":"p"},)"
+                            R"({"op":"test","path":"/metadata/resourceVersion","value":""},)"
+                            R"({"op":"add","path":"/metadata/finalizers/-","value":"x"}])");
+                  },
+                  false},
+        WriteCase{"merge_patch_that_is_not_json", "PATCH",
+                  [](Client& c) {
+                    c.patch(pods_type(), "default", "p", PatchType::kMerge,
+                            R"({"metadata":{"resourceVersion":"7")");
                   },
                   false}),
     [](const auto& param_info) { return param_info.param.name; });
