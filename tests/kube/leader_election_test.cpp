@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "fake_fixture.hpp"
+#include "slow_factor.hpp"
 #include "wait_for.hpp"
 
 namespace trove::kube::testing {
@@ -58,7 +59,7 @@ class LeaderElection : public FakeApiTest {
   };
 
   static bool wait_for(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-    return test_support::wait_for(cond, timeout, 5ms);
+    return test_support::wait_for(cond, test_support::scaled(timeout), 5ms);
   }
 };
 
@@ -97,7 +98,7 @@ TEST_F(LeaderElection, HandsOverOnReleaseAndNeverHasTwoLeaders) {
   a.stop();  // releases the Lease
   EXPECT_EQ(a_stopped, 1);
   ASSERT_TRUE(wait_for([&] { return b.is_leader(); }, 3s));
-  EXPECT_LT(std::chrono::steady_clock::now() - stopped_at, 1000ms)
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped_at, test_support::scaled(1000ms))
       << "a released Lease is taken within about one retry period";
   EXPECT_EQ(b_started, 1);
   dog.stop();
@@ -125,7 +126,7 @@ TEST_F(LeaderElection, CrashedLeaderIsReplacedAfterLeaseExpires) {
   ASSERT_TRUE(wait_for([&] { return b.is_leader(); }, 5s));
   const auto took = std::chrono::steady_clock::now() - crashed_at;
   EXPECT_GE(took, 1000ms) << "b must wait out the lease it observed";
-  EXPECT_LT(took, 3500ms);
+  EXPECT_LT(took, test_support::scaled(3500ms));
   dog.stop();
   EXPECT_EQ(dog.overlaps(), 0);
   b.stop();
@@ -151,7 +152,7 @@ TEST_F(LeaderElection, LeaderThatCannotRenewStepsDownBeforeLeaseExpires) {
   ASSERT_TRUE(wait_for([&] { return a.lost(); }, 4s));
   EXPECT_FALSE(a.is_leader());
   EXPECT_EQ(a_stopped, 1);
-  EXPECT_LT(std::chrono::steady_clock::now() - broke_at, 2500ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - broke_at, test_support::scaled(2500ms));
   server_->faults().clear();
   // A successor takes over; the lost elector never campaigns again.
   LeaderElector b(*cb, config("b"));
