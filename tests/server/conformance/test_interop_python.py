@@ -25,7 +25,8 @@ class Interop:
         async def go():
             async with websockets.connect(self.url(), max_size=None) as ws:
                 self.assertEqual(ws.extensions, [], "permessage-deflate was agreed")
-                for n, size in enumerate((40, 125, 126, 65535, 65536, 300000), start=1):
+                sizes = (40, 125, 126, 65535, 65536, self.endpoint.largest_message)
+                for n, size in enumerate(sizes, start=1):
                     message = self.endpoint.message(n, size)
                     await ws.send(message if n % 2 else message.decode())
                     self.check(await ws.recv(), n)
