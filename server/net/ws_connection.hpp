@@ -148,9 +148,11 @@ class WsConnection final : public Session,
   // and pongs never move it, so a peer cannot hold a half message open.
   TimePoint message_due_{};
   // Native engine: the read buffer (allocated on the first read, grown only
-  // for a frame that needs it, bounded by the reader's limit) and what the
+  // for a frame that needs it, bounded by the reader's limit: a larger
+  // message closes with 1009, counted as limit="frame_size") and what the
   // next gather write sends: control frames, then queued messages, then
-  // the close frame.
+  // the close frame. The pongs in control_out_ are bounded by one read's
+  // worth of pings: the next read waits for the write in flight.
   const bool native_;
   ws::FrameReader reader_;
   std::unique_ptr<char[]> read_buffer_;
