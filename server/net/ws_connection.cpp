@@ -283,7 +283,7 @@ void WsConnection<P>::hard_close() {
 
 }  // namespace trove::net
 
-#include "net/ws_connection_native.ipp"
+#include "net/ws_connection_native.hpp"
 
 namespace trove::net {
 

@@ -18,7 +18,7 @@
 // keeps Beast for the upgrade handshake only, then reads into one buffer,
 // handles every complete frame of a read in place (server/net/ws) and sends
 // all the replies that read produced in one gather write
-// (ws_connection_native.ipp).
+// (ws_connection_native.hpp).
 //
 // The member functions are defined in ws_connection.cpp and instantiated
 // there for both protocols, so Beast's WebSocket templates are compiled once.
@@ -118,7 +118,7 @@ class WsConnection final : public Session,
   void start_close();
   void hard_close();
 
-  // ---- the native engine (ws_connection_native.ipp) ----
+  // ---- the native engine (ws_connection_native.hpp) ----
   void native_read();
   void on_native_read(boost::beast::error_code ec, std::size_t bytes);
   void native_process();

@@ -4,7 +4,10 @@
 // directly: one read fills the buffer, every complete frame in it is handled
 // in place (ws::FrameReader), and the replies, pongs and acks that read
 // produced leave in one gather write; a partial frame stays in the buffer
-// for the next read.
+// for the next read. Included only by ws_connection.cpp (the definitions
+// need its private aliases and constants).
+#pragma once
+
 #include <algorithm>
 #include <cstring>
 
