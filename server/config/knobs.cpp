@@ -139,6 +139,15 @@ void add_limit_knobs(std::vector<Knob>& k) {
   k.push_back(uint_knob("ws_ping_interval_s",
                         "WebSocket ping interval; a peer silent until the next ping is closed",
                         &C::ws_ping_interval_s, 1, 3600));
+  k.push_back(Knob{"ws_engine", "WebSocket framing after the upgrade", "beast | native",
+                   [](C& c, const std::string& text) -> std::optional<std::string> {
+                     if (text != "beast" && text != "native") {
+                       return invalid("ws_engine", text, "beast | native");
+                     }
+                     c.ws_engine = text;
+                     return std::nullopt;
+                   },
+                   [](const C& c) { return c.ws_engine; }});
   k.push_back(uint_knob("handshake_timeout_ms", "first request / WebSocket handshake deadline",
                         &C::handshake_timeout_ms, 100, 600000));
   k.push_back(uint_knob("send_queue_max", "queued WebSocket messages per connection before 1008",

@@ -53,6 +53,10 @@ struct ServerConfig {
   // (no pong, no frame) by the next ping is closed. 20 s keeps NAT and proxy
   // mappings (often 30-60 s) open for clients that only listen.
   std::uint64_t ws_ping_interval_s = 20;
+  // Framing after the upgrade: "beast" (Beast's websocket::stream, a frame
+  // per read and a write per message) or "native" (server/net/ws: every
+  // frame of one read handled in place, their replies in one gather write).
+  std::string ws_engine = "beast";
   std::uint64_t handshake_timeout_ms = 5000;  // first request / WS upgrade (slowloris)
   std::uint64_t send_queue_max = 256;         // queued WS messages before 1008
   std::uint64_t push_interval_ms = 5;         // WS push coalescing tick

@@ -19,6 +19,7 @@
 #include "net/request_arena.hpp"
 #include "net/sessions.hpp"
 #include "net/worker.hpp"
+#include "net/ws_handshake.hpp"
 #include "net/ws_upgrade.hpp"
 #include "trove/common/http_read_limits.hpp"
 
@@ -276,6 +277,13 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
       return do_write();
     }
     const HttpRequest& req = parser_->get();
+    if (const auto key = req.find(http::field::sec_websocket_key);
+        key == req.end() || !is_websocket_key(key->value())) {
+      response_.clear(/*keep_alive=*/false);
+      route_ = Route::kOther;
+      response_.respond(400, kText, {}, "Sec-WebSocket-Key must be the base64 of 16 bytes\n");
+      return do_write();
+    }
     std::optional<auth::TokenClaims> claims;
     if (!admit_ws_upgrade(req, mode, worker_.context(), claims, response_)) {
       route_ = Route::kOther;

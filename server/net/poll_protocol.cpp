@@ -316,7 +316,11 @@ WsOp parse_ws_op(std::string_view text) {
   rapidjson::MemoryPoolAllocator<> allocator(pool, sizeof pool);
   rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>> doc(&allocator);
   // Iterative: a hostile frame of nested brackets cannot exhaust the stack.
-  doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
+  // Encoding-validated: a binary frame is not UTF-8 checked by the framing,
+  // and strings of an op (a ping's id, a hunt) are echoed in text frames,
+  // which must be valid UTF-8 (RFC 6455 section 8.1).
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(),
+                                                                                    text.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     op.error = "expected a JSON object with \"op\"";
     return op;

@@ -26,6 +26,8 @@ WsConnection<P>::WsConnection(Socket socket, Worker& worker)
     : ws_(std::move(socket)),
       worker_(worker),
       config_(worker.context().config),
+      native_(config_.ws_engine == "native"),
+      reader_(ws::ReaderLimits{config_.max_ws_message_bytes}),
       protocol_(*this, worker) {}
 
 template <class P>
@@ -92,6 +94,7 @@ void WsConnection<P>::on_ping_due(TimePoint now) {
 
 template <class P>
 void WsConnection<P>::send_ping() {
+  if (native_) return native_ping();
   ping_in_flight_ = true;
   ws_.async_ping({}, [self = this->shared_from_this()](beast::error_code) {
     // A failed ping means the socket is gone; the read loop sees that too.
@@ -119,6 +122,7 @@ void WsConnection<P>::on_accept(beast::error_code ec) {
   ping_due_ = deadline_now() + std::chrono::seconds(config_.ws_ping_interval_s);
   arm_deadline();
   protocol_.on_open();
+  if (native_) return native_read();
   do_read();
 }
 
@@ -169,6 +173,13 @@ void WsConnection<P>::on_read(beast::error_code ec) {
 
 template <class P>
 void WsConnection<P>::finish_message() {
+  if (native_) {
+    // Called within on_message, or later once a sliced ingest completes:
+    // then the frames after it in the read buffer are handled now.
+    message_pending_ = false;
+    if (!processing_) native_process();
+    return;
+  }
   in_.consume(in_.size());
   // Request/response: the reply (or ack) is being written, and the peer
   // sends its next message only after reading it. Reading now would make
@@ -191,7 +202,13 @@ bool WsConnection<P>::enqueue(std::string_view message, bool in_flight) {
     return false;
   }
   queue_.push(message);
-  if (!writing_) do_write();
+  // Native: replies produced while a read's frames are handled go out
+  // together once they all are.
+  if (native_) {
+    if (!processing_) native_flush();
+  } else if (!writing_) {
+    do_write();
+  }
   return true;
 }
 
@@ -247,6 +264,7 @@ void WsConnection<P>::close_with(websocket::close_reason reason) {
 template <class P>
 void WsConnection<P>::start_close() {
   if (state_ != State::kClosing) return;
+  if (native_) return native_start_close();
   state_ = State::kCloseSent;
   ws_.async_close(close_reason_, [self = this->shared_from_this()](beast::error_code) {
     // The close handshake completed (or failed); the read loop ends too.
@@ -262,6 +280,12 @@ void WsConnection<P>::hard_close() {
   socket.shutdown(Socket::shutdown_both, ignored);
   socket.close(ignored);
 }
+
+}  // namespace trove::net
+
+#include "net/ws_connection_native.hpp"
+
+namespace trove::net {
 
 template class WsConnection<WsClientProtocol>;
 template class WsConnection<WsIngestProtocol>;

@@ -13,6 +13,13 @@
 // (docs/design.md, Slow consumers), so no client can make the server hold
 // memory without bound.
 //
+// Two framing engines (--ws-engine): "beast" reads and writes through Beast's
+// websocket::stream, a frame per read and a write per message; "native"
+// keeps Beast for the upgrade handshake only, then reads into one buffer,
+// handles every complete frame of a read in place (server/net/ws) and sends
+// all the replies that read produced in one gather write
+// (ws_connection_native.hpp).
+//
 // The member functions are defined in ws_connection.cpp and instantiated
 // there for both protocols, so Beast's WebSocket templates are compiled once.
 #pragma once
@@ -23,11 +30,14 @@
 #include <boost/beast/websocket/stream.hpp>
 #include <chrono>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/server_config.hpp"
 #include "net/session_deadlines.hpp"
 #include "net/sessions.hpp"
+#include "net/ws/frame_reader.hpp"
 #include "net/ws_send_queue.hpp"
 #include "net/ws_upgrade.hpp"
 
@@ -108,6 +118,18 @@ class WsConnection final : public Session,
   void start_close();
   void hard_close();
 
+  // ---- the native engine (ws_connection_native.hpp) ----
+  void native_read();
+  void on_native_read(boost::beast::error_code ec, std::size_t bytes);
+  void native_process();
+  bool native_event(const ws::Event& event);
+  void native_end(std::uint16_t code, std::string_view reason);
+  void native_after_batch();
+  void native_flush();
+  void on_native_write(boost::beast::error_code ec);
+  void native_start_close();
+  void native_ping();
+
   boost::beast::websocket::stream<Socket> ws_;
   Worker& worker_;
   const config::ServerConfig& config_;
@@ -125,6 +147,27 @@ class WsConnection final : public Session,
   // A message whose first part has arrived must end by message_due_; pings
   // and pongs never move it, so a peer cannot hold a half message open.
   TimePoint message_due_{};
+  // Native engine: the read buffer (allocated on the first read, grown only
+  // for a frame that needs it, bounded by the reader's limit: a larger
+  // message closes with 1009, counted as limit="frame_size") and what the
+  // next gather write sends: control frames, then queued messages, then
+  // the close frame. The pongs in control_out_ are bounded by one read's
+  // worth of pings: the next read waits for the write in flight.
+  const bool native_;
+  ws::FrameReader reader_;
+  std::unique_ptr<char[]> read_buffer_;
+  std::size_t read_capacity_ = 0;
+  std::size_t read_size_ = 0;
+  std::string control_out_;
+  std::string close_out_;
+  std::string control_writing_;  // the control and close bytes of the write in flight
+  std::string headers_writing_;  // the frame headers of its messages
+  std::vector<boost::asio::const_buffer> write_buffers_;
+  std::size_t messages_writing_ = 0;
+  bool close_writing_ = false;
+  bool close_after_write_ = false;  // a failure or the peer's close: the socket closes once sent
+  bool processing_ = false;         // inside native_process: replies wait for its one write
+  bool message_pending_ = false;    // the protocol is still working on a message read
   // Last, so it is destroyed first, while the connection it answers through is whole.
   Protocol protocol_;
 };

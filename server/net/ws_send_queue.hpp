@@ -28,6 +28,8 @@ class WsSendQueue {
     queue_.push_back(std::move(buffer));
   }
   [[nodiscard]] const std::string& front() const noexcept { return queue_.front(); }
+  // The i-th oldest message (a gather write takes several at once).
+  [[nodiscard]] const std::string& at(std::size_t i) const { return queue_[i]; }
   // The front message was written: its buffer goes back to the spares.
   void pop() {
     if (spare_.size() < kSpareBuffers) spare_.push_back(std::move(queue_.front()));

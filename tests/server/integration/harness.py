@@ -24,6 +24,9 @@ SLOW = float(os.environ.get("TROVE_TEST_SLOWDOWN", "1"))
 # The server under ThreadSanitizer: memory figures include TSan's shadow
 # memory and its allocator's quarantine (tests/server/integration/CMakeLists.txt).
 TSAN = os.environ.get("TROVE_TEST_TSAN") == "1"
+# The WebSocket framing engine every server of the run uses (--ws-engine);
+# unset: the server's default. ctest runs the WebSocket tests with each.
+WS_ENGINE = os.environ.get("TROVE_TEST_WS_ENGINE")
 
 
 class Server:
@@ -39,6 +42,8 @@ class Server:
             with open(self.token_file, "w") as f:
                 f.write(token + "\n")
             cmd += ["--admin-token-file", self.token_file]
+        if WS_ENGINE:
+            cmd += ["--ws-engine", WS_ENGINE]
         cmd += list(args)
         self.log_path = os.path.join(self.dir.name, "server.log")
         self.log = open(self.log_path, "w")

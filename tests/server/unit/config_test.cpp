@@ -121,6 +121,14 @@ TEST(Config, ErrorsNameKeyValueAndRange) {
   EXPECT_NE(e.find("arena_mib"), std::string::npos) << e;
   e = error_of({"--allocator", "tcmalloc"});
   EXPECT_NE(e.find("epoch | jemalloc | system"), std::string::npos) << e;
+  e = error_of({"--ws-engine", "uws"});
+  EXPECT_NE(e.find("ws_engine: 'uws' (allowed: beast | native)"), std::string::npos) << e;
+  const std::string long_name(5000, 'n');
+  for (const char* bad : {"", "Beast", "native ", long_name.c_str()}) {
+    EXPECT_NE(error_of({"--ws-engine", bad}).find("ws_engine"), std::string::npos) << bad;
+  }
+  EXPECT_EQ(load({}).config.ws_engine, "beast");
+  EXPECT_EQ(load({"--ws-engine", "native"}).config.ws_engine, "native");
   e = error_of({"--bind", "not-an-ip"});
   EXPECT_NE(e.find("bind"), std::string::npos) << e;
   Env env;

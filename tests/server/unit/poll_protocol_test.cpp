@@ -151,6 +151,17 @@ TEST(WsPing, EchoesTheIdAsJsonOrNone) {
   EXPECT_EQ(out, R"({"op":"pong"})");
 }
 
+TEST(WsOp, RefusesInvalidUtf8SoNothingInvalidIsEchoedInATextFrame) {
+  for (const std::string bad :
+       {"{\"op\":\"ping\",\"id\":\"a\xff\"}", "{\"op\":\"ping\",\"id\":\"\xed\xa0\x80\"}",
+        "{\"op\":\"subscribe\",\"hunt\":\"\xc0\xaf\"}"}) {
+    const WsOp op = parse_ws_op(bad);
+    EXPECT_EQ(op.kind, WsOp::Kind::kInvalid) << bad;
+  }
+  EXPECT_EQ(parse_ws_op("{\"op\":\"ping\",\"id\":\"\xce\xba\xf0\x9f\x98\x80\"}").ping_id,
+            "\"\xce\xba\xf0\x9f\x98\x80\"");
+}
+
 TEST(WsPing, RefusesIdsThatAreNotShortStringsOrIntegers) {
   const auto ping_with_text_id = [](std::size_t bytes) {
     return R"({"op":"ping","id":")" + std::string(bytes, 'x') + R"("})";
