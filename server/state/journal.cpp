@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <utility>
 
 #include "state/log_segment.hpp"
 #include "state/snapshot.hpp"
@@ -30,6 +31,7 @@ std::uint64_t nanos_since(Clock::time_point start) {
 struct Journal::Lane {
   std::mutex mutex;  // pending and next_ticket: the worker and the committer
   std::string pending;
+  std::uint64_t pending_records = 0;
   std::uint64_t next_ticket = 1;
   std::string writing;  // committer only
   std::unique_ptr<LogSegment> segment;
@@ -57,7 +59,7 @@ Journal::~Journal() {
   close();
 }
 
-std::uint64_t Journal::submit(unsigned worker, std::string& records) {
+std::uint64_t Journal::submit(unsigned worker, std::string& records, std::uint64_t count) {
   if (records.empty()) return 0;
   Lane& lane = *lanes_[worker];
   std::lock_guard lock(lane.mutex);
@@ -73,6 +75,7 @@ std::uint64_t Journal::submit(unsigned worker, std::string& records) {
     lane.pending.append(records);
     records.clear();
   }
+  lane.pending_records += count;
   return lane.next_ticket;
 }
 
@@ -115,19 +118,18 @@ void Journal::commit_all() {
 
 void Journal::commit_lane(Lane& lane) {
   std::uint64_t ticket = 0;
+  std::uint64_t records = 0;
   {
     std::lock_guard lock(lane.mutex);
     if (lane.pending.empty()) return;
     lane.writing.swap(lane.pending);
+    records = std::exchange(lane.pending_records, 0);
     ticket = lane.next_ticket++;
   }
   const auto started = Clock::now();
   const std::error_code error = lane.segment->commit(lane.writing);
-  const std::uint64_t nanos = nanos_since(started);
-  counters_.commit_nanos_total.fetch_add(nanos, std::memory_order_relaxed);
-  std::uint64_t max = counters_.commit_nanos_max.load(std::memory_order_relaxed);
-  while (nanos > max && !counters_.commit_nanos_max.compare_exchange_weak(max, nanos)) {
-  }
+  counters_.commit_seconds.observe(nanos_since(started));
+  if (!error) counters_.fsync_seconds.observe(lane.segment->last_sync_nanos());
   std::string reason;
   if (error) {
     counters_.commit_failures.fetch_add(1, std::memory_order_relaxed);
@@ -138,6 +140,7 @@ void Journal::commit_lane(Lane& lane) {
   } else {
     counters_.commits.fetch_add(1, std::memory_order_relaxed);
     counters_.log_bytes.fetch_add(lane.writing.size(), std::memory_order_relaxed);
+    counters_.log_records.fetch_add(records, std::memory_order_relaxed);
     const auto total = bytes_since_snapshot_.fetch_add(lane.writing.size()) + lane.writing.size();
     if (total > options_.snapshot_log_bytes) {
       std::lock_guard lock(wake_mutex_);
@@ -205,7 +208,7 @@ void Journal::take_snapshot(bool clean) {
         write_snapshot(store_, options_.dir, {generation, options_.incarnation, clean});
     delete_covered(generation);
     counters_.snapshots.fetch_add(1, std::memory_order_relaxed);
-    counters_.snapshot_nanos_last.store(nanos_since(started), std::memory_order_relaxed);
+    counters_.snapshot_seconds.observe(nanos_since(started));
     counters_.snapshot_bytes_last.store(written.bytes, std::memory_order_relaxed);
     if (failures_.load(std::memory_order_acquire) == failures_before && !durable()) {
       durable_.store(true, std::memory_order_release);

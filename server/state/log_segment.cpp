@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <string>
 
 #include "state/state_dir.hpp"
@@ -33,7 +34,14 @@ LogSegment::~LogSegment() {
 std::error_code LogSegment::commit(std::string_view records) noexcept {
   if (records.empty()) return {};
   std::error_code error = write_all(fd_, records);
-  if (!error && ::fdatasync(fd_) != 0) error = {errno, std::generic_category()};
+  if (!error) {
+    const auto started = std::chrono::steady_clock::now();
+    if (::fdatasync(fd_) != 0) error = {errno, std::generic_category()};
+    last_sync_nanos_ =
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                       std::chrono::steady_clock::now() - started)
+                                       .count());
+  }
   if (error) {
     // Best effort: a failed cut leaves a torn tail, which restore drops.
     if (::ftruncate(fd_, static_cast<off_t>(committed_)) == 0)

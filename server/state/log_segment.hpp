@@ -28,6 +28,8 @@ class LogSegment {
   std::error_code commit(std::string_view records) noexcept;
 
   std::uint64_t committed_bytes() const noexcept { return committed_; }
+  // How long the last commit's fdatasync took (0 before one ran).
+  std::uint64_t last_sync_nanos() const noexcept { return last_sync_nanos_; }
   std::uint64_t generation() const noexcept { return generation_; }
   const std::filesystem::path& path() const noexcept { return path_; }
 
@@ -36,6 +38,7 @@ class LogSegment {
   std::uint64_t generation_;
   int fd_ = -1;
   std::uint64_t committed_ = 0;
+  std::uint64_t last_sync_nanos_ = 0;
 };
 
 }  // namespace trove::state

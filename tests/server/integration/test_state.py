@@ -79,6 +79,9 @@ class GracefulRestart(StateDirCase):
         second = self.start()
         try:
             self.assertEqual(second.stats()["bootId"], boot, "a clean stop keeps the incarnation")
+            self.assertEqual(second.metric("trove_state_restore_records", source="snapshot"), 500)
+            self.assertEqual(second.metric("trove_state_restore_records", source="log"), 0)
+            self.assertGreater(second.metric("trove_state_restore_duration_seconds"), 0)
             conn = http.client.HTTPConnection("127.0.0.1", second.data, timeout=10 * SLOW)
             for box in range(1, 501):
                 status, tag, payload = poll(second, box, conn)
@@ -126,6 +129,16 @@ class Acks(StateDirCase):
             self.assertGreater(stats["commits"], 0, stats)
             self.assertEqual(server.metric("trove_state_durable"), 1)
             self.assertGreater(server.metric("trove_state_log_bytes_total"), 0)
+            # Three single-message batches, each committed before its ack or after.
+            self.assertEqual(server.wait_metric(3, "trove_state_log_records_total"), 3)
+            # Each commit is observed before it is counted: read the count first.
+            commits = server.metric("trove_state_commits_total", result="ok")
+            self.assertGreater(commits, 0)
+            for histogram in ("commit", "fsync"):
+                self.assertGreaterEqual(
+                    server.metric("trove_state_%s_duration_seconds_count" % histogram), commits)
+            self.assertEqual(server.metric("trove_state_restore_records", source="log"), 0)
+            self.assertEqual(server.metric("trove_state_torn_records_total"), 0)
         finally:
             self.assertEqual(server.stop(), 0)
         durable = self.start("--ack", "durable")
@@ -186,6 +199,7 @@ class Damage(StateDirCase):
             self.assertEqual(len(aside), 1, os.listdir(self.state))
             self.assertIn(snapshots[0], os.listdir(os.path.join(self.state, aside[0])))
             self.assertIn("moved to", second.output())
+            self.assertEqual(second.metric("trove_state_corrupt_files_total"), 1)
         finally:
             self.assertEqual(second.stop(), 0)
 
