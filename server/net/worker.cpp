@@ -279,6 +279,7 @@ void Worker::when_durable(std::uint64_t ticket, DurableDone done) {
     return done(false, "too many batches waiting for the disk on this worker");
   }
   durable_waiters_.emplace_back(ticket, std::move(done));
+  context_.journal->request_commit();
 }
 
 void Worker::on_committed(std::uint64_t ticket, bool ok, const std::string& reason) {

@@ -100,10 +100,21 @@ void Journal::fail(const std::string& reason) {
   wake_.notify_all();
 }
 
+void Journal::request_commit() noexcept {
+  // One wake-up per commit, not per waiting batch.
+  if (commit_requested_.exchange(true, std::memory_order_acq_rel)) return;
+  std::lock_guard lock(wake_mutex_);
+  commit_wake_.notify_one();
+}
+
 void Journal::commit_loop() {
   std::unique_lock lock(wake_mutex_);
   while (!stopping_) {
-    wake_.wait_for(lock, options_.sync_interval);
+    commit_wake_.wait_for(lock, options_.sync_interval, [this] {
+      return stopping_ || commit_requested_.load(std::memory_order_acquire);
+    });
+    // Cleared before the commit: a batch handed over during it asks again.
+    commit_requested_.store(false, std::memory_order_release);
     lock.unlock();
     commit_all();
     lock.lock();
@@ -230,6 +241,7 @@ void Journal::close() {
     closed_ = true;
     stopping_ = true;
     wake_.notify_all();
+    commit_wake_.notify_all();
   }
   committer_.join();
   snapshotter_.join();
