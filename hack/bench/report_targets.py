@@ -7,6 +7,23 @@ import re
 from report_data import metric, rss_series
 
 
+def state_rows(g, med, row):
+    """S6: --state-dir ingest against none, and polls while snapshots are written."""
+    none = med(("S6-ingest", "none"), "ingest", "messages_per_s")
+    for variant, target in (("memory", 0.9), ("durable", 0.7)):
+        rate = med(("S6-ingest", variant), "ingest", "messages_per_s")
+        if rate is not None and none:
+            row("S6: ingest with --state-dir --ack %s, 1 connection, 64-message frames" % variant,
+                "{:,.0f} msg/s vs {:,.0f} without a state dir ({:.2f}×)".format(rate, none, rate / none),
+                "≥ %.1f × without" % target, rate >= target * none)
+    snap = med(("S6-poll", "snapshot"), "poll", "latency_us", "p99")
+    plain = med(("S6-poll", "none"), "poll", "latency_us", "p99")
+    if snap is not None and plain:
+        row("S6: poll p99 while snapshots are written (one a second)",
+            "%.1f µs vs %.1f µs without a state dir (%.2f×)" % (snap, plain, snap / plain),
+            "≤ 1.2 × without", snap <= 1.2 * plain)
+
+
 def targets_section(g, results_dir):
     """The performance targets, each compared in the same run."""
     def med(key, rolename, *path):
@@ -71,6 +88,7 @@ def targets_section(g, results_dir):
     if s3 is not None:
         row("S3: ingest, 1 WebSocket connection, 64-message frames", "{:,.0f} msg/s".format(s3),
             "≥ 2,000,000 msg/s", s3 >= 2e6)
+    state_rows(g, med, row)
     growth = []
     for name in sorted(os.listdir(results_dir)) if os.path.isdir(results_dir) else []:
         if re.match(r"s3-stats-\d+\.jsonl$", name):
