@@ -40,6 +40,7 @@ STATE_SECONDS=${STATE_SECONDS:-20}      # S6 ingest per --state-dir variant (non
 STATE_DURABLE_WINDOW=${STATE_DURABLE_WINDOW:-64}
 SNAP_BOXES=${SNAP_BOXES:-1000000}       # S6 poll: store size while snapshots are written
 SNAP_SECONDS=${SNAP_SECONDS:-20}
+CRASH_KILLS=${CRASH_KILLS:-20}          # hack/bench/crash-check.sh once per run (0 = skip)
 BUSY_POLL_US=${BUSY_POLL_US:-1000}      # trove's --busy-poll-us for the busy-poll runs (0 = skip them)
 BUSY_POLL_SECONDS=${BUSY_POLL_SECONDS:-20}
 SOAK_SECONDS=${SOAK_SECONDS:-600}       # per allocator
@@ -85,7 +86,8 @@ meta=$out/meta-$mode.json
 work=$(mktemp -d /tmp/trove-bench.XXXXXX)
 : >"$results"
 : >"$commands"
-rm -f "$out/server-exits-$mode.txt" "$out/microbench-compare.json" "$out/s6-snapshots-$mode.jsonl"
+rm -f "$out/server-exits-$mode.txt" "$out/microbench-compare.json" "$out/s6-snapshots-$mode.jsonl" \
+  "$out/crash-check-$mode.txt"
 server_pid=
 server_name=
 last_label=
@@ -434,6 +436,14 @@ run_quick() {
   done
 }
 
+run_crash_check() {  # durable: 0 acknowledged updates lost; memory: the largest loss window
+  ((CRASH_KILLS > 0)) || return 0
+  log "crash check, $CRASH_KILLS kills per ack mode"
+  note_command "TROVE_SERVER_BIN=$server_bin bash hack/bench/crash-check.sh $CRASH_KILLS"
+  TROVE_SERVER_BIN=$server_bin bash hack/bench/crash-check.sh "$CRASH_KILLS" >"$out/crash-check-$mode.txt" 2>&1 ||
+    log "crash check failed (see $out/crash-check-$mode.txt)"
+}
+
 run_soak() {
   for allocator in $SOAK_ALLOCATORS; do
     start_trove --allocator "$allocator"
@@ -447,6 +457,7 @@ run_soak() {
 
 log "mode $mode: server on cpu $SERVER_CPU, load on cpu $LOAD_CPU"
 "run_$mode"
+[[ $mode == quick ]] && run_crash_check
 
 finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -456,7 +467,7 @@ loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)
   printf '"commit":"%s","server_cpu":%s,"load_cpu":%s,"reps":%s,' \
     "$(git rev-parse --short HEAD)" "$SERVER_CPU" "$LOAD_CPU" "$REPS"
   printf '"note":"%s","autogroup_nice":"%s",' "${BENCH_NOTE:-}" "$BENCH_NICE"
-  printf '"env":"%s"}\n' "REPS=$REPS WARMUP=$WARMUP S1_SECONDS=$S1_SECONDS S1_INGEST_SECONDS=$S1_INGEST_SECONDS S2_SECONDS=$S2_SECONDS S3_SECONDS=$S3_SECONDS S3_1CONN_SECONDS=$S3_1CONN_SECONDS BUSY_POLL_US=$BUSY_POLL_US BUSY_POLL_SECONDS=$BUSY_POLL_SECONDS S4_SECONDS=$S4_SECONDS WS_SECONDS=$WS_SECONDS STATE_SECONDS=$STATE_SECONDS STATE_DURABLE_WINDOW=$STATE_DURABLE_WINDOW SNAP_BOXES=$SNAP_BOXES SNAP_SECONDS=$SNAP_SECONDS SOAK_SECONDS=$SOAK_SECONDS S1_INGEST_RATE=$S1_INGEST_RATE S4_RATE=$S4_RATE"
+  printf '"env":"%s"}\n' "REPS=$REPS WARMUP=$WARMUP S1_SECONDS=$S1_SECONDS S1_INGEST_SECONDS=$S1_INGEST_SECONDS S2_SECONDS=$S2_SECONDS S3_SECONDS=$S3_SECONDS S3_1CONN_SECONDS=$S3_1CONN_SECONDS BUSY_POLL_US=$BUSY_POLL_US BUSY_POLL_SECONDS=$BUSY_POLL_SECONDS S4_SECONDS=$S4_SECONDS WS_SECONDS=$WS_SECONDS STATE_SECONDS=$STATE_SECONDS STATE_DURABLE_WINDOW=$STATE_DURABLE_WINDOW SNAP_BOXES=$SNAP_BOXES SNAP_SECONDS=$SNAP_SECONDS CRASH_KILLS=$CRASH_KILLS SOAK_SECONDS=$SOAK_SECONDS S1_INGEST_RATE=$S1_INGEST_RATE S4_RATE=$S4_RATE"
 } >"$meta"
 log "writing docs/benchmarks.md and docs/plots"
 /usr/bin/python3 hack/bench/report.py --results "$out" --doc docs/benchmarks.md --plots docs/plots
