@@ -34,10 +34,13 @@ S4_SUBSCRIBERS=${S4_SUBSCRIBERS:-2000}
 S4_BOXES=${S4_BOXES:-200}
 S4_RATE=${S4_RATE:-2000}                # msg/s into the subscribed boxes: ~10 pushes/s per subscriber
 STATE_SECONDS=${STATE_SECONDS:-20}      # S6 ingest per --state-dir variant (none, memory, durable)
-# Frames in flight for --ack durable: enough to cover a commit (write +
-# fdatasync, ~1-5 ms here) at full rate; the default 8 caps durable ingest
-# at 8 x 64 messages per commit round trip.
-STATE_DURABLE_WINDOW=${STATE_DURABLE_WINDOW:-64}
+# Frames in flight for --ack durable: a durable producer keeps a commit's
+# worth in flight (commits of 2-20 ms on this shared disk, at ~800 k msg/s:
+# up to 16 k messages = 250 frames), or it waits on the disk instead of
+# the server. The loadgen default of 8 caps durable ingest at 8 x 64
+# messages per commit. Below --send-queue-max (256), so a commit's burst of
+# acks never overflows the connection's send queue.
+STATE_DURABLE_WINDOW=${STATE_DURABLE_WINDOW:-192}
 SNAP_BOXES=${SNAP_BOXES:-1000000}       # S6 poll: store size while snapshots are written
 SNAP_SECONDS=${SNAP_SECONDS:-20}
 CRASH_KILLS=${CRASH_KILLS:-20}          # hack/bench/crash-check.sh once per run (0 = skip)
