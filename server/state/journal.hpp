@@ -141,6 +141,7 @@ class Journal {
   void snapshot_loop();
   void commit_all();
   void commit_lane(Lane& lane);
+  void recycle(Lane& lane);
   bool snapshot_due(std::chrono::steady_clock::time_point last) const;
   void take_snapshot(bool clean);
   void rotate(std::uint64_t generation);

@@ -6,6 +6,7 @@
 #include "state/journal.hpp"
 
 #include <gtest/gtest.h>
+#include <limits.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -17,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "state/log_segment.hpp"
 #include "state/restore.hpp"
 #include "state/state_dir.hpp"
 #include "state/state_format.hpp"
@@ -143,6 +145,21 @@ TEST(StateJournal, BatchesHandedOverBetweenCommitsGoDownInOneCommitUnderOneTicke
   journal.request_commit();
   EXPECT_EQ(commits.wait_for(2), (std::vector<std::uint64_t>{first, second}));
   EXPECT_TRUE(journal.durable());
+}
+
+TEST(StateLogSegment, ChunksBeyondOneWritevGoDownWholeAndInOrder) {
+  TempDir dir;
+  LogSegment segment(dir.path(), 1, 0, kIncarnation);
+  constexpr std::size_t kChunks = 3 * IOV_MAX + 7;  // several writev calls
+  std::vector<std::string> chunks(kChunks);
+  for (std::size_t i = 0; i < kChunks; ++i)
+    chunks[i] = i % 5 == 4 ? std::string() : records_of(i, 1);  // empty ones are skipped
+  ASSERT_FALSE(segment.commit(std::span<const std::string>(chunks)));
+  std::vector<std::uint64_t> want;
+  for (std::size_t i = 0; i < kChunks; ++i)
+    if (i % 5 != 4) want.push_back(i);
+  EXPECT_EQ(boxes_in(read_all(segment.path())), want);
+  EXPECT_EQ(segment.committed_bytes(), read_all(segment.path()).size());
 }
 
 TEST(StateJournal, ADurableRequestCommitsAtOnceNotAtTheEndOfTheInterval) {
