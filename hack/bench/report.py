@@ -147,7 +147,7 @@ def main():
     w("""## Running it
 
 ```sh
-make bench                      # build release, micro-benchmarks, S1-S4 and busy-poll x 3, this page (~29 min)
+make bench                      # build release, micro-benchmarks, S1-S4, S6 and busy-poll x 3, crash check, this page (~40 min)
 make bench-soak                 # S5: 10 min x 3 allocators (~31 min)
 SOAK_SECONDS=120 make bench-soak                       # a shortened soak (labelled as such)
 REPS=1 S1_SECONDS=5 S1_INGEST_SECONDS=5 S2_SECONDS=3 S3_SECONDS=3 S3_1CONN_SECONDS=3 S4_SECONDS=3 \\

@@ -7,6 +7,42 @@ import re
 from report_data import metric, rss_series
 
 
+def state_rows(g, med, row):
+    """S6: --state-dir ingest against none, and polls while snapshots are written."""
+    none = med(("S6-ingest", "none"), "ingest", "messages_per_s")
+    for variant, target in (("memory", 0.9), ("durable", 0.7)):
+        rate = med(("S6-ingest", variant), "ingest", "messages_per_s")
+        if rate is not None and none:
+            row("S6: ingest with --state-dir --ack %s, 1 connection, 64-message frames" % variant,
+                "{:,.0f} msg/s vs {:,.0f} without a state dir ({:.2f}×)".format(rate, none, rate / none),
+                "≥ %.1f × without" % target, rate >= target * none)
+    snap = med(("S6-poll", "snapshot"), "poll", "latency_us", "p99")
+    plain = med(("S6-poll", "none"), "poll", "latency_us", "p99")
+    if snap is not None and plain:
+        row("S6: poll p99 while snapshots are written (one a second)",
+            "%.1f µs vs %.1f µs without a state dir (%.2f×)" % (snap, plain, snap / plain),
+            "≤ 1.2 × without", snap <= 1.2 * plain)
+
+
+def crash_rows(results_dir, row):
+    """hack/bench/crash-check.sh's output: durable losses, memory loss window."""
+    path = os.path.join(results_dir, "crash-check-quick.txt")
+    if not os.path.exists(path):
+        return
+    text = open(path).read()
+    kills = re.search(r"crash check: (\d+) kills", text)
+    durable_ok = re.search(r"test_kill_9_with_durable_acks\S* \(.*?\)\s*\.\.\.\s*ok", text, re.S)
+    row("Crash check, --ack durable: kill -9 at random moments under ingest",
+        "%s kills, %s" % (kills.group(1) if kills else "?",
+                          "0 acknowledged updates lost" if durable_ok else "**losses or failure**"),
+        "0 lost", bool(durable_ok))
+    m = re.search(r"largest loss window ([\d.]+) ms \(commit interval ([\d.]+) ms\)", text)
+    if m:
+        row("Crash check, --ack memory: largest loss window (a lost update's ack to the kill)",
+            "%s ms (commit interval %s ms)" % (m.group(1), m.group(2)),
+            "≤ one commit interval plus one batch", None)
+
+
 def targets_section(g, results_dir):
     """The performance targets, each compared in the same run."""
     def med(key, rolename, *path):
@@ -71,6 +107,8 @@ def targets_section(g, results_dir):
     if s3 is not None:
         row("S3: ingest, 1 WebSocket connection, 64-message frames", "{:,.0f} msg/s".format(s3),
             "≥ 2,000,000 msg/s", s3 >= 2e6)
+    state_rows(g, med, row)
+    crash_rows(results_dir, row)
     growth = []
     for name in sorted(os.listdir(results_dir)) if os.path.isdir(results_dir) else []:
         if re.match(r"s3-stats-\d+\.jsonl$", name):

@@ -8,7 +8,7 @@
 #
 # Every knob is an environment variable (defaults in brackets); for a quick
 # dev run: REPS=1 S1_SECONDS=5 S1_INGEST_SECONDS=5 S2_SECONDS=3 S3_SECONDS=3 \
-#   S4_SECONDS=3 WS_SECONDS=3 MICROBENCH=0 bash hack/bench/run.sh quick
+#   S4_SECONDS=3 WS_SECONDS=3 STATE_SECONDS=3 SNAP_SECONDS=3 MICROBENCH=0 bash hack/bench/run.sh quick
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
@@ -33,6 +33,17 @@ S4_SECONDS=${S4_SECONDS:-20}
 S4_SUBSCRIBERS=${S4_SUBSCRIBERS:-2000}
 S4_BOXES=${S4_BOXES:-200}
 S4_RATE=${S4_RATE:-2000}                # msg/s into the subscribed boxes: ~10 pushes/s per subscriber
+STATE_SECONDS=${STATE_SECONDS:-20}      # S6 ingest per --state-dir variant (none, memory, durable)
+# Frames in flight for --ack durable: a durable producer keeps a commit's
+# worth in flight (commits of 2-20 ms on this shared disk, at ~800 k msg/s:
+# up to 16 k messages = 250 frames), or it waits on the disk instead of
+# the server. The loadgen default of 8 caps durable ingest at 8 x 64
+# messages per commit. Below --send-queue-max (256), so a commit's burst of
+# acks never overflows the connection's send queue.
+STATE_DURABLE_WINDOW=${STATE_DURABLE_WINDOW:-192}
+SNAP_BOXES=${SNAP_BOXES:-1000000}       # S6 poll: store size while snapshots are written
+SNAP_SECONDS=${SNAP_SECONDS:-20}
+CRASH_KILLS=${CRASH_KILLS:-20}          # hack/bench/crash-check.sh once per run (0 = skip)
 BUSY_POLL_US=${BUSY_POLL_US:-1000}      # trove's --busy-poll-us for the busy-poll runs (0 = skip them)
 BUSY_POLL_SECONDS=${BUSY_POLL_SECONDS:-20}
 SOAK_SECONDS=${SOAK_SECONDS:-600}       # per allocator
@@ -78,7 +89,8 @@ meta=$out/meta-$mode.json
 work=$(mktemp -d /tmp/trove-bench.XXXXXX)
 : >"$results"
 : >"$commands"
-rm -f "$out/server-exits-$mode.txt" "$out/microbench-compare.json"
+rm -f "$out/server-exits-$mode.txt" "$out/microbench-compare.json" "$out/s6-snapshots-$mode.jsonl" \
+  "$out/crash-check-$mode.txt"
 server_pid=
 server_name=
 last_label=
@@ -256,9 +268,9 @@ loadgen() {  # loadgen LABEL [flags]: one measured run, appended to $results (bu
   sed 's/^/    /' "$work/loadgen.err" >&2
 }
 
-prefill() {  # store boxes 1..N (polls of unknown boxes would be 404s)
+prefill() {  # prefill N [SECONDS]: store boxes 1..N (polls of unknown boxes would be 404s)
   "$loadgen_bin" --port "$data_port" --ingest-port "$ingest_port" --cpu "$LOAD_CPU" --label prefill --ingest-conns 1 --batch 64 \
-    --ingest-boxes "1-$1" --duration 1 --warmup 0 --check >/dev/null 2>"$work/prefill.err" ||
+    --ingest-boxes "1-$1" --duration "${2:-1}" --warmup 0 --check >/dev/null 2>"$work/prefill.err" ||
     { cat "$work/prefill.err" >&2; exit 1; }
 }
 
@@ -302,6 +314,47 @@ stop_sampler() {
   kill "$sampler_pid" 2>/dev/null || true
   wait "$sampler_pid" 2>/dev/null || true
   sampler_pid=
+}
+
+state_metric() {  # state_metric NAME: the value of an unlabelled or ok-labelled metric
+  curl -s --max-time 2 "http://127.0.0.1:$admin_port/metrics" |
+    awk -v n="$1" '($1 == n || $1 == n "{result=\"ok\"}") && v == "" { v = $2 } END { print v + 0 }'
+}
+
+# S6: --state-dir. Ingest over one WebSocket in 64-message frames without a
+# state dir, with --ack memory and with --ack durable, taking turns (order
+# rotated per repetition); then the S1 poll load on a store of SNAP_BOXES
+# boxes, without a state dir and with a snapshot written every second.
+run_state() {
+  local rep=$1 variants=(none memory durable) first variant
+  first=$(((rep - 1) % 3))
+  for variant in "${variants[@]:first}" "${variants[@]:0:first}"; do
+    local flags=() window=()
+    [[ $variant != none ]] && flags=(--state-dir "$work/state" --ack "$variant")
+    [[ $variant == durable ]] && window=(--ingest-window "$STATE_DURABLE_WINDOW")
+    start_trove "${flags[@]}"
+    loadgen "S6-ingest/$variant/$rep" --ingest-conns 1 --batch "$S3_BATCH" --ingest-boxes "$INGEST_BOXES" \
+      "${window[@]}" --duration "$STATE_SECONDS"
+    stop_server
+    rm -rf "$work/state"
+  done
+  local polls=(none snapshot)
+  ((rep % 2 == 0)) && polls=(snapshot none)
+  for variant in "${polls[@]}"; do
+    local flags=(--max-boxes $((SNAP_BOXES + SNAP_BOXES / 4)))
+    [[ $variant == snapshot ]] && flags+=(--state-dir "$work/state" --snapshot-interval-s 1)
+    start_trove "${flags[@]}"
+    prefill "$SNAP_BOXES" $((SNAP_BOXES / 200000 + 2))
+    local before after
+    before=$(state_metric trove_state_snapshots_total)
+    loadgen "S6-poll/$variant/$rep" "${poll_flags[@]}" --duration "$SNAP_SECONDS"
+    after=$(state_metric trove_state_snapshots_total)
+    [[ $variant == snapshot ]] &&
+      printf '{"label":"S6-poll/%s/%s","snapshots_in_window":%s}\n' "$variant" "$rep" \
+        "$(( ${after%.*} - ${before%.*} ))" >>"$out/s6-snapshots-$mode.jsonl"
+    stop_server
+    rm -rf "$work/state"
+  done
 }
 
 poll_flags=(--http-conns "$S1_CLIENTS" --http-period-ms "$S1_PERIOD_MS" --poll-boxes "1-$S1_CLIENTS")
@@ -376,6 +429,7 @@ run_quick() {
         --ws-get-period-ms "$S1_PERIOD_MS" --poll-boxes "1-$S1_CLIENTS" --duration "$BUSY_POLL_SECONDS"
       stop_server
     fi
+    run_state "$rep"
     start_trove
     prefill "$S4_BOXES"
     loadgen "S4/trove/$rep" --ws-subscribers "$S4_SUBSCRIBERS" --subscribe-boxes "1-$S4_BOXES" \
@@ -383,6 +437,14 @@ run_quick() {
       --duration "$S4_SECONDS"
     stop_server
   done
+}
+
+run_crash_check() {  # durable: 0 acknowledged updates lost; memory: the largest loss window
+  ((CRASH_KILLS > 0)) || return 0
+  log "crash check, $CRASH_KILLS kills per ack mode"
+  note_command "TROVE_SERVER_BIN=$server_bin bash hack/bench/crash-check.sh $CRASH_KILLS"
+  TROVE_SERVER_BIN=$server_bin bash hack/bench/crash-check.sh "$CRASH_KILLS" >"$out/crash-check-$mode.txt" 2>&1 ||
+    log "crash check failed (see $out/crash-check-$mode.txt)"
 }
 
 run_soak() {
@@ -398,6 +460,7 @@ run_soak() {
 
 log "mode $mode: server on cpu $SERVER_CPU, load on cpu $LOAD_CPU"
 "run_$mode"
+[[ $mode == quick ]] && run_crash_check
 
 finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -407,7 +470,7 @@ loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)
   printf '"commit":"%s","server_cpu":%s,"load_cpu":%s,"reps":%s,' \
     "$(git rev-parse --short HEAD)" "$SERVER_CPU" "$LOAD_CPU" "$REPS"
   printf '"note":"%s","autogroup_nice":"%s",' "${BENCH_NOTE:-}" "$BENCH_NICE"
-  printf '"env":"%s"}\n' "REPS=$REPS WARMUP=$WARMUP S1_SECONDS=$S1_SECONDS S1_INGEST_SECONDS=$S1_INGEST_SECONDS S2_SECONDS=$S2_SECONDS S3_SECONDS=$S3_SECONDS S3_1CONN_SECONDS=$S3_1CONN_SECONDS BUSY_POLL_US=$BUSY_POLL_US BUSY_POLL_SECONDS=$BUSY_POLL_SECONDS S4_SECONDS=$S4_SECONDS WS_SECONDS=$WS_SECONDS SOAK_SECONDS=$SOAK_SECONDS S1_INGEST_RATE=$S1_INGEST_RATE S4_RATE=$S4_RATE"
+  printf '"env":"%s"}\n' "REPS=$REPS WARMUP=$WARMUP S1_SECONDS=$S1_SECONDS S1_INGEST_SECONDS=$S1_INGEST_SECONDS S2_SECONDS=$S2_SECONDS S3_SECONDS=$S3_SECONDS S3_1CONN_SECONDS=$S3_1CONN_SECONDS BUSY_POLL_US=$BUSY_POLL_US BUSY_POLL_SECONDS=$BUSY_POLL_SECONDS S4_SECONDS=$S4_SECONDS WS_SECONDS=$WS_SECONDS STATE_SECONDS=$STATE_SECONDS STATE_DURABLE_WINDOW=$STATE_DURABLE_WINDOW SNAP_BOXES=$SNAP_BOXES SNAP_SECONDS=$SNAP_SECONDS CRASH_KILLS=$CRASH_KILLS SOAK_SECONDS=$SOAK_SECONDS S1_INGEST_RATE=$S1_INGEST_RATE S4_RATE=$S4_RATE"
 } >"$meta"
 log "writing docs/benchmarks.md and docs/plots"
 /usr/bin/python3 hack/bench/report.py --results "$out" --doc docs/benchmarks.md --plots docs/plots

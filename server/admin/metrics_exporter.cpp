@@ -232,19 +232,51 @@ struct MetricsExporter::Families {
           .Name("trove_state_commits_total")
           .Help("State log group commits (one write + fdatasync per worker), by result.")
           .Register(registry);
-  Family<Gauge>& state_commit_max =
-      prometheus::BuildGauge()
-          .Name("trove_state_commit_max_seconds")
-          .Help("Longest state log commit (write + fdatasync) so far.")
+  Family<Histogram>& state_commit_duration =
+      prometheus::BuildHistogram()
+          .Name("trove_state_commit_duration_seconds")
+          .Help("State log group commit per worker: one write and one fdatasync.")
           .Register(registry);
+  Family<Histogram>& state_fsync_duration = prometheus::BuildHistogram()
+                                                .Name("trove_state_fsync_duration_seconds")
+                                                .Help("The fdatasync of a state log group commit.")
+                                                .Register(registry);
+  Family<Counter>& state_log_records = prometheus::BuildCounter()
+                                           .Name("trove_state_log_records_total")
+                                           .Help("Box records committed to the state log.")
+                                           .Register(registry);
   Family<Counter>& state_snapshots = prometheus::BuildCounter()
                                          .Name("trove_state_snapshots_total")
                                          .Help("State snapshots written, by result.")
                                          .Register(registry);
-  Family<Gauge>& state_snapshot_last =
+  Family<Histogram>& state_snapshot_duration =
+      prometheus::BuildHistogram()
+          .Name("trove_state_snapshot_duration_seconds")
+          .Help("Writing a state snapshot, store read to rename published.")
+          .Register(registry);
+  Family<Gauge>& state_snapshot_bytes = prometheus::BuildGauge()
+                                            .Name("trove_state_snapshot_bytes")
+                                            .Help("Size of the last snapshot written.")
+                                            .Register(registry);
+  Family<Gauge>& state_restore_duration =
       prometheus::BuildGauge()
-          .Name("trove_state_last_snapshot")
-          .Help("The last snapshot written: stat = bytes | seconds.")
+          .Name("trove_state_restore_duration_seconds")
+          .Help("The restore before ready at this start: snapshot read plus log replay.")
+          .Register(registry);
+  Family<Gauge>& state_restore_records =
+      prometheus::BuildGauge()
+          .Name("trove_state_restore_records")
+          .Help("Records the restore at this start read, by source = snapshot|log.")
+          .Register(registry);
+  Family<Counter>& state_torn_records =
+      prometheus::BuildCounter()
+          .Name("trove_state_torn_records_total")
+          .Help("Torn tail records the restore dropped (a crash in the middle of a write).")
+          .Register(registry);
+  Family<Counter>& state_corrupt_files =
+      prometheus::BuildCounter()
+          .Name("trove_state_corrupt_files_total")
+          .Help("Damaged snapshots or log segments the restore moved aside.")
           .Register(registry);
   Family<Counter>& state_dropped =
       prometheus::BuildCounter()
@@ -372,14 +404,41 @@ struct MetricsExporter::Families {
     using C = state::JournalCounters;
     state_durable.Add({}).Set(journal != nullptr && journal->durable() ? 1.0 : 0.0);
     set_counter(state_log_bytes, {}, figure(&C::log_bytes));
+    set_counter(state_log_records, {}, figure(&C::log_records));
     set_counter(state_commits, {{"result", "ok"}}, figure(&C::commits));
     set_counter(state_commits, {{"result", "failed"}}, figure(&C::commit_failures));
-    state_commit_max.Add({}).Set(figure(&C::commit_nanos_max) / 1e9);
     set_counter(state_snapshots, {{"result", "ok"}}, figure(&C::snapshots));
     set_counter(state_snapshots, {{"result", "failed"}}, figure(&C::snapshot_failures));
-    state_snapshot_last.Add({{"stat", "bytes"}}).Set(figure(&C::snapshot_bytes_last));
-    state_snapshot_last.Add({{"stat", "seconds"}}).Set(figure(&C::snapshot_nanos_last) / 1e9);
+    state_snapshot_bytes.Add({}).Set(figure(&C::snapshot_bytes_last));
     set_counter(state_dropped, {}, figure(&C::dropped_batches));
+    publish_state_histograms(journal);
+    publish_state_restore(journal);
+  }
+
+  void publish_state_histograms(const state::Journal* journal) {
+    const state::JournalCounters empty;
+    const state::JournalCounters& c = journal != nullptr ? journal->counters() : empty;
+    const auto commit_bounds = bounds(state::kCommitBoundsSeconds);
+    const auto publish = [this](Family<Histogram>& family, const auto& histogram,
+                                const prometheus::Histogram::BucketBoundaries& b) {
+      std::vector<double> buckets;
+      double sum = 0;
+      accumulate(histogram, buckets, sum);
+      set_histogram(family, {}, b, buckets, sum);
+    };
+    publish(state_commit_duration, c.commit_seconds, commit_bounds);
+    publish(state_fsync_duration, c.fsync_seconds, commit_bounds);
+    publish(state_snapshot_duration, c.snapshot_seconds, bounds(state::kSnapshotBoundsSeconds));
+  }
+
+  void publish_state_restore(const state::Journal* journal) {
+    const state::RestoreFigures r =
+        journal != nullptr ? journal->counters().restore : state::RestoreFigures{};
+    state_restore_duration.Add({}).Set(static_cast<double>(r.nanos) * 1e-9);
+    state_restore_records.Add({{"source", "snapshot"}}).Set(static_cast<double>(r.snapshot_boxes));
+    state_restore_records.Add({{"source", "log"}}).Set(static_cast<double>(r.log_records));
+    set_counter(state_torn_records, {}, static_cast<double>(r.torn_records));
+    set_counter(state_corrupt_files, {}, static_cast<double>(r.corrupt_files));
   }
 
   void publish_client_access(const net::ClientAccess& access) {

@@ -133,16 +133,17 @@ std::unique_ptr<trove::state::Journal> open_state(const trove::config::ServerCon
   std::filesystem::create_directories(config.state_dir);
   const auto started = Clock::now();
   const state::RestoreReport report = state::restore_state(config.state_dir, store);
+  const auto restore_nanos = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started).count());
   if (report.incarnation_kept) store.set_incarnation(report.incarnation);
   for (const std::string& problem : report.problems)
     spdlog::error("state: {}", problem);
   spdlog::info(
       "state restored from {} in {} ms: {} boxes from {}, {} log records replayed, {} torn, {} "
       "corrupt files moved aside; incarnation {:016x} ({})",
-      config.state_dir,
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count(),
-      report.snapshot_boxes, report.snapshot.empty() ? "no snapshot" : report.snapshot.string(),
-      report.log_records, report.torn_records, report.corrupt_files, store.incarnation(),
+      config.state_dir, restore_nanos / 1'000'000, report.snapshot_boxes,
+      report.snapshot.empty() ? "no snapshot" : report.snapshot.string(), report.log_records,
+      report.torn_records, report.corrupt_files, store.incarnation(),
       report.incarnation_kept ? "kept: clean stop" : "new");
   state::JournalOptions options;
   options.dir = config.state_dir;
@@ -153,7 +154,10 @@ std::unique_ptr<trove::state::Journal> open_state(const trove::config::ServerCon
       config.sync_interval_ms != 0 ? config.sync_interval_ms : config.epoch_ms);
   options.snapshot_interval = std::chrono::seconds(config.snapshot_interval_s);
   options.snapshot_log_bytes = config.snapshot_log_mib << 20;
-  return std::make_unique<state::Journal>(options, store);
+  auto journal = std::make_unique<state::Journal>(options, store);
+  journal->set_restore_figures({restore_nanos, report.snapshot_boxes, report.log_records,
+                                report.torn_records, report.corrupt_files});
+  return journal;
 }
 
 // config.workers of them, or one per core; each is registered in `context`.

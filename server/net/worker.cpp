@@ -6,6 +6,7 @@
 #include <boost/asio/detail/socket_option.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
+#include <utility>
 
 #include "net/sessions.hpp"
 #include "state/state_format.hpp"
@@ -58,8 +59,10 @@ Worker::Worker(unsigned index, ServerContext& context)
   pipeline_->set_observer([this](std::uint64_t box, std::string_view hunt, std::uint64_t version,
                                  std::string_view payload) {
     stored_.push_back(box);
-    if (context_.journal != nullptr)
+    if (context_.journal != nullptr) {
       state::append_record(journal_records_, state::box_record(box, version, hunt, payload));
+      ++journal_record_count_;
+    }
   });
   stored_.reserve(kStoredReserve);
   if (context_.journal != nullptr) {
@@ -258,8 +261,10 @@ bool Worker::ingest_some(SlicedIngest& batch) {
   epoch_.wake();
   const bool shared = open_sessions() > ingest_sessions_;
   const bool done = batch.step(*pipeline_, shared ? SlicedIngest::kSliceLines : SIZE_MAX);
-  if (context_.journal != nullptr)
-    batch.note_ticket(context_.journal->submit(index_, journal_records_));
+  if (context_.journal != nullptr) {
+    batch.note_ticket(context_.journal->submit(index_, journal_records_,
+                                               std::exchange(journal_record_count_, 0)));
+  }
   publish_stored();
   return done;
 }
@@ -274,6 +279,7 @@ void Worker::when_durable(std::uint64_t ticket, DurableDone done) {
     return done(false, "too many batches waiting for the disk on this worker");
   }
   durable_waiters_.emplace_back(ticket, std::move(done));
+  context_.journal->request_commit();
 }
 
 void Worker::on_committed(std::uint64_t ticket, bool ok, const std::string& reason) {

@@ -168,6 +168,7 @@ class Worker {
   // journal after each slice; batches waiting for their commit, in ticket
   // order.
   std::string journal_records_;
+  std::uint64_t journal_record_count_ = 0;  // records in journal_records_
   std::deque<std::pair<std::uint64_t, DurableDone>> durable_waiters_;
 };
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <utility>
 
 #include "state/log_segment.hpp"
 #include "state/snapshot.hpp"
@@ -27,11 +28,22 @@ std::uint64_t nanos_since(Clock::time_point start) {
 }
 }  // namespace
 
+// Emptied chunks kept for the worker to fill again (their capacity saves
+// its buffer's regrowth); a chunk grown past kSpareChunkBytes by a large
+// batch is freed instead.
+constexpr std::size_t kMaxSpareChunks = 256;
+constexpr std::size_t kSpareChunkBytes = std::size_t{64} << 10;
+
 struct Journal::Lane {
-  std::mutex mutex;  // pending and next_ticket: the worker and the committer
-  std::string pending;
+  // The worker's batches are handed over whole (moved, never copied) and
+  // written with one writev.
+  std::mutex mutex;  // pending*, spare and next_ticket: the worker and the committer
+  std::vector<std::string> pending;
+  std::size_t pending_bytes = 0;
+  std::uint64_t pending_records = 0;
   std::uint64_t next_ticket = 1;
-  std::string writing;  // committer only
+  std::vector<std::string> spare;
+  std::vector<std::string> writing;  // committer only
   std::unique_ptr<LogSegment> segment;
   CommitListener listener;
   unsigned worker = 0;
@@ -57,21 +69,23 @@ Journal::~Journal() {
   close();
 }
 
-std::uint64_t Journal::submit(unsigned worker, std::string& records) {
+std::uint64_t Journal::submit(unsigned worker, std::string& records, std::uint64_t count) {
   if (records.empty()) return 0;
   Lane& lane = *lanes_[worker];
   std::lock_guard lock(lane.mutex);
-  if (lane.pending.size() + records.size() > kMaxPendingBytes) {
+  if (lane.pending_bytes + records.size() > kMaxPendingBytes) {
     records.clear();
     counters_.dropped_batches.fetch_add(1, std::memory_order_relaxed);
     fail("log commits fall behind: a batch was not logged (more than 64 MiB waiting)");
     return kNotLogged;
   }
-  if (lane.pending.empty()) {
-    lane.pending.swap(records);
-  } else {
-    lane.pending.append(records);
-    records.clear();
+  lane.pending_bytes += records.size();
+  lane.pending_records += count;
+  lane.pending.push_back(std::move(records));
+  records.clear();  // moved-from: empty, but say so
+  if (!lane.spare.empty()) {
+    records.swap(lane.spare.back());
+    lane.spare.pop_back();
   }
   return lane.next_ticket;
 }
@@ -97,10 +111,21 @@ void Journal::fail(const std::string& reason) {
   wake_.notify_all();
 }
 
+void Journal::request_commit() noexcept {
+  // One wake-up per commit, not per waiting batch.
+  if (commit_requested_.exchange(true, std::memory_order_acq_rel)) return;
+  std::lock_guard lock(wake_mutex_);
+  commit_wake_.notify_one();
+}
+
 void Journal::commit_loop() {
   std::unique_lock lock(wake_mutex_);
   while (!stopping_) {
-    wake_.wait_for(lock, options_.sync_interval);
+    commit_wake_.wait_for(lock, options_.sync_interval, [this] {
+      return stopping_ || commit_requested_.load(std::memory_order_acquire);
+    });
+    // Cleared before the commit: a batch handed over during it asks again.
+    commit_requested_.store(false, std::memory_order_release);
     lock.unlock();
     commit_all();
     lock.lock();
@@ -115,19 +140,20 @@ void Journal::commit_all() {
 
 void Journal::commit_lane(Lane& lane) {
   std::uint64_t ticket = 0;
+  std::uint64_t records = 0;
+  std::size_t bytes = 0;
   {
     std::lock_guard lock(lane.mutex);
     if (lane.pending.empty()) return;
     lane.writing.swap(lane.pending);
+    records = std::exchange(lane.pending_records, 0);
+    bytes = std::exchange(lane.pending_bytes, 0);
     ticket = lane.next_ticket++;
   }
   const auto started = Clock::now();
   const std::error_code error = lane.segment->commit(lane.writing);
-  const std::uint64_t nanos = nanos_since(started);
-  counters_.commit_nanos_total.fetch_add(nanos, std::memory_order_relaxed);
-  std::uint64_t max = counters_.commit_nanos_max.load(std::memory_order_relaxed);
-  while (nanos > max && !counters_.commit_nanos_max.compare_exchange_weak(max, nanos)) {
-  }
+  counters_.commit_seconds.observe(nanos_since(started));
+  if (!error) counters_.fsync_seconds.observe(lane.segment->last_sync_nanos());
   std::string reason;
   if (error) {
     counters_.commit_failures.fetch_add(1, std::memory_order_relaxed);
@@ -137,16 +163,28 @@ void Journal::commit_lane(Lane& lane) {
                   lane.segment->path().string());
   } else {
     counters_.commits.fetch_add(1, std::memory_order_relaxed);
-    counters_.log_bytes.fetch_add(lane.writing.size(), std::memory_order_relaxed);
-    const auto total = bytes_since_snapshot_.fetch_add(lane.writing.size()) + lane.writing.size();
+    counters_.log_bytes.fetch_add(bytes, std::memory_order_relaxed);
+    counters_.log_records.fetch_add(records, std::memory_order_relaxed);
+    const auto total = bytes_since_snapshot_.fetch_add(bytes) + bytes;
     if (total > options_.snapshot_log_bytes) {
       std::lock_guard lock(wake_mutex_);
       snapshot_requested_ = true;
       wake_.notify_all();
     }
   }
-  lane.writing.clear();
+  recycle(lane);
   if (lane.listener) lane.listener(ticket, !error, reason);
+}
+
+void Journal::recycle(Lane& lane) {
+  for (std::string& chunk : lane.writing)
+    chunk.clear();
+  std::lock_guard lock(lane.mutex);
+  for (std::string& chunk : lane.writing) {
+    if (lane.spare.size() >= kMaxSpareChunks) break;
+    if (chunk.capacity() <= kSpareChunkBytes) lane.spare.push_back(std::move(chunk));
+  }
+  lane.writing.clear();
 }
 
 bool Journal::snapshot_due(Clock::time_point last) const {
@@ -205,7 +243,7 @@ void Journal::take_snapshot(bool clean) {
         write_snapshot(store_, options_.dir, {generation, options_.incarnation, clean});
     delete_covered(generation);
     counters_.snapshots.fetch_add(1, std::memory_order_relaxed);
-    counters_.snapshot_nanos_last.store(nanos_since(started), std::memory_order_relaxed);
+    counters_.snapshot_seconds.observe(nanos_since(started));
     counters_.snapshot_bytes_last.store(written.bytes, std::memory_order_relaxed);
     if (failures_.load(std::memory_order_acquire) == failures_before && !durable()) {
       durable_.store(true, std::memory_order_release);
@@ -227,6 +265,7 @@ void Journal::close() {
     closed_ = true;
     stopping_ = true;
     wake_.notify_all();
+    commit_wake_.notify_all();
   }
   committer_.join();
   snapshotter_.join();
