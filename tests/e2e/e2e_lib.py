@@ -128,13 +128,13 @@ class Proc:
 
 
 class FakeApi:
-    def __init__(self, work):
+    def __init__(self, work, extra=()):
         port_file = work.file("fakeapi.port")
         self.kubeconfig = work.file("kubeconfig")
         self.proc = Proc(work, "fakeapi", [env_path("TROVE_FAKEAPI_BIN"), "--port", "0",
                                             "--port-file", port_file,
                                             "--kubeconfig-out", self.kubeconfig,
-                                            "--bookmark-interval-ms", "1000"])
+                                            "--bookmark-interval-ms", "1000", *extra])
         port = wait_until(lambda: open(port_file).read().strip(), 20, what="fake API port file")
         self.url = f"http://127.0.0.1:{port}"
 
