@@ -58,7 +58,7 @@ Webhook read_webhook(const json::Value& spec) {
 }
 
 // Whether the webhook wants this object; *error when a selector is malformed
-// (kube-apiserver validates them at write time; here they fail the call).
+// matches nothing (kube-apiserver refuses such a configuration when written).
 bool webhook_matches(const Webhook& w, const AdmissionPlan& plan, const json::Value& object,
                      std::string* error) {
   const json::Value* rules = json::find(*w.spec, "rules");
