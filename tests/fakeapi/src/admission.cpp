@@ -1,6 +1,7 @@
 #include "admission.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "resource_path.hpp"
 #include "selectors.hpp"
@@ -110,8 +111,20 @@ std::optional<WebhookTarget> target_of(const Webhook& w, std::string* error) {
   t.path = (slash == std::string::npos ? "/" : rest.substr(slash)) + query;
   std::size_t colon = authority.rfind(':');
   t.server_name = authority.substr(0, colon);
-  if (colon != std::string::npos)
-    t.port = static_cast<std::uint16_t>(std::stoi(authority.substr(colon + 1)));
+  if (colon != std::string::npos) {
+    std::string_view digits = std::string_view(authority).substr(colon + 1);
+    unsigned port = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (ec != std::errc() || end != digits.data() + digits.size() || port == 0 || port > 0xffff) {
+      *error = "clientConfig.url has an invalid port";
+      return std::nullopt;
+    }
+    t.port = static_cast<std::uint16_t>(port);
+  }
+  if (t.server_name.empty()) {
+    *error = "clientConfig.url has no host";
+    return std::nullopt;
+  }
   t.connect_host = t.server_name == "localhost" ? "127.0.0.1" : t.server_name;
   return t;
 }

@@ -275,6 +275,30 @@ TEST_F(Admission, HostileRepliesFailTheCreate) {
   }
 }
 
+TEST_F(Admission, UnusableClientConfigFailsTheCreate) {
+  const std::vector<std::string> client_configs = {R"({"url":"https://localhost:abc/mutate"})",
+                                                   R"({"url":"https://localhost:99999/mutate"})",
+                                                   R"({"url":"https://:443/mutate"})",
+                                                   R"({"url":"http://localhost/mutate"})",
+                                                   R"({"url":"https://webhook.example/mutate"})",
+                                                   R"("not an object")"};
+  int n = 0;
+  for (const std::string& client_config : client_configs) {
+    api.request("DELETE",
+                "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/inject");
+    install(
+        R"({"apiVersion":"admissionregistration.k8s.io/v1","kind":"MutatingWebhookConfiguration",
+      "metadata":{"name":"inject"},"webhooks":[{"name":"inject.test.dev","sideEffects":"None",
+      "admissionReviewVersions":["v1"],"timeoutSeconds":1,
+      "rules":[{"operations":["CREATE"],"apiGroups":[""],"apiVersions":["v1"],"resources":["pods"]}],
+      "clientConfig":)" +
+        client_config + "}]}");
+    auto r = create("p" + std::to_string(n++));
+    EXPECT_EQ(r.status, 500) << client_config << ": " << r.body;
+    EXPECT_NE(r.body.find("failed calling webhook"), std::string::npos) << r.body;
+  }
+}
+
 TEST_F(Admission, MalformedSelectorMatchesNothing) {
   TestWebhook hook([](const std::string& uid) { return std::pair{200, allowed(uid, kAddLabel)}; });
   install(configuration(
