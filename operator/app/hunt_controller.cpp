@@ -27,6 +27,7 @@ controller::ReconcilerOptions reconciler_options(const OperatorOptions& options)
   ro.admin.timeout = options.push_timeout;
   ro.autotune_interval = options.autotune_interval;
   ro.error_retry = options.error_retry;
+  ro.manage_token_secrets = options.manage_admin_tokens;
   return ro;
 }
 

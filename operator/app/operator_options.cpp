@@ -58,6 +58,10 @@ void add_flags(CLI::App& app, OperatorOptions& o, std::string& namespaces,
       ->envname(env_name("metrics-bind"));
   app.add_flag("--leader-elect", o.leader_elect, "campaign for a Lease; only the leader reconciles")
       ->envname(env_name("leader-elect"));
+  app.add_flag("--manage-admin-tokens", o.manage_admin_tokens,
+               "create each hunt's missing tokenSecretRef Secret (random token) and rotate the "
+               "operator's own on a trove.dev/rotate annotation")
+      ->envname(env_name("manage-admin-tokens"));
   app.add_option("--lease-namespace", o.lease_namespace, "namespace of the leader Lease")
       ->envname(env_name("lease-namespace"));
   app.add_option("--lease-name", o.lease_name, "name of the leader Lease")

@@ -17,6 +17,8 @@ struct OperatorOptions {
   std::vector<std::string> namespaces;  // empty: all namespaces
   std::string metrics_bind = "127.0.0.1:8081";
   bool leader_elect = false;
+  // Create missing admin token Secrets and rotate the operator's own on request.
+  bool manage_admin_tokens = false;
   std::string lease_namespace = "default";
   std::string lease_name = "trove-operator";
   std::string identity;  // default: hostname + pid

@@ -1,8 +1,11 @@
 #include "controller/hunt_reconciler.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "controller/pod_ownership.hpp"
+#include "controller/token_secret.hpp"
 #include "kube/config.hpp"
 #include "kube/errors.hpp"
 #include "kube/resource.hpp"
@@ -11,10 +14,6 @@
 namespace trove::controller {
 
 namespace {
-
-kube::ResourceType secrets_type() {
-  return {"", "v1", "secrets", true};
-}
 
 std::pair<std::string, std::string> split_key(const std::string& key) {
   auto slash = key.find('/');
@@ -92,25 +91,15 @@ HuntReconciler::Selection HuntReconciler::select_pods(const Hunt& hunt) const {
 std::string HuntReconciler::read_token(const Hunt& hunt, std::string& error) {
   if (!hunt.spec.token_secret_ref) return "";
   const auto& ref = *hunt.spec.token_secret_ref;
-  const std::string where = "token secret " + hunt.ns + "/" + ref.name;
-  try {
-    kube::KubeObject secret = client_.get(secrets_type(), hunt.ns, ref.name);
-    const rapidjson::Value* encoded = common::find_member(secret.at("/data"), ref.key);
-    if (encoded == nullptr || !encoded->IsString()) {
-      error = where + " has no data key " + ref.key;
-      return "";
-    }
-    std::string token = kube::base64_decode(encoded->GetString());
-    // A token file written with `echo` ends in a newline; the sidecar strips it too.
-    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
-      token.pop_back();
-    }
-    if (token.empty()) error = where + " key " + ref.key + " is empty";
-    return token;
-  } catch (const std::exception& e) {
-    error = where + ": " + e.what();
-    return "";
+  TokenSecretResult r =
+      ensure_token_secret(client_, hunt.ns, ref.name, ref.key, options_.manage_token_secrets);
+  if (r.action == TokenSecretAction::kCreated) {
+    spdlog::info("admin token secret {}/{} created", hunt.ns, ref.name);
+  } else if (r.action == TokenSecretAction::kRotated) {
+    spdlog::info("admin token secret {}/{} rotated", hunt.ns, ref.name);
   }
+  error = r.error;
+  return r.token;
 }
 
 HuntReconciler::HuntMemory& HuntReconciler::memory_for(const std::string& key,

@@ -35,6 +35,9 @@ struct ReconcilerOptions {
   // More successful pushes than this in one reconcile make one summary
   // Event instead of one per pod (a rollout to 100 pods is one story).
   std::size_t max_events_per_reconcile = 5;
+  // Create each hunt's token Secret when missing and rotate the operator's
+  // own ones on request (controller/token_secret.hpp); false: read only.
+  bool manage_token_secrets = false;
 };
 
 class HuntReconciler {

@@ -119,7 +119,9 @@ class Session : public std::enable_shared_from_this<Session> {
   };
 
   Answer route(const http::request<http::string_body>& req) const {
-    if (req.target() != kMutatePath) {
+    // kube-apiserver appends ?timeout=<n>s to the configured path.
+    std::string_view target = req.target();
+    if (target.substr(0, target.find('?')) != kMutatePath) {
       server_.error("not_found");
       return {http::status::not_found, R"({"error":"not found"})"};
     }

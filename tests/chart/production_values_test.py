@@ -53,6 +53,7 @@ SWITCHES = {
     "webhook": ["--set", "webhook.enabled=true", "--set", "webhook.failurePolicy=Ignore",
                 "--set", "webhook.namespaceSelector.matchLabels.team=games"],
     "webhook cert-manager": ["--set", "webhook.enabled=true", "--set", "webhook.certManager.enabled=true"],
+    "operator-managed tokens": ["--set", "adminToken.operatorManaged=true"],
 }
 
 
@@ -199,6 +200,25 @@ SCHEMA_VIOLATIONS = [
 ]
 
 
+def secret_rules(objs, r):
+    return [rule for role in r.find(objs, "ClusterRole") for rule in role.get("rules", [])
+            if rule.get("resources") == ["secrets"]]
+
+
+def check_operator_managed_tokens(c, r):
+    c.section("adminToken.operatorManaged: no lookup-made Secret; the operator creates and rotates it")
+    default = r.render("tokens-chart", [])
+    c.true(len(r.find(default, "Secret")) >= 1, "by default the chart renders the admin-token Secret")
+    c.eq([rule["verbs"] for rule in secret_rules(default, r)], [["get"]], "by default the operator may only get it")
+    objs = r.render("tokens-operator", SWITCHES["operator-managed tokens"])
+    c.eq([s["metadata"]["name"] for s in r.find(objs, "Secret")], [], "no Secret rendered")
+    args = r.one(objs, "Deployment", "trove-operator")["spec"]["template"]["spec"]["containers"][0]["args"]
+    c.true("--manage-admin-tokens" in args, "the operator runs with --manage-admin-tokens")
+    c.eq(sorted((rule.get("resourceNames", []), rule["verbs"]) for rule in secret_rules(objs, r)),
+         [([], ["create"]), (["trove-admin-token"], ["get", "patch"])],
+         "RBAC: create secrets, get and patch the one token Secret name")
+
+
 def check_rejections(c, r):
     c.section("invalid new values are rejected with a message naming them")
     for args, message in SCHEMA_VIOLATIONS:
@@ -233,7 +253,8 @@ def main():
         r = Renderer(a.helm, a.kubectl, os.path.join(a.repo, "charts", "trove"), tmp)
         c = Checker()
         for check in (check_operator_off, check_operator_placement, check_images, check_pull_secrets,
-                      check_security, check_sidecar_extras, check_network_policy, check_rejections, check_lint):
+                      check_security, check_sidecar_extras, check_network_policy, check_operator_managed_tokens,
+                      check_rejections, check_lint):
             check(c, r)
         return c.finish()
 

@@ -128,13 +128,13 @@ class Proc:
 
 
 class FakeApi:
-    def __init__(self, work):
+    def __init__(self, work, extra=()):
         port_file = work.file("fakeapi.port")
         self.kubeconfig = work.file("kubeconfig")
         self.proc = Proc(work, "fakeapi", [env_path("TROVE_FAKEAPI_BIN"), "--port", "0",
                                             "--port-file", port_file,
                                             "--kubeconfig-out", self.kubeconfig,
-                                            "--bookmark-interval-ms", "1000"])
+                                            "--bookmark-interval-ms", "1000", *extra])
         port = wait_until(lambda: open(port_file).read().strip(), 20, what="fake API port file")
         self.url = f"http://127.0.0.1:{port}"
 
@@ -225,6 +225,8 @@ class Sidecar:
     def __init__(self, work, name, ip, token=SIDECAR_TOKEN, admin_port=0):
         self.work, self.name, self.ip = work, name, ip
         self.token_file = work.file(f"{name}.token")
+        # The token tuning() reads with (a test that rotates the file sets it).
+        self.reader_token = SIDECAR_TOKEN
         with open(self.token_file, "w") as fh:
             fh.write(token + "\n")
         self.port_file = work.file(f"{name}.port")
@@ -254,7 +256,7 @@ class Sidecar:
 
     def tuning(self):
         status, text = http("GET", f"http://{self.ip}:{self.admin_port}/admin/v1/tuning",
-                            headers={"Authorization": f"Bearer {SIDECAR_TOKEN}"}, timeout=2)
+                            headers={"Authorization": f"Bearer {self.reader_token}"}, timeout=2)
         if status != 200:
             raise AssertionError(f"{self.name}: GET tuning -> {status} {text}")
         return json.loads(text)

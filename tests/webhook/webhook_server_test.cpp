@@ -82,6 +82,16 @@ TEST_F(WebhookServerTest, AnswersAReviewOverVerifiedTls) {
       << metrics_text();
 }
 
+// kube-apiserver calls the configured path with ?timeout=<n>s appended.
+TEST_F(WebhookServerTest, AcceptsTheApiServersTimeoutQuery) {
+  start();
+  const auto r = post(server_->port(), ca_.cert_pem,
+                      test::pod_review(R"({"metadata":{"name":"p"},"spec":{"containers":[]}})"),
+                      std::string(kMutatePath) + "?timeout=5s");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(post(server_->port(), ca_.cert_pem, "{}", "/mutatex?timeout=5s").status, 404);
+}
+
 TEST_F(WebhookServerTest, RefusesWrongPathMethodAndBody) {
   start();
   EXPECT_EQ(post(server_->port(), ca_.cert_pem, "{}", "/other").status, 404);

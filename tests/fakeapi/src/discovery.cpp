@@ -31,8 +31,10 @@ std::string hash_of(const std::string& text) {
 
 }  // namespace
 
-std::string version() {
-  return R"({"major":"1","minor":"33","gitVersion":"v1.33.0","gitCommit":"trove-fake-apiserver",)"
+std::string version(int minor) {
+  std::string m = std::to_string(minor);
+  return R"({"major":"1","minor":")" + m + R"(","gitVersion":"v1.)" + m +
+         R"(.0","gitCommit":"trove-fake-apiserver",)"
          R"("gitTreeState":"clean","buildDate":"2025-04-23T00:00:00Z","goVersion":"go1.24.2",)"
          R"("compiler":"gc","platform":"linux/amd64"})";
 }

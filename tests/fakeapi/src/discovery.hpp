@@ -9,7 +9,7 @@
 
 namespace trove::fakeapi::discovery {
 
-std::string version();
+std::string version(int minor);
 std::string core_versions(const ApiState& state);
 std::string group_list(const ApiState& state);
 // nullopt for a group/version that is not served.

@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "admission.hpp"
 #include "api_state.hpp"
 #include "http_server.hpp"
 #include "router.hpp"
@@ -170,8 +171,15 @@ DirectResponse FakeApiServer::request(std::string_view method, std::string_view 
   request.body = std::string(body);
   request.content_type = std::string(content_type);
   request.accept = std::string(accept);
-  ApiResponse response = is_control_path(request.path) ? route_control(impl_->state, request)
-                                                       : route(impl_->state, request);
+  ApiResponse response;
+  if (is_control_path(request.path)) {
+    response = route_control(impl_->state, request);
+  } else {
+    std::optional<AdmissionOutcome> admitted;
+    if (auto plan = plan_admission(impl_->state, request)) admitted = run_admission(*plan, request);
+    response = admitted && admitted->refusal ? std::move(*admitted->refusal)
+                                             : route(impl_->state, request);
+  }
   if (response.watch) {
     return {501, "application/json",
             ApiError{501, "NotImplemented", "watches need HTTP"}.to_json()};

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "admission.hpp"
 #include "api_types.hpp"
 #include "router.hpp"
 #include "token_file.hpp"
@@ -30,6 +31,8 @@ namespace {
 constexpr auto kIdleTimeout = std::chrono::seconds(300);
 // Header limit: kubectl's headers are under 1 KiB.
 constexpr std::uint32_t kHeaderLimit = 64 * 1024;
+// Concurrent admission webhook calls (tests create a few pods at a time).
+constexpr std::size_t kAdmissionThreads = 4;
 
 class SessionBase : public std::enable_shared_from_this<SessionBase> {
  public:
@@ -51,6 +54,9 @@ struct HttpServer::Impl {
   net::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
   std::thread thread;
+  // Admission webhook calls block for up to their timeoutSeconds, so they
+  // run here, off the I/O thread that serves every other request and watch.
+  net::thread_pool admission_pool{kAdmissionThreads};
   bool running = false;
   // I/O thread only.
   std::vector<std::weak_ptr<SessionBase>> sessions;
@@ -200,8 +206,29 @@ class Session final : public SessionBase {
         return send(ApiResponse::error(e));
       }
     }
+    if (auto plan = plan_admission(state_, request_)) return admit(std::move(*plan));
     ApiResponse response = route(state_, request_);
     if (response.watch) return start_watch(std::move(response.watch));
+    send(std::move(response));
+  }
+
+  // Runs the webhooks on the admission pool, then the create on the I/O
+  // thread. The session reads nothing meanwhile, so request_ is the pool's.
+  void admit(AdmissionPlan plan) {
+    auto shared_plan = std::make_shared<AdmissionPlan>(std::move(plan));
+    net::post(server_.admission_pool, [self = self(), shared_plan] {
+      auto outcome =
+          std::make_shared<AdmissionOutcome>(run_admission(*shared_plan, self->request_));
+      net::post(self->stream_.get_executor(), [self, outcome] { self->finish_admitted(*outcome); });
+    });
+  }
+
+  void finish_admitted(AdmissionOutcome& outcome) {
+    if (closed_) return;
+    ApiResponse response = outcome.refusal ? std::move(*outcome.refusal) : route(state_, request_);
+    for (const std::string& warning : outcome.warnings) {
+      response.headers.emplace_back("Warning", "299 - " + json::quote(warning));
+    }
     send(std::move(response));
   }
 
@@ -432,6 +459,8 @@ void HttpServer::stop() {
     s.ioc.stop();
   });
   s.thread.join();
+  // A call in flight ends within its timeout; its reply is dropped with the io_context.
+  s.admission_pool.join();
   {
     std::lock_guard lock(s.state.mutex);
     s.state.on_change = nullptr;

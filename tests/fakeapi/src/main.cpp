@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
   app.add_option("--bookmark-interval-ms", bookmark_ms, "BOOKMARK interval for watches");
   app.add_flag("--strict-namespaces", options.strict_namespaces,
                "refuse objects in missing namespaces");
+  app.add_option("--kube-minor-version", options.kube_minor_version,
+                 "the minor version /version reports (1.<N>)")
+      ->check(CLI::Range(20, 99));
   CLI11_PARSE(app, argc, argv);
   trove::common::configure_logging(trove::common::LogFormat::text, trove::common::LogLevel::info);
   options.cert_dir = cert_dir;

@@ -81,7 +81,7 @@ ApiResponse route(ApiState& state, const ApiRequest& request) {
     return ApiResponse::error(ApiError::method_not_allowed("method not allowed"));
   }
   if (path == "/version" || path == "/version/")
-    return ApiResponse::json(200, discovery::version());
+    return ApiResponse::json(200, discovery::version(state.options.kube_minor_version));
   if (path == "/api" || path == "/api/")
     return ApiResponse::json(200, discovery::core_versions(state));
   if (path == "/apis" || path == "/apis/")

@@ -198,6 +198,78 @@ std::optional<LabelSelector> LabelSelector::parse(std::string_view text, std::st
   return out;
 }
 
+namespace {
+
+std::optional<SelectorRequirement::Op> expression_op(std::string_view op) {
+  using Op = SelectorRequirement::Op;
+  if (op == "In") return Op::kIn;
+  if (op == "NotIn") return Op::kNotIn;
+  if (op == "Exists") return Op::kExists;
+  if (op == "DoesNotExist") return Op::kNotExists;
+  return std::nullopt;
+}
+
+std::optional<SelectorRequirement> expression_requirement(const json::Value& e, std::string* why) {
+  using Op = SelectorRequirement::Op;
+  SelectorRequirement r;
+  r.key = json::string_at(e, {"key"});
+  auto op = expression_op(json::string_at(e, {"operator"}));
+  if (!valid_token(r.key) || !op) {
+    *why = "invalid matchExpressions entry";
+    return std::nullopt;
+  }
+  r.op = *op;
+  if (const json::Value* values = json::find(e, "values"); values && values->IsArray()) {
+    for (const auto& v : values->GetArray()) {
+      if (!v.IsString() || !valid_value(v.GetString())) {
+        *why = "invalid matchExpressions value";
+        return std::nullopt;
+      }
+      r.values.emplace_back(v.GetString(), v.GetStringLength());
+    }
+  }
+  bool needs_values = r.op == Op::kIn || r.op == Op::kNotIn;
+  if (needs_values == r.values.empty()) {
+    *why = "matchExpressions: values must be set exactly for In and NotIn";
+    return std::nullopt;
+  }
+  return r;
+}
+
+}  // namespace
+
+std::optional<LabelSelector> LabelSelector::from_object(const json::Value* selector,
+                                                        std::string* error) {
+  LabelSelector out;
+  if (selector == nullptr || selector->IsNull()) return out;
+  std::string why;
+  auto fail = [&](std::string message) -> std::optional<LabelSelector> {
+    if (error != nullptr) *error = std::move(message);
+    return std::nullopt;
+  };
+  if (!selector->IsObject()) return fail("a label selector must be an object");
+  if (const json::Value* labels = json::find(*selector, "matchLabels")) {
+    if (!labels->IsObject()) return fail("matchLabels must be an object");
+    for (const auto& m : labels->GetObject()) {
+      if (!m.value.IsString() || !valid_token(m.name.GetString()) ||
+          !valid_value(m.value.GetString())) {
+        return fail("invalid matchLabels entry");
+      }
+      out.requirements_.push_back(
+          {m.name.GetString(), SelectorRequirement::Op::kEquals, {m.value.GetString()}});
+    }
+  }
+  if (const json::Value* expressions = json::find(*selector, "matchExpressions")) {
+    if (!expressions->IsArray()) return fail("matchExpressions must be an array");
+    for (const auto& e : expressions->GetArray()) {
+      auto r = e.IsObject() ? expression_requirement(e, &why) : std::nullopt;
+      if (!r) return fail(why.empty() ? "invalid matchExpressions entry" : why);
+      out.requirements_.push_back(std::move(*r));
+    }
+  }
+  return out;
+}
+
 bool LabelSelector::matches(const json::Value& object) const {
   return std::all_of(requirements_.begin(), requirements_.end(), [&](const auto& r) {
     return requirement_matches(r, label_of(object, r.key));

@@ -24,6 +24,9 @@ class LabelSelector {
  public:
   // nullopt and *error on malformed input.
   static std::optional<LabelSelector> parse(std::string_view text, std::string* error);
+  // A metav1.LabelSelector object ({matchLabels, matchExpressions}, as in
+  // webhook configurations); null or {} selects everything.
+  static std::optional<LabelSelector> from_object(const json::Value* selector, std::string* error);
   bool matches(const json::Value& object) const;
   bool empty() const { return requirements_.empty(); }
 

@@ -46,6 +46,9 @@ struct ServerOptions {
   bool strict_namespaces = false;
   // Largest request body accepted (kube-apiserver: 3 MiB).
   std::size_t max_body_bytes = 3 * 1024 * 1024;
+  // The minor version /version reports (major is 1): what clients that
+  // pick features by server version (native sidecars from 1.29) see.
+  int kube_minor_version = 33;
 };
 
 // What GET /_fake/stats reports; lets client tests assert relists and watch
