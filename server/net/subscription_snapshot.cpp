@@ -5,7 +5,8 @@
 
 namespace trove::net {
 
-void SubscriptionSnapshot::add(std::string_view hunt, std::size_t slot_count) {
+void SubscriptionSnapshot::add(std::string_view hunt, std::size_t slot_count,
+                               const HuntSync& sync) {
   const auto same = [hunt](const PendingHunt& h) { return h.name == hunt; };
   if (std::any_of(pending_.begin(), pending_.end(), same)) return;
   if (pending_.empty()) {
@@ -16,7 +17,7 @@ void SubscriptionSnapshot::add(std::string_view hunt, std::size_t slot_count) {
   // an earlier hunt scanning the extra slots sees boxes it would have been
   // pushed live anyway.
   end_ = std::max(end_, slot_count);
-  pending_.push_back(PendingHunt{std::string(hunt), cursor_, false, 0});
+  pending_.push_back(PendingHunt{std::string(hunt), cursor_, false, 0, sync});
 }
 
 void SubscriptionSnapshot::remove(std::string_view hunt) {
@@ -76,7 +77,7 @@ bool SubscriptionSnapshot::finish_complete_hunts(SnapshotSink& sink) {
       continue;
     }
     if (!sink.has_room()) return false;
-    sink.synced(it->name, it->boxes);
+    sink.synced(it->name, it->boxes, it->sync);
     it = pending_.erase(it);  // keeps the others' order: markers in join order
   }
   return true;
@@ -126,7 +127,10 @@ bool SubscriptionSnapshot::wants(std::string_view hunt) {
 }
 
 bool SubscriptionSnapshot::visit(const store::BoxView& box) {
-  ++pending_[matched_].boxes;
+  PendingHunt& hunt = pending_[matched_];
+  // Recovering: the client holds every change up to `since`.
+  if (hunt.sync.recover && box.change <= hunt.sync.since) return true;
+  ++hunt.boxes;
   sink_->push(box);
   --pushes_left_;
   return pushes_left_ > 0 && sink_->has_room();

@@ -35,6 +35,16 @@
 
 namespace trove::net {
 
+// What a hunt's snapshot sends: every box (a full snapshot) or, recovering
+// from a position the client holds, only the boxes whose change position
+// is above `since`; `position` is the hunt position its synced marker hands
+// the client (read once the subscription was in place).
+struct HuntSync {
+  bool recover = false;
+  std::uint64_t since = 0;
+  std::uint64_t position = 0;
+};
+
 // Where a snapshot's messages go: the session's send queue.
 class SnapshotSink {
  public:
@@ -43,7 +53,7 @@ class SnapshotSink {
   // One box of a hunt being sent (a push, as a live update's).
   virtual void push(const store::BoxView& box) = 0;
   // Every box of `hunt` is out: `boxes` pushes were sent for it.
-  virtual void synced(std::string_view hunt, std::uint64_t boxes) = 0;
+  virtual void synced(std::string_view hunt, std::uint64_t boxes, const HuntSync& sync) = 0;
 
  protected:
   SnapshotSink() = default;
@@ -73,7 +83,7 @@ class SubscriptionSnapshot final : private store::BoxVisitor {
   // from then on are pushed live anyway, so the scan only has to cover the
   // slots that exist now. A hunt already being sent keeps its place (its one
   // marker answers both subscribes).
-  void add(std::string_view hunt, std::size_t slot_count);
+  void add(std::string_view hunt, std::size_t slot_count, const HuntSync& sync = {});
   // Stops sending `hunt` (unsubscribe): no more of its boxes, no marker.
   void remove(std::string_view hunt);
   // Sends the current payload of each of `boxes` that exists, once: a box
@@ -98,6 +108,7 @@ class SubscriptionSnapshot final : private store::BoxVisitor {
     std::size_t joined_at = 0;  // the cursor when it joined: its pass ends there
     bool wrapped = false;       // the cursor went past the end since it joined
     std::uint64_t boxes = 0;    // pushes sent for it
+    HuntSync sync;
   };
 
   // Sends the markers of hunts whose pass is complete; false if the sink had

@@ -53,7 +53,7 @@ bool WsClientProtocol::on_message(std::string_view text, TimePoint started) {
       subscribe_boxes(op.boxes);
       break;
     case WsOp::Kind::kSubscribeHunt:
-      subscribe_hunt(op.hunt);
+      subscribe_hunt(op);
       break;
     case WsOp::Kind::kUnsubscribeBoxes:
       unsubscribe_boxes(op.boxes);
@@ -123,8 +123,11 @@ void WsClientProtocol::subscribe_boxes(std::span<const std::uint64_t> requested)
   schedule_snapshot();
 }
 
-void WsClientProtocol::subscribe_hunt(const std::string& hunt) {
+void WsClientProtocol::subscribe_hunt(const WsOp& op) {
+  const std::string& hunt = op.hunt;
   if (!in_scope(hunt)) return reply_out_of_scope(hunt);
+  HuntSync sync;
+  if (std::string error; !decide_sync(op, sync, error)) return reply_invalid(error);
   if (std::find(hunts_.begin(), hunts_.end(), hunt) == hunts_.end()) {
     if (!allow_subscription()) return;
     if (hunts_.size() >= kMaxHuntsPerConnection) {
@@ -137,15 +140,37 @@ void WsClientProtocol::subscribe_hunt(const std::string& hunt) {
     hunts_.push_back(hunt);
     worker_.subscribe_hunt(this, hunt);
   }
+  // Subscribed first, position and scan after: a change from here on is
+  // pushed live or lies above the position the marker hands out, and the
+  // scan reads each box as it stands when it gets there, so a box's seq
+  // never goes backwards on this connection.
+  sync.position = worker_.context().changes.position();
   scratch_ = "{\"op\":\"subscribed\",\"hunt\":";
   common::append_json_string(scratch_, hunt);
-  scratch_ += '}';
+  scratch_ += ",\"sync\":\"";
+  scratch_ += to_string(sync.recover ? SyncMode::kRecovered : SyncMode::kFull);
+  scratch_ += "\"}";
   if (!connection_.enqueue(scratch_)) return;
-  // Subscribed first, scanned after: a write from here on is pushed live,
-  // and the scan reads each box as it stands when it gets there, so a box's
-  // seq never goes backwards on this connection.
-  snapshot_.add(hunt, worker_.context().store.slot_count());
+  snapshot_.add(hunt, worker_.context().store.slot_count(), sync);
   schedule_snapshot();
+}
+
+// Recovered when the position is of this incarnation and of this process
+// (docs/api.md, Recovery); else the whole state. A position ahead of the
+// server's is refused: no server handed it out.
+bool WsClientProtocol::decide_sync(const WsOp& op, HuntSync& sync, std::string& error) {
+  if (!op.has_position || op.boot != worker_.context().store.incarnation()) return true;
+  const ChangeFeed& changes = worker_.context().changes;
+  if (op.since < changes.base()) return true;  // a previous process's position
+  const std::uint64_t position = worker_.context().changes.position();
+  if (op.since > position) {
+    error = "\"since\" is ahead of this server's hunt position " + std::to_string(position) +
+            ": not a position this server handed out";
+    return false;
+  }
+  sync.recover = true;
+  sync.since = op.since;
+  return true;
 }
 
 void WsClientProtocol::unsubscribe_boxes(std::span<const std::uint64_t> boxes) {
@@ -253,9 +278,10 @@ void WsClientProtocol::push(const store::BoxView& box) {
   if (connection_.enqueue(scratch_)) worker_.metrics().ws_pushes.add();
 }
 
-void WsClientProtocol::synced(std::string_view hunt, std::uint64_t boxes) {
+void WsClientProtocol::synced(std::string_view hunt, std::uint64_t boxes, const HuntSync& sync) {
   scratch_.clear();
-  append_synced(scratch_, hunt, boxes);
+  append_synced(scratch_, {hunt, boxes, sync.recover ? SyncMode::kRecovered : SyncMode::kFull,
+                           worker_.context().store.incarnation(), sync.position});
   connection_.enqueue(scratch_);
 }
 

@@ -31,6 +31,7 @@ struct ServerConfig;
 
 namespace trove::net {
 
+struct WsOp;
 template <class Protocol>
 class WsConnection;
 class Worker;
@@ -74,7 +75,8 @@ class WsClientProtocol final : private SnapshotSink {
   // ---- one function per op ----
   void get(std::uint64_t box, TimePoint started);
   void subscribe_boxes(std::span<const std::uint64_t> boxes);
-  void subscribe_hunt(const std::string& hunt);
+  void subscribe_hunt(const WsOp& op);
+  bool decide_sync(const WsOp& op, HuntSync& sync, std::string& error);
   void unsubscribe_boxes(std::span<const std::uint64_t> boxes);
   void unsubscribe_hunt(const std::string& hunt);
   void unsubscribe_all();
@@ -98,7 +100,7 @@ class WsClientProtocol final : private SnapshotSink {
   std::size_t snapshot_resume_level() const;
   bool has_room() override;
   void push(const store::BoxView& box) override;
-  void synced(std::string_view hunt, std::uint64_t boxes) override;
+  void synced(std::string_view hunt, std::uint64_t boxes, const HuntSync& sync) override;
 
   enum class SnapshotStep {
     kIdle,     // no step pending: the snapshot is done, or not begun

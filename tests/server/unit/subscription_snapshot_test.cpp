@@ -31,10 +31,12 @@ struct RecordingSink final : SnapshotSink {
     messages.push_back("push " + std::to_string(box.id));
     boxes_by_hunt[std::string(box.hunt)].push_back(box.id);
   }
-  void synced(std::string_view hunt, std::uint64_t boxes) override {
+  void synced(std::string_view hunt, std::uint64_t boxes, const HuntSync& sync) override {
     take_room();
     messages.push_back("synced " + std::string(hunt) + " " + std::to_string(boxes));
+    positions.push_back(sync.position);
   }
+  std::vector<std::uint64_t> positions;  // each synced marker's position
 
  private:
   void take_room() {
