@@ -346,7 +346,9 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
     const known = this.seqs.get(box.box);
     if (known !== undefined && known.boot === box.boot && box.seq <= known.seq) return;
     this.seqs.set(box.box, { seq: box.seq, boot: box.boot });
-    this.emit('update', { box: box.box, seq: box.seq, boot: box.boot, payload: box.payload });
+    const update: Box<D> = { box: box.box, seq: box.seq, boot: box.boot, payload: box.payload };
+    if (box.hpos !== undefined) update.hpos = box.hpos;
+    this.emit('update', update);
   }
 
   // ---- requests ----
