@@ -62,6 +62,30 @@ std::size_t run_to_end(SubscriptionSnapshot& snapshot, const store::BoxStore& st
   return steps;
 }
 
+TEST(SubscriptionSnapshot, RecoveringSendsOnlyBoxesChangedAfterThePositionThenItsMarker) {
+  store::BoxStore store({.max_boxes = 64});
+  for (std::uint64_t id = 1; id <= 10; ++id) {
+    store.write(id, bytes("{}"), id <= 8 ? "h" : "other");
+    store.set_change(id, 100 + id);
+  }
+  SubscriptionSnapshot snapshot;
+  RecordingSink sink;
+  snapshot.add("h", store.slot_count(), HuntSync{true, 105, 110});
+  run_to_end(snapshot, store, sink);
+  EXPECT_EQ(sink.messages, (std::vector<std::string>{"push 6", "push 7", "push 8", "synced h 3"}));
+  EXPECT_EQ(sink.positions, (std::vector<std::uint64_t>{110}));
+
+  RecordingSink nothing_missed;
+  snapshot.add("h", store.slot_count(), HuntSync{true, 110, 110});
+  run_to_end(snapshot, store, nothing_missed);
+  EXPECT_EQ(nothing_missed.messages, (std::vector<std::string>{"synced h 0"}));
+
+  RecordingSink full;
+  snapshot.add("h", store.slot_count(), HuntSync{false, 0, 110});
+  run_to_end(snapshot, store, full);
+  EXPECT_EQ(full.messages.back(), "synced h 8");
+}
+
 TEST(SubscriptionSnapshot, SendsExactlyTheHuntsBoxesInSlotOrderThenItsMarker) {
   store::BoxStore store({.max_boxes = 64});
   for (std::uint64_t id = 1; id <= 10; ++id)
