@@ -212,6 +212,17 @@ void append_push(std::string& out, std::uint64_t box, EntityTag tag, std::string
   out += '}';
 }
 
+void append_boxes_synced(std::string& out, std::uint64_t pushes, SyncMode mode,
+                         std::uint64_t incarnation) {
+  out += "{\"op\":\"synced\",\"boxes\":";
+  append_uint(out, pushes);
+  out += ",\"sync\":\"";
+  out += to_string(mode);
+  out += "\",\"boot\":\"";
+  append_incarnation(out, incarnation);
+  out += "\"}";
+}
+
 std::string_view to_string(SyncMode mode) noexcept {
   return mode == SyncMode::kRecovered ? "recovered" : "full";
 }
@@ -303,10 +314,28 @@ bool parse_incarnation(std::string_view text, std::uint64_t& out) {
   return true;
 }
 
-// A hunt subscription's optional position: "since" (an unsigned 64-bit
-// integer) and "boot" (16 lowercase hex digits), both or neither.
+// The versions a box subscription holds: one per box, in the order of
+// "boxes", each an unsigned 64-bit integer (0: none held).
+bool read_versions(const rapidjson::Value& v, WsOp& op) {
+  if (!v.IsArray() || v.Size() != op.boxes.size()) {
+    op.error = "\"since\" of a box subscription must be an array with one version per box";
+    return false;
+  }
+  op.versions.reserve(v.Size());
+  for (const auto& version : v.GetArray()) {
+    if (!version.IsUint64()) {
+      op.error = "\"since\" versions are integers 0 .. 2^64-1";
+      return false;
+    }
+    op.versions.push_back(version.GetUint64());
+  }
+  return true;
+}
+
+// A subscription's optional position: "since" (a hunt position, or one
+// version per box) and "boot" (16 lowercase hex digits), both or neither.
 template <class Document>
-bool read_hunt_position(const Document& doc, bool subscribe, WsOp& op) {
+bool read_position(const Document& doc, bool subscribe, bool hunt, WsOp& op) {
   auto since = doc.FindMember("since");
   auto boot = doc.FindMember("boot");
   const bool has_since = since != doc.MemberEnd();
@@ -320,16 +349,17 @@ bool read_hunt_position(const Document& doc, bool subscribe, WsOp& op) {
     op.error = "give \"since\" and \"boot\" together: the position and its incarnation";
     return false;
   }
-  if (!since->value.IsUint64()) {
+  if (hunt && !since->value.IsUint64()) {
     op.error = "\"since\" must be a hunt position: an integer 0 .. 2^64-1";
     return false;
   }
+  if (!hunt && !read_versions(since->value, op)) return false;
   if (!boot->value.IsString() ||
       !parse_incarnation({boot->value.GetString(), boot->value.GetStringLength()}, op.boot)) {
     op.error = "\"boot\" must be a boot id: 16 lowercase hex digits";
     return false;
   }
-  op.since = since->value.GetUint64();
+  if (hunt) op.since = since->value.GetUint64();
   op.has_position = true;
   return true;
 }
@@ -415,17 +445,18 @@ WsOp parse_ws_op(std::string_view text) {
     op.error = "give either \"boxes\" or \"hunt\", not both";
     return op;
   }
-  if (hunt == doc.MemberEnd() &&
+  if (hunt == doc.MemberEnd() && boxes == doc.MemberEnd() &&
       (doc.FindMember("since") != doc.MemberEnd() || doc.FindMember("boot") != doc.MemberEnd())) {
-    op.error = "\"since\" and \"boot\" go with a hunt subscription";
+    op.error = "\"since\" and \"boot\" go with \"boxes\" or \"hunt\"";
     return op;
   }
   if (boxes != doc.MemberEnd()) {
     if (!read_boxes(boxes->value, op.boxes, op.error)) return op;
+    if (!read_position(doc, subscribe, false, op)) return op;
     op.kind = subscribe ? WsOp::Kind::kSubscribeBoxes : WsOp::Kind::kUnsubscribeBoxes;
   } else if (hunt != doc.MemberEnd()) {
     if (!read_hunt(hunt->value, op.hunt, op.error)) return op;
-    if (!read_hunt_position(doc, subscribe, op)) return op;
+    if (!read_position(doc, subscribe, true, op)) return op;
     op.kind = subscribe ? WsOp::Kind::kSubscribeHunt : WsOp::Kind::kUnsubscribeHunt;
   } else if (!subscribe) {
     op.kind = WsOp::Kind::kUnsubscribeAll;

@@ -85,6 +85,10 @@ struct SyncedMarker {
 };
 // {"op":"synced","hunt":H,"boxes":N,"sync":"full|recovered","boot":"I","hpos":P}
 void append_synced(std::string& out, const SyncedMarker& marker);
+// {"op":"synced","boxes":N,"sync":"full|recovered","boot":"I"}: the end of a
+// box subscription's first pushes when it gave versions; N = the pushes.
+void append_boxes_synced(std::string& out, std::uint64_t pushes, SyncMode mode,
+                         std::uint64_t incarnation);
 
 // A WebSocket client op on /v1/ws.
 struct WsOp {
@@ -102,10 +106,13 @@ struct WsOp {
   Kind kind = Kind::kInvalid;
   std::uint64_t box = 0;  // kGet
   std::string hunt;       // k*Hunt
-  // kSubscribeHunt with a position (docs/api.md, Recovery): `since` the
-  // hunt position, `boot` its incarnation; has_position false: none given.
+  // A subscribe with a position (docs/api.md, Recovery): `since` the hunt
+  // position (kSubscribeHunt) or `versions`, the version held of each of
+  // `boxes` (kSubscribeBoxes, 0: none); `boot` their incarnation.
+  // has_position false: none given.
   bool has_position = false;
   std::uint64_t since = 0;
+  std::vector<std::uint64_t> versions;
   std::uint64_t boot = 0;
   std::vector<std::uint64_t> boxes;  // k*Boxes
   std::string token;                 // kAuth

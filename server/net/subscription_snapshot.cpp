@@ -24,15 +24,22 @@ void SubscriptionSnapshot::remove(std::string_view hunt) {
   std::erase_if(pending_, [hunt](const PendingHunt& h) { return h.name == hunt; });
 }
 
-void SubscriptionSnapshot::add_boxes(std::span<const std::uint64_t> boxes) {
-  for (std::uint64_t box : boxes) {
-    if (boxes_waiting_.insert(box).second) boxes_.push_back(box);
+void SubscriptionSnapshot::add_boxes(std::span<const std::uint64_t> boxes,
+                                     std::span<const std::uint64_t> versions, bool marker,
+                                     bool recovered) {
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    const std::uint64_t held = i < versions.size() ? versions[i] : 0;
+    if (boxes_waiting_.insert(boxes[i]).second) boxes_.push_back(BoxRequest{boxes[i], held});
   }
+  if (!marker) return;
+  boxes_.push_back(BoxRequest{});
+  markers_.push_back(recovered);
 }
 
 void SubscriptionSnapshot::remove_boxes(std::span<const std::uint64_t> boxes) {
   for (std::uint64_t box : boxes) {
-    if (boxes_waiting_.erase(box) != 0) std::erase(boxes_, box);
+    if (boxes_waiting_.erase(box) != 0)
+      std::erase_if(boxes_, [box](const BoxRequest& r) { return r.id == box; });
   }
 }
 
@@ -40,6 +47,8 @@ void SubscriptionSnapshot::clear() {
   pending_.clear();
   boxes_.clear();
   boxes_waiting_.clear();
+  markers_.clear();
+  marker_pushes_ = 0;
 }
 
 bool SubscriptionSnapshot::send_boxes(const store::BoxStore& store, SnapshotSink& sink,
@@ -58,13 +67,22 @@ bool SubscriptionSnapshot::send_boxes(const store::BoxStore& store, SnapshotSink
       progress = Progress::kBlocked;
       return false;
     }
-    const std::uint64_t id = boxes_.front();
+    const BoxRequest request = boxes_.front();
     boxes_.pop_front();
-    boxes_waiting_.erase(id);
+    if (request.id == 0) {
+      sink.boxes_synced(marker_pushes_, markers_.front());
+      markers_.pop_front();
+      marker_pushes_ = 0;
+      continue;
+    }
+    boxes_waiting_.erase(request.id);
     --lookups_left;
-    const store::ReadResult r = store.read(id, std::span<char>(payload.data(), max));
-    if (!r.found) continue;
-    sink.push(store::BoxView{id, r.version, {}, {payload.data(), std::min(r.payload_size, max)}});
+    const store::ReadResult r = store.read(request.id, std::span<char>(payload.data(), max));
+    // Recovering: the client holds this version already.
+    if (!r.found || (request.held != 0 && r.version == request.held)) continue;
+    sink.push(
+        store::BoxView{request.id, r.version, {}, {payload.data(), std::min(r.payload_size, max)}});
+    ++marker_pushes_;
     --pushes_left_;
   }
   return true;

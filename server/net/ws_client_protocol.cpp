@@ -50,7 +50,7 @@ bool WsClientProtocol::on_message(std::string_view text, TimePoint started) {
       get(op.box, started);
       break;
     case WsOp::Kind::kSubscribeBoxes:
-      subscribe_boxes(op.boxes);
+      subscribe_boxes(op);
       break;
     case WsOp::Kind::kSubscribeHunt:
       subscribe_hunt(op);
@@ -106,8 +106,8 @@ void WsClientProtocol::get(std::uint64_t box, TimePoint started) {
   worker_.metrics().poll_latency[kWs].observe(nanos_since(started));
 }
 
-void WsClientProtocol::subscribe_boxes(std::span<const std::uint64_t> requested) {
-  const std::span<const std::uint64_t> boxes = boxes_in_scope(requested);
+void WsClientProtocol::subscribe_boxes(const WsOp& op) {
+  const std::span<const std::uint64_t> boxes = boxes_in_scope(op.boxes);
   for (std::uint64_t box : boxes) {
     if (std::find(boxes_.begin(), boxes_.end(), box) != boxes_.end()) continue;
     if (!allow_subscription()) return;
@@ -118,9 +118,26 @@ void WsClientProtocol::subscribe_boxes(std::span<const std::uint64_t> requested)
   if (!connection_.enqueue(scratch_)) return;
   // Their current state, through the same stepped, flow-controlled path as
   // a hunt's: a subscribe to more boxes than the send queue holds must not
-  // close the client with 1008.
-  snapshot_.add_boxes(boxes);
+  // close the client with 1008. Versions held count only in the
+  // incarnation they belong to (docs/api.md, Recovery).
+  const bool recovered = op.has_position && op.boot == worker_.context().store.incarnation();
+  snapshot_.add_boxes(boxes, recovered ? versions_of(op, boxes) : std::span<const std::uint64_t>{},
+                      op.has_position, recovered);
   schedule_snapshot();
+}
+
+std::span<const std::uint64_t> WsClientProtocol::versions_of(const WsOp& op,
+                                                             std::span<const std::uint64_t> boxes) {
+  if (boxes.size() == op.boxes.size()) return op.versions;
+  // A token's scope dropped some boxes: both lists keep the request's order.
+  versions_.clear();
+  std::size_t i = 0;
+  for (std::uint64_t box : boxes) {
+    while (op.boxes[i] != box)
+      ++i;
+    versions_.push_back(op.versions[i]);
+  }
+  return versions_;
 }
 
 void WsClientProtocol::subscribe_hunt(const WsOp& op) {
@@ -282,6 +299,13 @@ void WsClientProtocol::synced(std::string_view hunt, std::uint64_t boxes, const 
   scratch_.clear();
   append_synced(scratch_, {hunt, boxes, sync.recover ? SyncMode::kRecovered : SyncMode::kFull,
                            worker_.context().store.incarnation(), sync.position});
+  connection_.enqueue(scratch_);
+}
+
+void WsClientProtocol::boxes_synced(std::uint64_t pushes, bool recovered) {
+  scratch_.clear();
+  append_boxes_synced(scratch_, pushes, recovered ? SyncMode::kRecovered : SyncMode::kFull,
+                      worker_.context().store.incarnation());
   connection_.enqueue(scratch_);
 }
 

@@ -145,6 +145,8 @@ class HuntRecovery(ServerTestCase):
             '{"op":"subscribe","hunt":"h","since":12,"boot":"%s"}' % ("z" * 16),
             '{"op":"subscribe","hunt":"h","since":12,"boot":"%s"}' % ("a" * 10000),
             '{"op":"subscribe","boxes":[1],"since":12,"boot":"%s"}' % boot,
+            '{"op":"subscribe","boxes":[1,2],"since":[-1,2],"boot":"%s"}' % boot,
+            '{"op":"subscribe","boxes":[1,2],"since":[1],"boot":"%s"}' % boot,
             # From the future: the largest position there is.
             '{"op":"subscribe","hunt":"h","since":18446744073709551615,"boot":"%s"}' % boot,
         ]
@@ -166,6 +168,36 @@ class HuntRecovery(ServerTestCase):
         self.assertIn("ahead of this server", replies[-1]["error"])
         self.assertIsNone(extra, "a refused subscribe sends nothing more")
         self.assertEqual(ok["sync"], "full")
+
+
+class BoxRecovery(ServerTestCase):
+    def test_boxes_resubscribed_with_their_versions_get_only_the_changed_ones_then_synced(self):
+        self.server.ingest(['{"box":%d,"state":"open"}' % b for b in (1, 2, 3)])
+        self.server.ingest(['{"box":2,"state":"claimed"}'])  # box 2 at version 2
+        boot = self.server.stats()["bootId"]
+        other = "%016x" % (int(boot, 16) ^ 1)
+
+        async def go():
+            async with websockets.connect(self.server.ws_url("/v1/ws")) as ws:
+                replies = []
+                for since, b in (([1, 1, 1, 7], boot), ([1, 2, 1, 0], boot), ([1, 2, 1, 0], other)):
+                    await ws.send(json.dumps({"op": "subscribe", "boxes": [1, 2, 3, 4],
+                                              "since": since, "boot": b}))
+                    got = [await recv_json(ws)]
+                    while got[-1]["op"] != "synced":
+                        got.append(await recv_json(ws))
+                    replies.append(got)
+                    await ws.send('{"op":"unsubscribe"}')
+                    self.assertEqual((await recv_json(ws))["op"], "unsubscribed")
+                return replies
+        behind, current, other_boot = run(go())
+        self.assertEqual([(m["op"], m.get("box")) for m in behind],
+                         [("subscribed", None), ("push", 2), ("synced", None)], behind)
+        self.assertEqual(behind[-1], {"op": "synced", "boxes": 1, "sync": "recovered", "boot": boot})
+        self.assertEqual([m["op"] for m in current], ["subscribed", "synced"], current)
+        self.assertEqual(current[-1]["boxes"], 0)
+        self.assertEqual([m.get("box") for m in other_boot if m["op"] == "push"], [1, 2, 3])
+        self.assertEqual(other_boot[-1]["sync"], "full")
 
 
 class RecoveryAcrossRestarts(unittest.TestCase):

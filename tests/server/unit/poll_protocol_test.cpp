@@ -141,6 +141,11 @@ TEST(WsOp, HuntSubscribeTakesAPositionAndItsBoot) {
   EXPECT_EQ(zero.kind, WsOp::Kind::kSubscribeHunt) << zero.error;
   WsOp plain = parse_ws_op(R"({"op":"subscribe","hunt":"h"})");
   EXPECT_FALSE(plain.has_position);
+  WsOp boxes = parse_ws_op(
+      R"({"op":"subscribe","boxes":[4,5],"since":[0,18446744073709551615],"boot":"00c0ffee12345678"})");
+  ASSERT_EQ(boxes.kind, WsOp::Kind::kSubscribeBoxes) << boxes.error;
+  EXPECT_TRUE(boxes.has_position);
+  EXPECT_EQ(boxes.versions, (std::vector<std::uint64_t>{0, 18446744073709551615ULL}));
 }
 
 TEST(WsOp, HostilePositionsAreRefusedWithTheReason) {
@@ -165,7 +170,16 @@ TEST(WsOp, HostilePositionsAreRefusedWithTheReason) {
       {R"({"op":"subscribe","hunt":"h","since":5,"boot":12345678})", "\"boot\" must"},
       {R"({"op":"unsubscribe","hunt":"h","since":5,"boot":"00c0ffee12345678"})", "belong to"},
       {R"({"op":"subscribe","boxes":[1],"since":5,"boot":"00c0ffee12345678"})",
-       "hunt subscription"},
+       "one version per box"},
+      {R"({"op":"subscribe","boxes":[1,2],"since":[3],"boot":"00c0ffee12345678"})",
+       "one version per box"},
+      {R"({"op":"subscribe","boxes":[1],"since":[-3],"boot":"00c0ffee12345678"})",
+       "versions are integers"},
+      {R"({"op":"subscribe","boxes":[1],"since":["3"],"boot":"00c0ffee12345678"})",
+       "versions are integers"},
+      {R"({"op":"subscribe","boxes":[1],"since":[3]})", "together"},
+      {R"({"op":"unsubscribe","boxes":[1],"since":[3],"boot":"00c0ffee12345678"})", "belong to"},
+      {R"({"op":"subscribe","since":5,"boot":"00c0ffee12345678"})", "go with"},
   };
   for (const auto& [text, reason] : cases) {
     const WsOp op = parse_ws_op(text);

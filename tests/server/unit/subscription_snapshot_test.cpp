@@ -37,6 +37,11 @@ struct RecordingSink final : SnapshotSink {
     positions.push_back(sync.position);
   }
   std::vector<std::uint64_t> positions;  // each synced marker's position
+  void boxes_synced(std::uint64_t pushes, bool recovered) override {
+    take_room();
+    messages.push_back("boxes synced " + std::to_string(pushes) +
+                       (recovered ? " recovered" : " full"));
+  }
 
  private:
   void take_room() {
@@ -84,6 +89,25 @@ TEST(SubscriptionSnapshot, RecoveringSendsOnlyBoxesChangedAfterThePositionThenIt
   snapshot.add("h", store.slot_count(), HuntSync{false, 0, 110});
   run_to_end(snapshot, store, full);
   EXPECT_EQ(full.messages.back(), "synced h 8");
+}
+
+TEST(SubscriptionSnapshot, BoxesWithVersionsHeldSendOnlyTheChangedOnesThenAMarker) {
+  store::BoxStore store({.max_boxes = 64});
+  for (std::uint64_t id = 1; id <= 4; ++id)
+    store.write(id, bytes("{}"), "h");
+  store.write(2, bytes("{}"));  // version 2
+  SubscriptionSnapshot snapshot;
+  RecordingSink sink;
+  const std::vector<std::uint64_t> boxes{1, 2, 3, 9};
+  const std::vector<std::uint64_t> held{1, 1, 0, 4};  // 1 current, 2 behind, 3 none, 9 unknown
+  snapshot.add_boxes(boxes, held, true, true);
+  run_to_end(snapshot, store, sink);
+  EXPECT_EQ(sink.messages,
+            (std::vector<std::string>{"push 2", "push 3", "boxes synced 2 recovered"}));
+  RecordingSink plain;
+  snapshot.add_boxes(boxes);  // no versions, no marker: as before recovery existed
+  run_to_end(snapshot, store, plain);
+  EXPECT_EQ(plain.messages, (std::vector<std::string>{"push 1", "push 2", "push 3"}));
 }
 
 TEST(SubscriptionSnapshot, SendsExactlyTheHuntsBoxesInSlotOrderThenItsMarker) {
