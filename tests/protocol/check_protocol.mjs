@@ -132,6 +132,7 @@ const clientOps = [
   [{ op: 'subscribe', hunt: 'spring', since: 5 }, false],
   [{ op: 'subscribe', hunt: 'spring', since: 5, boot: 'ABCDEF0123456789' }, false],
   [{ op: 'subscribe', boxes: [1], since: 5, boot: '0000000000000001' }, false],
+  [{ op: 'subscribe', boxes: [1], since: [-5], boot: '0000000000000001' }, false],
   // Without --client-auth-keys the op is well formed but answered auth_off.
   [{ op: 'auth', token: 'a.b.c' }, 'auth_off'], [{ op: 'auth' }, false], [{ op: 'auth', token: '' }, false],
 ];
@@ -168,6 +169,13 @@ async function recordClientSocket(server) {
   const recovered = await back.read((m) => m.op === 'synced');
   for (const t of recovered) checkServerMessage(t, 'hunt recovery');
   if (JSON.parse(recovered.at(-1)).sync !== 'recovered') fail(`a resubscribe with its position: ${recovered.at(-1)}`);
+  // Boxes with the versions held: box 1 changed, box 2 did not.
+  back.send({ op: 'get', box: 2 });
+  const box2 = JSON.parse((await back.read((m) => m.op === 'get')).at(-1));
+  back.send({ op: 'subscribe', boxes: [1, 2], since: [1, box2.seq], boot: held.boot });
+  const boxes = await back.read((m) => m.op === 'synced');
+  for (const t of boxes) checkServerMessage(t, 'box recovery');
+  if (JSON.parse(boxes.at(-1)).sync !== 'recovered') fail(`boxes resubscribed with their versions: ${boxes.at(-1)}`);
   back.close();
 }
 
