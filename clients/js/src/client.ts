@@ -50,6 +50,8 @@ export interface ClientEvents<D> {
    * boxes of the hunt not pushed since the subscribe are gone).
    */
   synced: { hunt: string; boxes: number; sync: SyncMode };
+  /** A box resubscription with the versions held caught up: `boxes` were sent. */
+  boxesSynced: { boxes: number; sync: SyncMode };
   state: ConnectionState;
   /** Reported, never thrown: malformed frames, server errors, failing listeners. */
   error: ClientError;
@@ -95,6 +97,7 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
   // `synced` arrived on the current connection (only then do pushes move it).
   private readonly positions = new Map<string, HuntPosition>();
   private readonly syncedHunts = new Set<string>();
+  private latestBoot: string | undefined;  // the incarnation of the latest push or synced
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private tokenTimer: ReturnType<typeof setTimeout> | undefined;
@@ -227,10 +230,9 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
   private async onOpen(socket: WebSocketLike): Promise<void> {
     if (this.socket !== socket) return;
     this.attempt = 0;
-    // Without positions to recover from, every subscription starts with the
-    // whole state: that snapshot is the truth. With them, the seqs held
-    // still filter stale pushes; a `full` answer clears them (onSubscribed).
-    if (this.positions.size === 0) this.seqs.clear();
+    // The seqs held stay: they name the versions a resubscription holds
+    // (boxesSubscribeOp) and still filter stale pushes; a hunt's `full`
+    // answer clears them (onSubscribed), and another boot wins anyway.
     this.syncedHunts.clear();
     this.poller.stop();
     this.startHeartbeat();
@@ -244,11 +246,29 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
   private resubscribe(): void {
     const boxes = [...this.boxes];
     for (let i = 0; i < boxes.length; i += kMaxBoxesPerOp) {
-      this.requestReported({ op: 'subscribe', boxes: boxes.slice(i, i + kMaxBoxesPerOp) });
+      this.requestReported(this.boxesSubscribeOp(boxes.slice(i, i + kMaxBoxesPerOp)));
     }
     for (const hunt of this.hunts) {
       this.requestReported(this.huntSubscribeOp(hunt), (reply) => this.onHuntResubscribed(hunt, reply));
     }
+  }
+
+  /**
+   * A box resubscription with the version held of each box (recovery): the
+   * server sends only the boxes whose version differs. The versions are of
+   * the latest incarnation seen; boxes of another one count as not held.
+   */
+  private boxesSubscribeOp(boxes: number[]): ClientOp {
+    const boot = this.latestBoot;
+    const since = boxes.map((b) => {
+      const known = this.seqs.get(b);
+      return boot !== undefined && known?.boot === boot ? known.seq : 0;
+    });
+    // Whatever differs comes back, older versions too (a server that
+    // restored less than this client saw): none may be dropped as stale.
+    for (const b of boxes) this.seqs.delete(b);
+    if (boot === undefined || since.every((v) => v === 0)) return { op: 'subscribe', boxes };
+    return { op: 'subscribe', boxes, since, boot };
   }
 
   /** A hunt's subscribe, with the position held for it (recovery). */
@@ -306,11 +326,14 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
     const message = parsed.message;
     if (message.op === 'push') {
       const push = message as Box<D>;
+      if (push.boot !== undefined) this.latestBoot = push.boot;
       this.advancePositions(push);
       return this.deliver(push);
     }
     if (message.op === 'synced') {
-      const m = message as { hunt: string; boxes: number; sync: SyncMode; boot: string; hpos: number };
+      const m = message as { hunt?: string; boxes: number; sync: SyncMode; boot: string; hpos: number };
+      this.latestBoot = m.boot;
+      if (m.hunt === undefined) return this.emit('boxesSynced', { boxes: m.boxes, sync: m.sync });
       if (this.hunts.has(m.hunt)) {
         this.positions.set(m.hunt, { boot: m.boot, hpos: m.hpos });
         this.syncedHunts.add(m.hunt);

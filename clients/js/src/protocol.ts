@@ -55,7 +55,7 @@ export interface IngestAck {
 
 export type ClientOp =
   | { op: 'get'; box: number }
-  | { op: 'subscribe'; boxes: number[] }
+  | { op: 'subscribe'; boxes: number[]; since?: number[]; boot?: string }
   | { op: 'subscribe'; hunt: string; since?: number; boot?: string }
   | { op: 'unsubscribe'; boxes?: number[]; hunt?: string }
   | { op: 'ping'; id?: number | string }
@@ -69,6 +69,7 @@ export type ServerMessage<D = unknown> =
   | { op: 'push'; box: number; seq: number; boot: string; hpos?: number; payload: BoxPayload<D> }
   | { op: 'authenticated'; exp: number }
   | { op: 'synced'; hunt: string; boxes: number; sync: SyncMode; boot: string; hpos: number }
+  | { op: 'synced'; boxes: number; sync: SyncMode; boot: string }
   | { op: 'pong'; id?: number | string }
   | { op: 'error'; error: string; code?: string | number }
   | { op: string; [member: string]: unknown };
@@ -97,9 +98,11 @@ export function parseServerMessage<D>(text: string): { message: ServerMessage<D>
   }
   if (m.op === 'push' && m.hpos !== undefined && !isPosition(m.hpos)) return { malformed: '"push" has an hpos that is not a position' };
   if (m.op === 'synced') {
-    if (typeof m.hunt !== 'string') return { malformed: '"synced" needs hunt' };
+    if (m.hunt !== undefined && typeof m.hunt !== 'string') return { malformed: '"synced" has a hunt that is not a string' };
+    if (!isPosition(m.boxes)) return { malformed: '"synced" needs boxes' };
     if (m.sync !== 'recovered' && m.sync !== 'full') return { malformed: '"synced" needs sync: recovered or full' };
-    if (!isBoot(m.boot) || !isPosition(m.hpos)) return { malformed: '"synced" needs boot and hpos' };
+    if (!isBoot(m.boot)) return { malformed: '"synced" needs boot' };
+    if (m.hunt !== undefined && !isPosition(m.hpos)) return { malformed: 'a hunt\'s "synced" needs hpos' };
   }
   if (m.op === 'error' && typeof m.error !== 'string') return { malformed: '"error" needs error' };
   return { message: m as ServerMessage<D> };

@@ -75,6 +75,26 @@ describe('hunt recovery', () => {
     expect(errors.filter((e) => e.kind !== 'transport')).toEqual([]);
   });
 
+  it('boxes resubscribe with the versions held and receive only the changed ones', async () => {
+    const s = await server();
+    await s.ingest(['{"box":1,"state":"open"}', '{"box":2,"state":"open"}', '{"box":3,"state":"open"}']);
+    const { c, updates, errors } = client(s);
+    const boxesSynced: { boxes: number; sync: string }[] = [];
+    c.on('boxesSynced', (m) => boxesSynced.push(m));
+    const states: string[] = [];
+    c.on('state', (st) => states.push(st));
+    await c.connect();
+    await c.subscribe({ boxes: [1, 2, 3] });
+    await waitFor(() => updates.length === 3, 5000, 'first states');
+    await dropConnection(c);
+    await waitFor(() => states.includes('reconnecting'), 5000, 'reconnecting');
+    await s.ingest(['{"box":2,"state":"claimed"}']);
+    await waitFor(() => boxesSynced.length === 1, 10_000, 'boxes recovered');
+    expect(boxesSynced[0]).toEqual({ boxes: 1, sync: 'recovered' });
+    expect(updates.slice(3).map((u) => [u.box, u.seq, u.payload.state])).toEqual([[2, 2, 'claimed']]);
+    expect(errors.filter((e) => e.kind !== 'transport')).toEqual([]);
+  });
+
   it('after a server restart without state dir it gets the whole state: synced: full', async () => {
     const first = await startServer();
     await first.ingest(hunt([1, 2, 3], 'open'));
