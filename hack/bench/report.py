@@ -450,6 +450,21 @@ and `--check` turns any error into exit status 2.
                     if r["ratio"] > 1 + cmp["tolerance"] else ""))
         w("")
 
+    # ---- hunt recovery (hack/bench/recovery.py)
+    rec = load_json(os.path.join(a.results, "recovery.json"))
+    if rec:
+        w("## Hunt recovery — a resubscriber of a %s-box hunt after %d missed updates\n"
+          % (format(rec["hunt_boxes"], ","), rec["missed_updates"]))
+        w("Pushes received before `synced` (docs/api.md, Recovery); one run, counts not rates.\n")
+        w("| resubscribe | pushes | synced | time to synced |")
+        w("|---|---|---|---|")
+        for label, key in (("with its position (`since`, `boot`)", "with_position"),
+                           ("without a position", "without_position")):
+            r = rec[key]
+            w("| %s | %s | `%s` | %.1f ms |" % (label, format(r["pushes"], ","), r["sync"],
+                                                 r["seconds"] * 1e3))
+        w("")
+
     # ---- commands
     w("## Exact commands\n")
     w("Ports are ephemeral (`--port 0` + `--port-file`, or a free port for nginx); `$REP` is the repetition.\n")

@@ -447,6 +447,21 @@ run_crash_check() {  # durable: 0 acknowledged updates lost; memory: the largest
     log "crash check failed (see $out/crash-check-$mode.txt)"
 }
 
+# Hunt recovery (docs/api.md, Recovery): pushes a resubscriber of a
+# 10,000-box hunt receives after missing 10 updates, with its position and
+# without. Counts, not rates: one run; it starts its own server.
+run_recovery() {
+  local cmd=(/usr/bin/python3 hack/bench/recovery.py --server "$server_bin" --boxes 10000 --missed 10
+    --out "$out/recovery.json")
+  note_command "${cmd[*]}"
+  local result
+  if result=$("${cmd[@]}"); then
+    log "hunt recovery: $result"
+  else
+    log "hunt recovery bench failed; continuing"
+  fi
+}
+
 run_soak() {
   for allocator in $SOAK_ALLOCATORS; do
     start_trove --allocator "$allocator"
@@ -461,6 +476,7 @@ run_soak() {
 log "mode $mode: server on cpu $SERVER_CPU, load on cpu $LOAD_CPU"
 "run_$mode"
 [[ $mode == quick ]] && run_crash_check
+[[ $mode == quick ]] && run_recovery
 
 finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -4,6 +4,7 @@
 #include <rapidjson/document.h>
 
 #include <charconv>
+#include <cstring>
 
 #include "auth/token_verifier.hpp"
 #include "trove/common/json.hpp"
@@ -193,7 +194,8 @@ void append_ingest_ack(std::string& out, std::uint64_t seq, std::uint64_t incarn
   out += '}';
 }
 
-void append_push(std::string& out, std::uint64_t box, EntityTag tag, std::string_view payload) {
+void append_push(std::string& out, std::uint64_t box, EntityTag tag, std::string_view payload,
+                 std::uint64_t hunt_position) {
   out += "{\"op\":\"push\",\"box\":";
   append_uint(out, box);
   out += ",\"seq\":";
@@ -201,16 +203,41 @@ void append_push(std::string& out, std::uint64_t box, EntityTag tag, std::string
   out += ",\"boot\":\"";
   append_incarnation(out, tag.incarnation);
   out += '"';
+  if (hunt_position != 0) {
+    out += ",\"hpos\":";
+    append_uint(out, hunt_position);
+  }
   out += ",\"payload\":";
   out += payload;
   out += '}';
 }
 
-void append_synced(std::string& out, std::string_view hunt, std::uint64_t boxes) {
+void append_boxes_synced(std::string& out, std::uint64_t pushes, SyncMode mode,
+                         std::uint64_t incarnation) {
+  out += "{\"op\":\"synced\",\"boxes\":";
+  append_uint(out, pushes);
+  out += ",\"sync\":\"";
+  out += to_string(mode);
+  out += "\",\"boot\":\"";
+  append_incarnation(out, incarnation);
+  out += "\"}";
+}
+
+std::string_view to_string(SyncMode mode) noexcept {
+  return mode == SyncMode::kRecovered ? "recovered" : "full";
+}
+
+void append_synced(std::string& out, const SyncedMarker& marker) {
   out += "{\"op\":\"synced\",\"hunt\":";
-  common::append_json_string(out, hunt);
+  common::append_json_string(out, marker.hunt);
   out += ",\"boxes\":";
-  append_uint(out, boxes);
+  append_uint(out, marker.boxes);
+  out += ",\"sync\":\"";
+  out += to_string(marker.mode);
+  out += "\",\"boot\":\"";
+  append_incarnation(out, marker.incarnation);
+  out += "\",\"hpos\":";
+  append_uint(out, marker.position);
   out += '}';
 }
 
@@ -271,6 +298,69 @@ bool read_hunt(const rapidjson::Value& v, std::string& out, std::string& error) 
     return false;
   }
   out.assign(v.GetString(), v.GetStringLength());
+  return true;
+}
+
+// A boot id as the server writes it: 16 lowercase hex digits.
+bool parse_incarnation(std::string_view text, std::uint64_t& out) {
+  if (text.size() != kIncarnationHexDigits) return false;
+  std::uint64_t value = 0;
+  for (char c : text) {
+    const char* digit = std::strchr(kHexDigits, c);
+    if (c == '\0' || digit == nullptr) return false;
+    value = (value << 4) | static_cast<std::uint64_t>(digit - kHexDigits);
+  }
+  out = value;
+  return true;
+}
+
+// The versions a box subscription holds: one per box, in the order of
+// "boxes", each an unsigned 64-bit integer (0: none held).
+bool read_versions(const rapidjson::Value& v, WsOp& op) {
+  if (!v.IsArray() || v.Size() != op.boxes.size()) {
+    op.error = "\"since\" of a box subscription must be an array with one version per box";
+    return false;
+  }
+  op.versions.reserve(v.Size());
+  for (const auto& version : v.GetArray()) {
+    if (!version.IsUint64()) {
+      op.error = "\"since\" versions are integers 0 .. 2^64-1";
+      return false;
+    }
+    op.versions.push_back(version.GetUint64());
+  }
+  return true;
+}
+
+// A subscription's optional position: "since" (a hunt position, or one
+// version per box) and "boot" (16 lowercase hex digits), both or neither.
+template <class Document>
+bool read_position(const Document& doc, bool subscribe, bool hunt, WsOp& op) {
+  auto since = doc.FindMember("since");
+  auto boot = doc.FindMember("boot");
+  const bool has_since = since != doc.MemberEnd();
+  const bool has_boot = boot != doc.MemberEnd();
+  if (!has_since && !has_boot) return true;
+  if (!subscribe) {
+    op.error = "\"since\" and \"boot\" belong to \"subscribe\"";
+    return false;
+  }
+  if (!has_since || !has_boot) {
+    op.error = "give \"since\" and \"boot\" together: the position and its incarnation";
+    return false;
+  }
+  if (hunt && !since->value.IsUint64()) {
+    op.error = "\"since\" must be a hunt position: an integer 0 .. 2^64-1";
+    return false;
+  }
+  if (!hunt && !read_versions(since->value, op)) return false;
+  if (!boot->value.IsString() ||
+      !parse_incarnation({boot->value.GetString(), boot->value.GetStringLength()}, op.boot)) {
+    op.error = "\"boot\" must be a boot id: 16 lowercase hex digits";
+    return false;
+  }
+  if (hunt) op.since = since->value.GetUint64();
+  op.has_position = true;
   return true;
 }
 
@@ -359,11 +449,18 @@ WsOp parse_ws_op(std::string_view text) {
     op.error = "give either \"boxes\" or \"hunt\", not both";
     return op;
   }
+  if (hunt == doc.MemberEnd() && boxes == doc.MemberEnd() &&
+      (doc.FindMember("since") != doc.MemberEnd() || doc.FindMember("boot") != doc.MemberEnd())) {
+    op.error = "\"since\" and \"boot\" go with \"boxes\" or \"hunt\"";
+    return op;
+  }
   if (boxes != doc.MemberEnd()) {
     if (!read_boxes(boxes->value, op.boxes, op.error)) return op;
+    if (!read_position(doc, subscribe, false, op)) return op;
     op.kind = subscribe ? WsOp::Kind::kSubscribeBoxes : WsOp::Kind::kUnsubscribeBoxes;
   } else if (hunt != doc.MemberEnd()) {
     if (!read_hunt(hunt->value, op.hunt, op.error)) return op;
+    if (!read_position(doc, subscribe, true, op)) return op;
     op.kind = subscribe ? WsOp::Kind::kSubscribeHunt : WsOp::Kind::kUnsubscribeHunt;
   } else if (!subscribe) {
     op.kind = WsOp::Kind::kUnsubscribeAll;

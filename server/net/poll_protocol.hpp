@@ -62,13 +62,33 @@ bool is_ingest_path(std::string_view target) noexcept;
 void append_ingest_ack(std::string& out, std::uint64_t seq, std::uint64_t incarnation, AckMode ack,
                        const ingest::BatchResult& result, std::string_view error = {});
 
-// {"op":"push","box":B,"seq":S,"boot":"I","payload":P}: a box's state sent
-// to a subscriber (live update or snapshot). `payload` is the stored JSON, as
-// is; seq and boot together are the box's ETag.
-void append_push(std::string& out, std::uint64_t box, EntityTag tag, std::string_view payload);
-// {"op":"synced","hunt":H,"boxes":N}: the end of a hunt's snapshot; N = the
-// pushes it sent.
-void append_synced(std::string& out, std::string_view hunt, std::uint64_t boxes);
+// {"op":"push","box":B,"seq":S,"boot":"I"[,"hpos":P],"payload":P}: a box's
+// state sent to a subscriber (live update or snapshot). `payload` is the
+// stored JSON, as is; seq and boot together are the box's ETag. hpos (live
+// pushes of a hunt's box; 0: left out) is the hunt position a client may
+// resume from (docs/api.md, Recovery).
+void append_push(std::string& out, std::uint64_t box, EntityTag tag, std::string_view payload,
+                 std::uint64_t hunt_position = 0);
+
+// How a hunt subscription brings the client up to date: only the changes
+// after the position it gave, or the whole state.
+enum class SyncMode : std::uint8_t { kFull, kRecovered };
+std::string_view to_string(SyncMode mode) noexcept;
+// The end of a hunt's snapshot: N = the pushes it sent; `position` the hunt
+// position the client holds once it has read up to here (with `boot`).
+struct SyncedMarker {
+  std::string_view hunt;
+  std::uint64_t boxes = 0;
+  SyncMode mode = SyncMode::kFull;
+  std::uint64_t incarnation = 0;
+  std::uint64_t position = 0;
+};
+// {"op":"synced","hunt":H,"boxes":N,"sync":"full|recovered","boot":"I","hpos":P}
+void append_synced(std::string& out, const SyncedMarker& marker);
+// {"op":"synced","boxes":N,"sync":"full|recovered","boot":"I"}: the end of a
+// box subscription's first pushes when it gave versions; N = the pushes.
+void append_boxes_synced(std::string& out, std::uint64_t pushes, SyncMode mode,
+                         std::uint64_t incarnation);
 
 // A WebSocket client op on /v1/ws.
 struct WsOp {
@@ -84,8 +104,16 @@ struct WsOp {
     kInvalid
   };
   Kind kind = Kind::kInvalid;
-  std::uint64_t box = 0;             // kGet
-  std::string hunt;                  // k*Hunt
+  std::uint64_t box = 0;  // kGet
+  std::string hunt;       // k*Hunt
+  // A subscribe with a position (docs/api.md, Recovery): `since` the hunt
+  // position (kSubscribeHunt) or `versions`, the version held of each of
+  // `boxes` (kSubscribeBoxes, 0: none); `boot` their incarnation.
+  // has_position false: none given.
+  bool has_position = false;
+  std::uint64_t since = 0;
+  std::vector<std::uint64_t> versions;
+  std::uint64_t boot = 0;
   std::vector<std::uint64_t> boxes;  // k*Boxes
   std::string token;                 // kAuth
   std::string ping_id;               // kPing: the id as JSON text, echoed; "" = none

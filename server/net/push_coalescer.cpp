@@ -27,8 +27,9 @@ PushCoalescer::PushCoalescer(boost::asio::io_context& ioc, const store::BoxStore
   dirty_.reserve(kDirtyReserve);
 }
 
-void PushCoalescer::merge(const std::vector<std::uint64_t>& ids) {
-  dirty_.insert(ids.begin(), ids.end());
+void PushCoalescer::merge(const std::vector<Change>& changes) {
+  for (const Change& change : changes)
+    dirty_[change.box] = change.position;
   if (armed_ || dirty_.empty()) return;
   armed_ = true;
   // Leading edge: the first update after a quiet interval is pushed as soon
@@ -54,12 +55,19 @@ void PushCoalescer::merge(const std::vector<std::uint64_t>& ids) {
 
 void PushCoalescer::on_tick() {
   last_tick_ = Clock::now();
-  for (std::uint64_t box : dirty_)
-    push(box);
+  ordered_.clear();
+  for (const auto& [box, position] : dirty_)
+    ordered_.push_back(Change{box, position});
   dirty_.clear();
+  // Position order: a push's hpos then promises every earlier change.
+  std::sort(ordered_.begin(), ordered_.end(),
+            [](const Change& a, const Change& b) { return a.position < b.position; });
+  for (const Change& change : ordered_)
+    push(change);
 }
 
-void PushCoalescer::push(std::uint64_t box) {
+void PushCoalescer::push(const Change& change) {
+  const std::uint64_t box = change.box;
   char payload[store::kPayloadMaxLimit];
   char hunt[store::kMaxHuntBytes];
   const store::ReadResult r = store_.read(box, payload, hunt);
@@ -68,8 +76,10 @@ void PushCoalescer::push(std::uint64_t box) {
   subscribers_.collect(box, {hunt, r.hunt_size}, targets_);
   if (targets_.empty()) return;
   message_.clear();
+  // Boxes outside any hunt have no recovery position.
+  const std::uint64_t hunt_position = r.hunt_size != 0 ? change.position : 0;
   append_push(message_, box, {store_.incarnation(), r.version},
-              {payload, std::min(r.payload_size, sizeof payload)});
+              {payload, std::min(r.payload_size, sizeof payload)}, hunt_position);
   for (WsClientProtocol* s : targets_) {
     queue_ws_push(*s, message_, {hunt, r.hunt_size});
     pushes_.add();

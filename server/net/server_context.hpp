@@ -13,6 +13,7 @@
 #include "config/server_config.hpp"
 #include "memory/allocator_strategy.hpp"
 #include "memory/purger.hpp"
+#include "net/change_feed.hpp"
 #include "net/client_access.hpp"
 #include "net/tuning_state.hpp"
 #include "net/worker_metrics.hpp"
@@ -40,6 +41,9 @@ struct ServerContext {
   // The state directory's log (--state-dir), or nullptr without one. Set
   // before the workers are built.
   state::Journal* journal = nullptr;
+
+  // The change order hunt recovery resumes from (change_feed.hpp).
+  ChangeFeed changes;
 
   // The ingest listener's bound port (set before the workers start), named
   // in the 404 an ingest request on the public listener gets.

@@ -5,7 +5,8 @@
 
 namespace trove::net {
 
-void SubscriptionSnapshot::add(std::string_view hunt, std::size_t slot_count) {
+void SubscriptionSnapshot::add(std::string_view hunt, std::size_t slot_count,
+                               const HuntSync& sync) {
   const auto same = [hunt](const PendingHunt& h) { return h.name == hunt; };
   if (std::any_of(pending_.begin(), pending_.end(), same)) return;
   if (pending_.empty()) {
@@ -16,22 +17,29 @@ void SubscriptionSnapshot::add(std::string_view hunt, std::size_t slot_count) {
   // an earlier hunt scanning the extra slots sees boxes it would have been
   // pushed live anyway.
   end_ = std::max(end_, slot_count);
-  pending_.push_back(PendingHunt{std::string(hunt), cursor_, false, 0});
+  pending_.push_back(PendingHunt{std::string(hunt), cursor_, false, 0, sync});
 }
 
 void SubscriptionSnapshot::remove(std::string_view hunt) {
   std::erase_if(pending_, [hunt](const PendingHunt& h) { return h.name == hunt; });
 }
 
-void SubscriptionSnapshot::add_boxes(std::span<const std::uint64_t> boxes) {
-  for (std::uint64_t box : boxes) {
-    if (boxes_waiting_.insert(box).second) boxes_.push_back(box);
+void SubscriptionSnapshot::add_boxes(std::span<const std::uint64_t> boxes,
+                                     std::span<const std::uint64_t> versions, bool marker,
+                                     bool recovered) {
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    const std::uint64_t held = i < versions.size() ? versions[i] : 0;
+    if (boxes_waiting_.insert(boxes[i]).second) boxes_.push_back(BoxRequest{boxes[i], held});
   }
+  if (!marker) return;
+  boxes_.push_back(BoxRequest{});
+  markers_.push_back(recovered);
 }
 
 void SubscriptionSnapshot::remove_boxes(std::span<const std::uint64_t> boxes) {
   for (std::uint64_t box : boxes) {
-    if (boxes_waiting_.erase(box) != 0) std::erase(boxes_, box);
+    if (boxes_waiting_.erase(box) != 0)
+      std::erase_if(boxes_, [box](const BoxRequest& r) { return r.id == box; });
   }
 }
 
@@ -39,6 +47,8 @@ void SubscriptionSnapshot::clear() {
   pending_.clear();
   boxes_.clear();
   boxes_waiting_.clear();
+  markers_.clear();
+  marker_pushes_ = 0;
 }
 
 bool SubscriptionSnapshot::send_boxes(const store::BoxStore& store, SnapshotSink& sink,
@@ -57,13 +67,22 @@ bool SubscriptionSnapshot::send_boxes(const store::BoxStore& store, SnapshotSink
       progress = Progress::kBlocked;
       return false;
     }
-    const std::uint64_t id = boxes_.front();
+    const BoxRequest request = boxes_.front();
     boxes_.pop_front();
-    boxes_waiting_.erase(id);
+    if (request.id == 0) {
+      sink.boxes_synced(marker_pushes_, markers_.front());
+      markers_.pop_front();
+      marker_pushes_ = 0;
+      continue;
+    }
+    boxes_waiting_.erase(request.id);
     --lookups_left;
-    const store::ReadResult r = store.read(id, std::span<char>(payload.data(), max));
-    if (!r.found) continue;
-    sink.push(store::BoxView{id, r.version, {}, {payload.data(), std::min(r.payload_size, max)}});
+    const store::ReadResult r = store.read(request.id, std::span<char>(payload.data(), max));
+    // Recovering: the client holds this version already.
+    if (!r.found || (request.held != 0 && r.version == request.held)) continue;
+    sink.push(
+        store::BoxView{request.id, r.version, {}, {payload.data(), std::min(r.payload_size, max)}});
+    ++marker_pushes_;
     --pushes_left_;
   }
   return true;
@@ -76,7 +95,7 @@ bool SubscriptionSnapshot::finish_complete_hunts(SnapshotSink& sink) {
       continue;
     }
     if (!sink.has_room()) return false;
-    sink.synced(it->name, it->boxes);
+    sink.synced(it->name, it->boxes, it->sync);
     it = pending_.erase(it);  // keeps the others' order: markers in join order
   }
   return true;
@@ -126,7 +145,10 @@ bool SubscriptionSnapshot::wants(std::string_view hunt) {
 }
 
 bool SubscriptionSnapshot::visit(const store::BoxView& box) {
-  ++pending_[matched_].boxes;
+  PendingHunt& hunt = pending_[matched_];
+  // Recovering: the client holds every change up to `since`.
+  if (hunt.sync.recover && box.change <= hunt.sync.since) return true;
+  ++hunt.boxes;
   sink_->push(box);
   --pushes_left_;
   return pushes_left_ > 0 && sink_->has_room();

@@ -35,6 +35,16 @@
 
 namespace trove::net {
 
+// What a hunt's snapshot sends: every box (a full snapshot) or, recovering
+// from a position the client holds, only the boxes whose change position
+// is above `since`; `position` is the hunt position its synced marker hands
+// the client (read once the subscription was in place).
+struct HuntSync {
+  bool recover = false;
+  std::uint64_t since = 0;
+  std::uint64_t position = 0;
+};
+
 // Where a snapshot's messages go: the session's send queue.
 class SnapshotSink {
  public:
@@ -43,7 +53,10 @@ class SnapshotSink {
   // One box of a hunt being sent (a push, as a live update's).
   virtual void push(const store::BoxView& box) = 0;
   // Every box of `hunt` is out: `boxes` pushes were sent for it.
-  virtual void synced(std::string_view hunt, std::uint64_t boxes) = 0;
+  virtual void synced(std::string_view hunt, std::uint64_t boxes, const HuntSync& sync) = 0;
+  // The boxes of a box subscription that gave versions are out: `pushes`
+  // first states were sent since the previous such marker.
+  virtual void boxes_synced(std::uint64_t pushes, bool recovered) = 0;
 
  protected:
   SnapshotSink() = default;
@@ -73,13 +86,16 @@ class SubscriptionSnapshot final : private store::BoxVisitor {
   // from then on are pushed live anyway, so the scan only has to cover the
   // slots that exist now. A hunt already being sent keeps its place (its one
   // marker answers both subscribes).
-  void add(std::string_view hunt, std::size_t slot_count);
+  void add(std::string_view hunt, std::size_t slot_count, const HuntSync& sync = {});
   // Stops sending `hunt` (unsubscribe): no more of its boxes, no marker.
   void remove(std::string_view hunt);
   // Sends the current payload of each of `boxes` that exists, once: a box
   // still waiting from an earlier subscribe keeps its place. Call after the
-  // session subscribed to them (as for Add).
-  void add_boxes(std::span<const std::uint64_t> boxes);
+  // session subscribed to them (as for Add). With `versions` (one per box,
+  // the version the client holds; 0: none) a box whose version is the one
+  // held is not sent, and a marker (boxes_synced) follows the boxes.
+  void add_boxes(std::span<const std::uint64_t> boxes, std::span<const std::uint64_t> versions = {},
+                 bool marker = false, bool recovered = false);
   // Unsubscribed boxes that are still waiting are not sent.
   void remove_boxes(std::span<const std::uint64_t> boxes);
   void clear();
@@ -98,6 +114,7 @@ class SubscriptionSnapshot final : private store::BoxVisitor {
     std::size_t joined_at = 0;  // the cursor when it joined: its pass ends there
     bool wrapped = false;       // the cursor went past the end since it joined
     std::uint64_t boxes = 0;    // pushes sent for it
+    HuntSync sync;
   };
 
   // Sends the markers of hunts whose pass is complete; false if the sink had
@@ -109,9 +126,16 @@ class SubscriptionSnapshot final : private store::BoxVisitor {
   bool wants(std::string_view hunt) override;
   bool visit(const store::BoxView& box) override;
 
-  // Boxes of box subscriptions still to send, in order, and the same ids
+  // Boxes of box subscriptions still to send, in order (with the version
+  // the client holds, 0: none; id 0: the next of markers_), and the same ids
   // for the duplicate check (at most the connection's subscription bound).
-  std::deque<std::uint64_t> boxes_;
+  struct BoxRequest {
+    std::uint64_t id = 0;
+    std::uint64_t held = 0;
+  };
+  std::deque<BoxRequest> boxes_;
+  std::deque<bool> markers_;         // per marker: recovered
+  std::uint64_t marker_pushes_ = 0;  // first states sent since the last marker
   std::unordered_set<std::uint64_t> boxes_waiting_;
   // Few per connection (a hunt joins for the length of one pass), so a
   // linear search per slot; each step's slots shrink as hunts are added.

@@ -242,18 +242,38 @@ void Worker::publish_stored() {
   // The batch's store writes before the subscription counts below (see
   // Subscribers' add_subscriber). One fence per batch, not per message.
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  std::shared_ptr<const std::vector<std::uint64_t>> batch;
-  for (Worker* w : context_.workers) {
-    if (w->subscribers_.count() == 0) continue;
-    if (w == this) {
-      push_.merge(stored_);
-      continue;
+  woken_.clear();
+  published_.clear();
+  {
+    // Positions, stamps and inboxes under one lock: every inbox receives
+    // the changes in position order (change_feed.hpp).
+    const std::lock_guard lock(context_.changes.mutex());
+    for (std::uint64_t box : stored_) {
+      const std::uint64_t position = context_.changes.next();
+      context_.store.set_change(box, position);
+      published_.push_back(Change{box, position});
     }
-    // One shared copy per batch, posted to each interested worker.
-    if (!batch) batch = std::make_shared<const std::vector<std::uint64_t>>(stored_);
-    asio::post(w->ioc_, [w, batch] { w->push_.merge(*batch); });
+    for (Worker* w : context_.workers) {
+      if (w->subscribers_.count() == 0) continue;
+      if (w->inbox_.empty() && w != this) woken_.push_back(w);
+      w->inbox_.insert(w->inbox_.end(), published_.begin(), published_.end());
+    }
   }
   stored_.clear();
+  for (Worker* w : woken_)
+    asio::post(w->ioc_, [w] { w->take_inbox(); });
+  // This worker's own subscribers without a post: the first update after
+  // a quiet interval goes out as soon as the batch is done.
+  if (subscribers_.count() != 0) take_inbox();
+}
+
+void Worker::take_inbox() {
+  taken_.clear();
+  {
+    const std::lock_guard lock(context_.changes.mutex());
+    taken_.swap(inbox_);
+  }
+  if (!taken_.empty()) push_.merge(taken_);
 }
 
 bool Worker::ingest_some(SlicedIngest& batch) {

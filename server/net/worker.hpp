@@ -110,6 +110,8 @@ class Worker {
   }
 
  private:
+  // Merges this worker's inbox into its push tick (the worker's thread).
+  void take_inbox();
   void run();
   void do_accept(Acceptor& acceptor, Listener listener);
   void retry_accept_later(Acceptor& acceptor, Listener listener);
@@ -160,9 +162,17 @@ class Worker {
   std::uint64_t ingest_sessions_ = 0;
 
   // Fan-out. stored_: boxes this worker stored since the last publish; push_:
-  // boxes to push to this worker's subscribers at its next tick.
+  // boxes to push to this worker's subscribers at its next tick. inbox_:
+  // changes published by any worker (this one too) for this worker's
+  // subscribers, in position order (change_feed.hpp), guarded by the
+  // ChangeFeed's mutex; taken_ is the batch being merged; woken_ the
+  // workers a publish must wake (their inbox was empty).
   std::vector<std::uint64_t> stored_;
   PushCoalescer push_;
+  std::vector<Change> inbox_;
+  std::vector<Change> taken_;
+  std::vector<Change> published_;
+  std::vector<Worker*> woken_;
 
   // --state-dir: the records of the batch being ingested, handed to the
   // journal after each slice; batches waiting for their commit, in ticket

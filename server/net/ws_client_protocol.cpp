@@ -50,10 +50,10 @@ bool WsClientProtocol::on_message(std::string_view text, TimePoint started) {
       get(op.box, started);
       break;
     case WsOp::Kind::kSubscribeBoxes:
-      subscribe_boxes(op.boxes);
+      subscribe_boxes(op);
       break;
     case WsOp::Kind::kSubscribeHunt:
-      subscribe_hunt(op.hunt);
+      subscribe_hunt(op);
       break;
     case WsOp::Kind::kUnsubscribeBoxes:
       unsubscribe_boxes(op.boxes);
@@ -106,8 +106,8 @@ void WsClientProtocol::get(std::uint64_t box, TimePoint started) {
   worker_.metrics().poll_latency[kWs].observe(nanos_since(started));
 }
 
-void WsClientProtocol::subscribe_boxes(std::span<const std::uint64_t> requested) {
-  const std::span<const std::uint64_t> boxes = boxes_in_scope(requested);
+void WsClientProtocol::subscribe_boxes(const WsOp& op) {
+  const std::span<const std::uint64_t> boxes = boxes_in_scope(op.boxes);
   for (std::uint64_t box : boxes) {
     if (std::find(boxes_.begin(), boxes_.end(), box) != boxes_.end()) continue;
     if (!allow_subscription()) return;
@@ -118,13 +118,33 @@ void WsClientProtocol::subscribe_boxes(std::span<const std::uint64_t> requested)
   if (!connection_.enqueue(scratch_)) return;
   // Their current state, through the same stepped, flow-controlled path as
   // a hunt's: a subscribe to more boxes than the send queue holds must not
-  // close the client with 1008.
-  snapshot_.add_boxes(boxes);
+  // close the client with 1008. Versions held count only in the
+  // incarnation they belong to (docs/api.md, Recovery).
+  const bool recovered = op.has_position && op.boot == worker_.context().store.incarnation();
+  snapshot_.add_boxes(boxes, recovered ? versions_of(op, boxes) : std::span<const std::uint64_t>{},
+                      op.has_position, recovered);
   schedule_snapshot();
 }
 
-void WsClientProtocol::subscribe_hunt(const std::string& hunt) {
+std::span<const std::uint64_t> WsClientProtocol::versions_of(const WsOp& op,
+                                                             std::span<const std::uint64_t> boxes) {
+  if (boxes.size() == op.boxes.size()) return op.versions;
+  // A token's scope dropped some boxes: both lists keep the request's order.
+  versions_.clear();
+  std::size_t i = 0;
+  for (std::uint64_t box : boxes) {
+    while (op.boxes[i] != box)
+      ++i;
+    versions_.push_back(op.versions[i]);
+  }
+  return versions_;
+}
+
+void WsClientProtocol::subscribe_hunt(const WsOp& op) {
+  const std::string& hunt = op.hunt;
   if (!in_scope(hunt)) return reply_out_of_scope(hunt);
+  HuntSync sync;
+  if (std::string error; !decide_sync(op, sync, error)) return reply_invalid(error);
   if (std::find(hunts_.begin(), hunts_.end(), hunt) == hunts_.end()) {
     if (!allow_subscription()) return;
     if (hunts_.size() >= kMaxHuntsPerConnection) {
@@ -137,15 +157,37 @@ void WsClientProtocol::subscribe_hunt(const std::string& hunt) {
     hunts_.push_back(hunt);
     worker_.subscribe_hunt(this, hunt);
   }
+  // Subscribed first, position and scan after: a change from here on is
+  // pushed live or lies above the position the marker hands out, and the
+  // scan reads each box as it stands when it gets there, so a box's seq
+  // never goes backwards on this connection.
+  sync.position = worker_.context().changes.position();
   scratch_ = "{\"op\":\"subscribed\",\"hunt\":";
   common::append_json_string(scratch_, hunt);
-  scratch_ += '}';
+  scratch_ += ",\"sync\":\"";
+  scratch_ += to_string(sync.recover ? SyncMode::kRecovered : SyncMode::kFull);
+  scratch_ += "\"}";
   if (!connection_.enqueue(scratch_)) return;
-  // Subscribed first, scanned after: a write from here on is pushed live,
-  // and the scan reads each box as it stands when it gets there, so a box's
-  // seq never goes backwards on this connection.
-  snapshot_.add(hunt, worker_.context().store.slot_count());
+  snapshot_.add(hunt, worker_.context().store.slot_count(), sync);
   schedule_snapshot();
+}
+
+// Recovered when the position is of this incarnation and of this process
+// (docs/api.md, Recovery); else the whole state. A position ahead of the
+// server's is refused: no server handed it out.
+bool WsClientProtocol::decide_sync(const WsOp& op, HuntSync& sync, std::string& error) {
+  if (!op.has_position || op.boot != worker_.context().store.incarnation()) return true;
+  const ChangeFeed& changes = worker_.context().changes;
+  if (op.since < changes.base()) return true;  // a previous process's position
+  const std::uint64_t position = worker_.context().changes.position();
+  if (op.since > position) {
+    error = "\"since\" is ahead of this server's hunt position " + std::to_string(position) +
+            ": not a position this server handed out";
+    return false;
+  }
+  sync.recover = true;
+  sync.since = op.since;
+  return true;
 }
 
 void WsClientProtocol::unsubscribe_boxes(std::span<const std::uint64_t> boxes) {
@@ -253,9 +295,17 @@ void WsClientProtocol::push(const store::BoxView& box) {
   if (connection_.enqueue(scratch_)) worker_.metrics().ws_pushes.add();
 }
 
-void WsClientProtocol::synced(std::string_view hunt, std::uint64_t boxes) {
+void WsClientProtocol::synced(std::string_view hunt, std::uint64_t boxes, const HuntSync& sync) {
   scratch_.clear();
-  append_synced(scratch_, hunt, boxes);
+  append_synced(scratch_, {hunt, boxes, sync.recover ? SyncMode::kRecovered : SyncMode::kFull,
+                           worker_.context().store.incarnation(), sync.position});
+  connection_.enqueue(scratch_);
+}
+
+void WsClientProtocol::boxes_synced(std::uint64_t pushes, bool recovered) {
+  scratch_.clear();
+  append_boxes_synced(scratch_, pushes, recovered ? SyncMode::kRecovered : SyncMode::kFull,
+                      worker_.context().store.incarnation());
   connection_.enqueue(scratch_);
 }
 

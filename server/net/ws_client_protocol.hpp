@@ -31,6 +31,7 @@ struct ServerConfig;
 
 namespace trove::net {
 
+struct WsOp;
 template <class Protocol>
 class WsConnection;
 class Worker;
@@ -73,8 +74,11 @@ class WsClientProtocol final : private SnapshotSink {
  private:
   // ---- one function per op ----
   void get(std::uint64_t box, TimePoint started);
-  void subscribe_boxes(std::span<const std::uint64_t> boxes);
-  void subscribe_hunt(const std::string& hunt);
+  void subscribe_boxes(const WsOp& op);
+  // The versions op gives for `boxes` (a subset of op.boxes, in its order).
+  std::span<const std::uint64_t> versions_of(const WsOp& op, std::span<const std::uint64_t> boxes);
+  void subscribe_hunt(const WsOp& op);
+  bool decide_sync(const WsOp& op, HuntSync& sync, std::string& error);
   void unsubscribe_boxes(std::span<const std::uint64_t> boxes);
   void unsubscribe_hunt(const std::string& hunt);
   void unsubscribe_all();
@@ -98,7 +102,8 @@ class WsClientProtocol final : private SnapshotSink {
   std::size_t snapshot_resume_level() const;
   bool has_room() override;
   void push(const store::BoxView& box) override;
-  void synced(std::string_view hunt, std::uint64_t boxes) override;
+  void synced(std::string_view hunt, std::uint64_t boxes, const HuntSync& sync) override;
+  void boxes_synced(std::uint64_t pushes, bool recovered) override;
 
   enum class SnapshotStep {
     kIdle,     // no step pending: the snapshot is done, or not begun
@@ -118,6 +123,7 @@ class WsClientProtocol final : private SnapshotSink {
   boost::asio::steady_timer auth_timer_;     // the auth deadline, then the token's expiry
   std::vector<std::uint64_t> in_scope_;      // reused by boxes_in_scope
   std::vector<std::uint64_t> refused_;
+  std::vector<std::uint64_t> versions_;  // reused by versions_of
 };
 
 }  // namespace trove::net

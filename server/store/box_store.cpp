@@ -142,7 +142,7 @@ struct BoxStore::SlotHeader {
   std::atomic<std::uint64_t> sequence;  // seqlock: odd while written; writes = sequence / 2
   std::atomic<std::uint64_t> id;        // set once when the slot is published
   std::atomic<std::uint64_t> sizes;     // payload size | hunt size << 32
-  std::atomic<std::uint64_t> reserved;
+  std::atomic<std::uint64_t> change;    // set_change: position in the change order
 };
 static_assert(sizeof(std::atomic<std::uint64_t>) * 4 == 32, "SlotHeader is 32 bytes");
 
@@ -414,6 +414,7 @@ ReadResult BoxStore::read(std::uint64_t id, std::span<char> payload_out,
     if (header->sequence.load(std::memory_order_relaxed) == before) {
       result.found = true;
       result.version = before / 2;
+      result.change = header->change.load(std::memory_order_relaxed);
       result.payload_size = payload_size;
       result.hunt_size = hunt_out.empty() ? 0 : hunt_copy;
       return result;
@@ -460,10 +461,18 @@ bool BoxStore::read_slot(std::size_t slot, BoxVisitor& visitor, char* hunt_out, 
     if (header->sequence.load(std::memory_order_relaxed) != before) continue;
     view.id = id;
     view.version = before / 2;
+    view.change = header->change.load(std::memory_order_relaxed);
     view.hunt = {hunt_out, hunt_size};
     view.payload = {payload_out, payload_size};
     return true;
   }
+}
+
+void BoxStore::set_change(std::uint64_t id, std::uint64_t change) noexcept {
+  if (id == 0) return;
+  const std::int64_t found = find_slot(id);
+  if (found < 0) return;
+  slot_header(static_cast<std::size_t>(found))->change.store(change, std::memory_order_relaxed);
 }
 
 std::optional<std::uint64_t> BoxStore::version(std::uint64_t id) const noexcept {

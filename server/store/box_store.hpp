@@ -68,6 +68,7 @@ struct WriteResult {
 struct ReadResult {
   bool found = false;  // false: unknown box (or first write still in flight)
   std::uint64_t version = 0;
+  std::uint64_t change = 0;      // the box's change position (set_change); 0: none
   std::size_t payload_size = 0;  // bytes written to payload_out
   std::size_t hunt_size = 0;     // bytes written to hunt_out (0 if not asked)
 };
@@ -80,6 +81,9 @@ struct BoxView {
   std::uint64_t version = 0;
   std::string_view hunt;
   std::string_view payload;
+  // The box's change position (set_change) as last stamped: it may lag the
+  // payload by a write whose stamp is still on its way, never lead it.
+  std::uint64_t change = 0;
 };
 
 // What one scan step does with each box it passes.
@@ -136,6 +140,15 @@ class BoxStore {
   // nothing is claimed or changed.
   void prefetch_index(std::uint64_t id) const noexcept;
   void prefetch_slot(std::uint64_t id, std::size_t payload_bytes) const noexcept;
+
+  // Stamps box `id` with `change`, the position of its latest write in the
+  // server's change order (net::ChangeFeed): hunt recovery sends the boxes
+  // whose position is above the one a client holds. Kept beside the seqlock,
+  // not under it: the stamp comes after the write, from whoever orders the
+  // changes, and a reader may see a new payload with the previous stamp
+  // (the stamp's owner pushes that box again once stamped). Restored boxes
+  // and boxes never stamped read 0. Unknown ids are ignored.
+  void set_change(std::uint64_t id, std::uint64_t change) noexcept;
 
   // Current version only (If-None-Match checks); nullopt for an unknown box.
   std::optional<std::uint64_t> version(std::uint64_t id) const noexcept;

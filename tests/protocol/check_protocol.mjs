@@ -126,6 +126,13 @@ const clientOps = [
   [{ op: 'subscribe', boxes: [1], hunt: 'spring' }, false], [{ op: 'subscribe', hunt: '' }, false],
   [{ op: 'subscribe', hunt: 'h'.repeat(65) }, false], [{ op: 'ping', id: 1.5 }, false],
   [{ op: 'ping', id: 'x'.repeat(65) }, false], [{ op: 'ping', id: null }, false],
+  // A position of another incarnation: well formed, answered with the whole state.
+  [{ op: 'subscribe', hunt: 'spring', since: 5, boot: '0000000000000001' }, true],
+  [{ op: 'subscribe', hunt: 'spring', since: -1, boot: '0000000000000001' }, false],
+  [{ op: 'subscribe', hunt: 'spring', since: 5 }, false],
+  [{ op: 'subscribe', hunt: 'spring', since: 5, boot: 'ABCDEF0123456789' }, false],
+  [{ op: 'subscribe', boxes: [1], since: 5, boot: '0000000000000001' }, false],
+  [{ op: 'subscribe', boxes: [1], since: [-5], boot: '0000000000000001' }, false],
   // Without --client-auth-keys the op is well formed but answered auth_off.
   [{ op: 'auth', token: 'a.b.c' }, 'auth_off'], [{ op: 'auth' }, false], [{ op: 'auth', token: '' }, false],
 ];
@@ -145,12 +152,31 @@ async function recordClientSocket(server) {
       if (reply.op !== 'error' || reply.code !== 'auth_off') fail(`auth op without client auth: ${got.at(-1)}`);
     } else if ((reply.op === 'error') === valid) fail(`server ${valid ? 'refused' : 'accepted'} ${JSON.stringify(op)}: ${got.at(-1)}`);
   }
-  // A live push and a hunt snapshot with its synced.
+  // A live push and a hunt snapshot with its synced (full).
   ws.send({ op: 'subscribe', hunt: 'spring' });
-  for (const t of await ws.read((m) => m.op === 'synced')) checkServerMessage(t, 'hunt snapshot');
+  const full = await ws.read((m) => m.op === 'synced');
+  for (const t of full) checkServerMessage(t, 'hunt snapshot');
+  const held = JSON.parse(full.at(-1));
+  if (held.sync !== 'full') fail(`a subscribe without a position: ${full.at(-1)}`);
   await ingestHttp(server, ['{"box":1,"hunt":"spring","state":"claimed","x":1.5,"y":-2,"ts":5,"player":"q"}']);
   for (const t of await ws.read((m) => m.op === 'push' && m.payload.state === 'claimed')) checkServerMessage(t, 'live push');
   ws.close();
+  // Recovery: a change missed while away, then a resubscribe with the position held.
+  await ingestHttp(server, ['{"box":1,"hunt":"spring","state":"empty"}']);
+  const back = openSocket(`${server.ws}/v1/ws`);
+  await back.opened;
+  back.send({ op: 'subscribe', hunt: 'spring', since: held.hpos, boot: held.boot });
+  const recovered = await back.read((m) => m.op === 'synced');
+  for (const t of recovered) checkServerMessage(t, 'hunt recovery');
+  if (JSON.parse(recovered.at(-1)).sync !== 'recovered') fail(`a resubscribe with its position: ${recovered.at(-1)}`);
+  // Boxes with the versions held: box 1 changed, box 2 did not.
+  back.send({ op: 'get', box: 2 });
+  const box2 = JSON.parse((await back.read((m) => m.op === 'get')).at(-1));
+  back.send({ op: 'subscribe', boxes: [1, 2], since: [1, box2.seq], boot: held.boot });
+  const boxes = await back.read((m) => m.op === 'synced');
+  for (const t of boxes) checkServerMessage(t, 'box recovery');
+  if (JSON.parse(boxes.at(-1)).sync !== 'recovered') fail(`boxes resubscribed with their versions: ${boxes.at(-1)}`);
+  back.close();
 }
 
 // Lines the server accepts pass the IngestMessage schema; lines it rejects

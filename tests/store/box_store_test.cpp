@@ -56,6 +56,34 @@ TEST(BoxStore, WriteThenReadReturnsPayloadHuntAndVersion) {
   EXPECT_EQ(store.size(), 1U);
 }
 
+TEST(BoxStore, AChangePositionIsKeptPerBoxAndReadWithItsPayload) {
+  BoxStore store({.max_boxes = 16, .payload_max = 128});
+  store.write(1, bytes("{}"), "h");
+  store.write(2, bytes("{}"), "h");
+  EXPECT_EQ(read_box(store, 1).result.change, 0U) << "never stamped: 0";
+  store.set_change(1, 7);
+  store.set_change(2, 9);
+  store.set_change(99, 5);  // unknown: ignored
+  store.set_change(0, 5);   // reserved id: ignored
+  EXPECT_EQ(read_box(store, 1).result.change, 7U);
+  store.write(1, bytes(R"({"a":1})"));
+  EXPECT_EQ(read_box(store, 1).result.change, 7U) << "a write keeps the stamp until the next one";
+  store.set_change(1, 11);
+  EXPECT_EQ(read_box(store, 1).result.change, 11U);
+  EXPECT_FALSE(read_box(store, 99).result.found);
+
+  struct Collect final : BoxVisitor {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;
+    bool wants(std::string_view) override { return true; }
+    bool visit(const BoxView& box) override {
+      seen.emplace_back(box.id, box.change);
+      return true;
+    }
+  } visitor;
+  store.visit_boxes(0, 16, visitor);
+  EXPECT_EQ(visitor.seen, (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{1, 11}, {2, 9}}));
+}
+
 TEST(BoxStore, EachStoreDrawsItsOwnNonZeroIncarnationAndAdoptsARestoredOne) {
   BoxStore a({.max_boxes = 16});
   BoxStore b({.max_boxes = 16});

@@ -8,7 +8,7 @@
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { BoxPoller } from './poller.js';
-import { parseServerMessage, type Box, type ClientOp, type ServerMessage } from './protocol.js';
+import { parseServerMessage, type Box, type ClientOp, type HuntPosition, type ServerMessage, type SyncMode } from './protocol.js';
 
 /** The part of the WHATWG WebSocket this client uses (browsers, Node 22, `ws`). */
 export interface WebSocketLike {
@@ -44,7 +44,14 @@ export interface ClientError {
 
 export interface ClientEvents<D> {
   update: Box<D>;
-  synced: { hunt: string; boxes: number };
+  /**
+   * A hunt's subscription caught up: `recovered` (only the changes missed
+   * since the position held were sent) or `full` (the whole state was sent:
+   * boxes of the hunt not pushed since the subscribe are gone).
+   */
+  synced: { hunt: string; boxes: number; sync: SyncMode };
+  /** A box resubscription with the versions held caught up: `boxes` were sent. */
+  boxesSynced: { boxes: number; sync: SyncMode };
   state: ConnectionState;
   /** Reported, never thrown: malformed frames, server errors, failing listeners. */
   error: ClientError;
@@ -86,6 +93,11 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
   private readonly boxes = new Set<number>();
   private readonly hunts = new Set<string>();
   private readonly seqs = new Map<number, { seq: number; boot?: string }>();
+  // Recovery (docs/api.md): each hunt's resume point, and the hunts whose
+  // `synced` arrived on the current connection (only then do pushes move it).
+  private readonly positions = new Map<string, HuntPosition>();
+  private readonly syncedHunts = new Set<string>();
+  private latestBoot: string | undefined;  // the incarnation of the latest push or synced
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private tokenTimer: ReturnType<typeof setTimeout> | undefined;
@@ -132,6 +144,12 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
     this.failPending(new Error('client closed'));
   }
 
+  /** The position a resubscription to `hunt` resumes from, once its first `synced` arrived. */
+  huntPosition(hunt: string): HuntPosition | undefined {
+    const p = this.positions.get(hunt);
+    return p && { ...p };
+  }
+
   /** The box's current state, or null when the server has no such box. */
   async get(box: number): Promise<Box<D> | null> {
     const reply = await this.request({ op: 'get', box });
@@ -149,7 +167,7 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
     else for (const b of target.boxes) this.boxes.add(b);
     this.poller.setBoxes(this.boxes);
     if (!this.isOpen()) return;
-    const op: ClientOp = 'hunt' in target ? { op: 'subscribe', hunt: target.hunt } : { op: 'subscribe', boxes: target.boxes };
+    const op: ClientOp = 'hunt' in target ? this.huntSubscribeOp(target.hunt) : { op: 'subscribe', boxes: target.boxes };
     const reply = await this.request(op);
     if (reply.op === 'error') throw new Error(`subscribe: ${String((reply as { error: string }).error)}`);
   }
@@ -158,8 +176,13 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
     if (target === 'all') {
       this.boxes.clear();
       this.hunts.clear();
-    } else if ('hunt' in target) this.hunts.delete(target.hunt);
-    else for (const b of target.boxes) this.boxes.delete(b);
+      this.positions.clear();
+      this.syncedHunts.clear();
+    } else if ('hunt' in target) {
+      this.hunts.delete(target.hunt);
+      this.positions.delete(target.hunt);
+      this.syncedHunts.delete(target.hunt);
+    } else for (const b of target.boxes) this.boxes.delete(b);
     this.poller.setBoxes(this.boxes);
     if (!this.isOpen()) return;
     const op: ClientOp = target === 'all' ? { op: 'unsubscribe' } : 'hunt' in target ? { op: 'unsubscribe', hunt: target.hunt } : { op: 'unsubscribe', boxes: target.boxes };
@@ -207,7 +230,10 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
   private async onOpen(socket: WebSocketLike): Promise<void> {
     if (this.socket !== socket) return;
     this.attempt = 0;
-    this.seqs.clear();  // versions are per server run: the new snapshot is the truth
+    // The seqs held stay: they name the versions a resubscription holds
+    // (boxesSubscribeOp) and still filter stale pushes; a hunt's `full`
+    // answer clears them (onSubscribed), and another boot wins anyway.
+    this.syncedHunts.clear();
     this.poller.stop();
     this.startHeartbeat();
     if (this.options.token) await this.sendToken();
@@ -220,9 +246,51 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
   private resubscribe(): void {
     const boxes = [...this.boxes];
     for (let i = 0; i < boxes.length; i += kMaxBoxesPerOp) {
-      this.requestReported({ op: 'subscribe', boxes: boxes.slice(i, i + kMaxBoxesPerOp) });
+      this.requestReported(this.boxesSubscribeOp(boxes.slice(i, i + kMaxBoxesPerOp)));
     }
-    for (const hunt of this.hunts) this.requestReported({ op: 'subscribe', hunt });
+    for (const hunt of this.hunts) {
+      this.requestReported(this.huntSubscribeOp(hunt), (reply) => this.onHuntResubscribed(hunt, reply));
+    }
+  }
+
+  /**
+   * A box resubscription with the version held of each box (recovery): the
+   * server sends only the boxes whose version differs. The versions are of
+   * the latest incarnation seen; boxes of another one count as not held.
+   */
+  private boxesSubscribeOp(boxes: number[]): ClientOp {
+    const boot = this.latestBoot;
+    const since = boxes.map((b) => {
+      const known = this.seqs.get(b);
+      return boot !== undefined && known?.boot === boot ? known.seq : 0;
+    });
+    // Whatever differs comes back, older versions too (a server that
+    // restored less than this client saw): none may be dropped as stale.
+    for (const b of boxes) this.seqs.delete(b);
+    if (boot === undefined || since.every((v) => v === 0)) return { op: 'subscribe', boxes };
+    return { op: 'subscribe', boxes, since, boot };
+  }
+
+  /** A hunt's subscribe, with the position held for it (recovery). */
+  private huntSubscribeOp(hunt: string): ClientOp {
+    const p = this.positions.get(hunt);
+    return p ? { op: 'subscribe', hunt, since: p.hpos, boot: p.boot } : { op: 'subscribe', hunt };
+  }
+
+  // A position the server refuses (not one it handed out: a server replaced
+  // behind the same address with a clock behind the old one) is dropped and
+  // the hunt subscribed afresh, for its whole state.
+  private onHuntResubscribed(hunt: string, reply: ServerMessage<unknown>): void {
+    if (reply.op !== 'error') return this.onSubscribed(reply);
+    this.emit('error', { kind: 'server', message: String(reply.error) });
+    if (!this.positions.delete(hunt) || !this.hunts.has(hunt)) return;
+    this.requestReported({ op: 'subscribe', hunt }, (r) => this.onSubscribed(r));
+  }
+
+  private onSubscribed(reply: ServerMessage<unknown>): void {
+    if (reply.op === 'error') return this.emit('error', { kind: 'server', message: String(reply.error) });
+    // The whole state follows: older seqs of another process mean nothing.
+    if (reply.op === 'subscribed' && (reply as { sync?: SyncMode }).sync === 'full') this.seqs.clear();
   }
 
   private onClose(socket: WebSocketLike, ev: { code?: number; reason?: string }): void {
@@ -256,16 +324,40 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
       return this.emit('error', { kind: 'malformed', message: parsed.malformed, raw });
     }
     const message = parsed.message;
-    if (message.op === 'push') return this.deliver(message as Box<D>);
+    if (message.op === 'push') {
+      const push = message as Box<D>;
+      if (push.boot !== undefined) this.latestBoot = push.boot;
+      this.advancePositions(push);
+      return this.deliver(push);
+    }
     if (message.op === 'synced') {
-      const m = message as { hunt: string; boxes: number };
-      return this.emit('synced', { hunt: m.hunt, boxes: m.boxes });
+      const m = message as { hunt?: string; boxes: number; sync: SyncMode; boot: string; hpos: number };
+      this.latestBoot = m.boot;
+      if (m.hunt === undefined) return this.emit('boxesSynced', { boxes: m.boxes, sync: m.sync });
+      if (this.hunts.has(m.hunt)) {
+        this.positions.set(m.hunt, { boot: m.boot, hpos: m.hpos });
+        this.syncedHunts.add(m.hunt);
+      }
+      return this.emit('synced', { hunt: m.hunt, boxes: m.boxes, sync: m.sync });
     }
     // Every request gets exactly one reply, in order; pushes come in between.
     const pending = this.pending.shift();
     if (pending) return pending.resolve(message);
     if (message.op === 'error') return this.emit('error', { kind: 'server', message: String(message.error), raw });
     this.emit('error', { kind: 'malformed', message: 'a reply nobody asked for', raw });
+  }
+
+  /**
+   * A live push's hpos promises every earlier change of this connection's
+   * subscriptions has been sent (docs/api.md, Recovery): it moves the
+   * position of every hunt already synced on this connection.
+   */
+  private advancePositions(push: Box<D>): void {
+    if (push.hpos === undefined || push.boot === undefined) return;
+    for (const hunt of this.syncedHunts) {
+      const p = this.positions.get(hunt);
+      if (p && p.boot === push.boot && push.hpos > p.hpos) p.hpos = push.hpos;
+    }
   }
 
   /**
@@ -277,7 +369,9 @@ export class TroveClient<D = unknown> extends Emitter<ClientEvents<D>> {
     const known = this.seqs.get(box.box);
     if (known !== undefined && known.boot === box.boot && box.seq <= known.seq) return;
     this.seqs.set(box.box, { seq: box.seq, boot: box.boot });
-    this.emit('update', { box: box.box, seq: box.seq, boot: box.boot, payload: box.payload });
+    const update: Box<D> = { box: box.box, seq: box.seq, boot: box.boot, payload: box.payload };
+    if (box.hpos !== undefined) update.hpos = box.hpos;
+    this.emit('update', update);
   }
 
   // ---- requests ----

@@ -23,8 +23,23 @@ export interface Box<D = unknown> {
   box: number;
   seq: number;
   boot?: string;
+  /** Live pushes of a hunt's box: the hunt position a resubscription resumes from. */
+  hpos?: number;
   payload: BoxPayload<D>;
 }
+
+/**
+ * Where a hunt subscription resumes: the position `hpos` of the incarnation
+ * `boot` (docs/api.md, Recovery). Positions stay below 2^53, so a JavaScript
+ * number holds them exactly.
+ */
+export interface HuntPosition {
+  boot: string;
+  hpos: number;
+}
+
+/** How a hunt subscription caught up: only the missed changes, or the whole state. */
+export type SyncMode = 'recovered' | 'full';
 
 /** The acknowledgement of an ingest batch (the ingest listener's answer). */
 export interface IngestAck {
@@ -40,8 +55,8 @@ export interface IngestAck {
 
 export type ClientOp =
   | { op: 'get'; box: number }
-  | { op: 'subscribe'; boxes: number[] }
-  | { op: 'subscribe'; hunt: string }
+  | { op: 'subscribe'; boxes: number[]; since?: number[]; boot?: string }
+  | { op: 'subscribe'; hunt: string; since?: number; boot?: string }
   | { op: 'unsubscribe'; boxes?: number[]; hunt?: string }
   | { op: 'ping'; id?: number | string }
   | { op: 'auth'; token: string };
@@ -49,11 +64,12 @@ export type ClientOp =
 export type ServerMessage<D = unknown> =
   | { op: 'get'; box: number; seq: number; boot: string; payload: BoxPayload<D> }
   | { op: 'get'; box: number; error: string; code: number }
-  | { op: 'subscribed'; boxes?: number; hunt?: string }
+  | { op: 'subscribed'; boxes?: number; hunt?: string; sync?: SyncMode }
   | { op: 'unsubscribed' }
-  | { op: 'push'; box: number; seq: number; boot: string; payload: BoxPayload<D> }
+  | { op: 'push'; box: number; seq: number; boot: string; hpos?: number; payload: BoxPayload<D> }
   | { op: 'authenticated'; exp: number }
-  | { op: 'synced'; hunt: string; boxes: number }
+  | { op: 'synced'; hunt: string; boxes: number; sync: SyncMode; boot: string; hpos: number }
+  | { op: 'synced'; boxes: number; sync: SyncMode; boot: string }
   | { op: 'pong'; id?: number | string }
   | { op: 'error'; error: string; code?: string | number }
   | { op: string; [member: string]: unknown };
@@ -80,13 +96,24 @@ export function parseServerMessage<D>(text: string): { message: ServerMessage<D>
     }
     if (m.boot !== undefined && !isBoot(m.boot)) return { malformed: `"${m.op}" has a boot that is not 16 hex digits` };
   }
-  if (m.op === 'synced' && typeof m.hunt !== 'string') return { malformed: '"synced" needs hunt' };
+  if (m.op === 'push' && m.hpos !== undefined && !isPosition(m.hpos)) return { malformed: '"push" has an hpos that is not a position' };
+  if (m.op === 'synced') {
+    if (m.hunt !== undefined && typeof m.hunt !== 'string') return { malformed: '"synced" has a hunt that is not a string' };
+    if (!isPosition(m.boxes)) return { malformed: '"synced" needs boxes' };
+    if (m.sync !== 'recovered' && m.sync !== 'full') return { malformed: '"synced" needs sync: recovered or full' };
+    if (!isBoot(m.boot)) return { malformed: '"synced" needs boot' };
+    if (m.hunt !== undefined && !isPosition(m.hpos)) return { malformed: 'a hunt\'s "synced" needs hpos' };
+  }
   if (m.op === 'error' && typeof m.error !== 'string') return { malformed: '"error" needs error' };
   return { message: m as ServerMessage<D> };
 }
 
 function isBoxId(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1;
+}
+
+function isPosition(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
 function isBoot(v: unknown): v is string {

@@ -66,10 +66,16 @@ describe('malformed server messages', () => {
     const socket = FakeSocket.instances[0];
     for (const bad of ['not json', '[1,2]', '"push"', '{"no":"op"}', '{"op":"push","box":"1","seq":1,"payload":{}}',
       '{"op":"push","box":1,"seq":1,"payload":3}', '{"op":"synced"}', '{"op":"unsubscribed"}',
-      '{"op":"push","box":1,"seq":1,"boot":"xyz","payload":{}}']) {
+      '{"op":"push","box":1,"seq":1,"boot":"xyz","payload":{}}',
+      // Recovery fields: positions are safe integers, sync is one of two words.
+      '{"op":"push","box":1,"seq":1,"hpos":-4,"payload":{}}', '{"op":"push","box":1,"seq":1,"hpos":1e300,"payload":{}}',
+      '{"op":"synced","hunt":"h","boxes":1,"sync":"maybe","boot":"00c0ffee12345678","hpos":5}',
+      '{"op":"synced","hunt":"h","boxes":1,"sync":"full","boot":"00c0ffee12345678"}',
+      '{"op":"synced","hunt":"h","boxes":1,"sync":"full","boot":"00c0ffee12345678","hpos":"5"}',
+      '{"op":"synced","boxes":1,"sync":"full"}', '{"op":"synced","hunt":7,"boxes":1,"sync":"full","boot":"00c0ffee12345678","hpos":5}']) {
       expect(() => socket.receive(bad)).not.toThrow();
     }
-    expect(errors.map((e) => e.kind)).toEqual(Array(9).fill('malformed'));
+    expect(errors.map((e) => e.kind)).toEqual(Array(16).fill('malformed'));
     expect(errors[0].raw).toBe('not json');
     c.on('update', () => { throw new Error('a broken listener'); });
     socket.receive({ op: 'push', box: 1, seq: 2, payload: { box: 1, data: { hp: 7 } } });

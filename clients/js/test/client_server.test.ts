@@ -56,12 +56,12 @@ describe('against trove-server', () => {
     const s = await server();
     await s.ingest(Array.from({ length: 50 }, (_, i) => `{"box":${i + 1},"hunt":${i % 2 ? '"odd"' : '"even"'}}`));
     const { c, updates } = client(s);
-    const synced: { hunt: string; boxes: number }[] = [];
+    const synced: { hunt: string; boxes: number; sync: string }[] = [];
     c.on('synced', (m) => synced.push(m));
     await c.connect();
     await c.subscribe({ hunt: 'odd' });
     await waitFor(() => synced.length === 1, 5000, 'synced');
-    expect(synced[0]).toEqual({ hunt: 'odd', boxes: 25 });
+    expect(synced[0]).toEqual({ hunt: 'odd', boxes: 25, sync: 'full' });
     expect(new Set(updates.map((u) => u.box % 2))).toEqual(new Set([0]));  // odd hunt = even ids (i odd -> id even)
     expect(updates.length).toBe(25);
   });

@@ -112,10 +112,80 @@ TEST(WsPush, CarriesBoxSeqAndThePayloadAsStored) {
                  R"("payload":{"box":1,"state":"open"}})");
 }
 
-TEST(WsSynced, NamesTheHuntEscapedAndCountsItsPushes) {
+TEST(WsPush, CarriesTheHuntPositionWhenGiven) {
   std::string out;
-  append_synced(out, "spr\"ing", 20000);
-  EXPECT_EQ(out, R"({"op":"synced","hunt":"spr\"ing","boxes":20000})");
+  append_push(out, 5, {kBoot, 2}, "{}", 1765000000000000123ULL);
+  EXPECT_EQ(out, R"({"op":"push","box":5,"seq":2,"boot":"00c0ffee12345678",)"
+                 R"("hpos":1765000000000000123,"payload":{}})");
+}
+
+TEST(WsSynced, NamesTheHuntEscapedCountsItsPushesAndHandsOutThePosition) {
+  std::string out;
+  append_synced(out, {"spr\"ing", 20000, SyncMode::kFull, kBoot, 77});
+  EXPECT_EQ(out, R"({"op":"synced","hunt":"spr\"ing","boxes":20000,"sync":"full",)"
+                 R"("boot":"00c0ffee12345678","hpos":77})");
+  out.clear();
+  append_synced(out, {"h", 0, SyncMode::kRecovered, kBoot, 18446744073709551615ULL});
+  EXPECT_EQ(out, R"({"op":"synced","hunt":"h","boxes":0,"sync":"recovered",)"
+                 R"("boot":"00c0ffee12345678","hpos":18446744073709551615})");
+}
+
+TEST(WsOp, HuntSubscribeTakesAPositionAndItsBoot) {
+  WsOp op = parse_ws_op(
+      R"({"op":"subscribe","hunt":"h","since":18446744073709551615,"boot":"00c0ffee12345678"})");
+  ASSERT_EQ(op.kind, WsOp::Kind::kSubscribeHunt) << op.error;
+  EXPECT_TRUE(op.has_position);
+  EXPECT_EQ(op.since, 18446744073709551615ULL);
+  EXPECT_EQ(op.boot, kBoot);
+  WsOp zero = parse_ws_op(R"({"op":"subscribe","hunt":"h","since":0,"boot":"0000000000000000"})");
+  EXPECT_EQ(zero.kind, WsOp::Kind::kSubscribeHunt) << zero.error;
+  WsOp plain = parse_ws_op(R"({"op":"subscribe","hunt":"h"})");
+  EXPECT_FALSE(plain.has_position);
+  WsOp boxes = parse_ws_op(
+      R"({"op":"subscribe","boxes":[4,5],"since":[0,18446744073709551615],"boot":"00c0ffee12345678"})");
+  ASSERT_EQ(boxes.kind, WsOp::Kind::kSubscribeBoxes) << boxes.error;
+  EXPECT_TRUE(boxes.has_position);
+  EXPECT_EQ(boxes.versions, (std::vector<std::uint64_t>{0, 18446744073709551615ULL}));
+}
+
+TEST(WsOp, HostilePositionsAreRefusedWithTheReason) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"op":"subscribe","hunt":"h","since":-1,"boot":"00c0ffee12345678"})", "\"since\" must"},
+      {R"({"op":"subscribe","hunt":"h","since":1.5,"boot":"00c0ffee12345678"})", "\"since\" must"},
+      {R"({"op":"subscribe","hunt":"h","since":18446744073709551616,"boot":"00c0ffee12345678"})",
+       "\"since\" must"},
+      {R"({"op":"subscribe","hunt":"h","since":1e300,"boot":"00c0ffee12345678"})",
+       "\"since\" must"},
+      {R"({"op":"subscribe","hunt":"h","since":"5","boot":"00c0ffee12345678"})", "\"since\" must"},
+      {R"({"op":"subscribe","hunt":"h","since":null,"boot":"00c0ffee12345678"})", "\"since\" must"},
+      {R"({"op":"subscribe","hunt":"h","since":[5],"boot":"00c0ffee12345678"})", "\"since\" must"},
+      {R"({"op":"subscribe","hunt":"h","since":5})", "together"},
+      {R"({"op":"subscribe","hunt":"h","boot":"00c0ffee12345678"})", "together"},
+      {R"({"op":"subscribe","hunt":"h","since":5,"boot":"00C0FFEE12345678"})", "\"boot\" must"},
+      {R"({"op":"subscribe","hunt":"h","since":5,"boot":"00c0ffee1234567"})", "\"boot\" must"},
+      {R"({"op":"subscribe","hunt":"h","since":5,"boot":"00c0ffee123456789"})", "\"boot\" must"},
+      {R"({"op":"subscribe","hunt":"h","since":5,"boot":"00c0ffee1234567g"})", "\"boot\" must"},
+      {R"({"op":"subscribe","hunt":"h","since":5,"boot":"00c0ffee\u00001234567"})",
+       "\"boot\" must"},
+      {R"({"op":"subscribe","hunt":"h","since":5,"boot":12345678})", "\"boot\" must"},
+      {R"({"op":"unsubscribe","hunt":"h","since":5,"boot":"00c0ffee12345678"})", "belong to"},
+      {R"({"op":"subscribe","boxes":[1],"since":5,"boot":"00c0ffee12345678"})",
+       "one version per box"},
+      {R"({"op":"subscribe","boxes":[1,2],"since":[3],"boot":"00c0ffee12345678"})",
+       "one version per box"},
+      {R"({"op":"subscribe","boxes":[1],"since":[-3],"boot":"00c0ffee12345678"})",
+       "versions are integers"},
+      {R"({"op":"subscribe","boxes":[1],"since":["3"],"boot":"00c0ffee12345678"})",
+       "versions are integers"},
+      {R"({"op":"subscribe","boxes":[1],"since":[3]})", "together"},
+      {R"({"op":"unsubscribe","boxes":[1],"since":[3],"boot":"00c0ffee12345678"})", "belong to"},
+      {R"({"op":"subscribe","since":5,"boot":"00c0ffee12345678"})", "go with"},
+  };
+  for (const auto& [text, reason] : cases) {
+    const WsOp op = parse_ws_op(text);
+    EXPECT_EQ(op.kind, WsOp::Kind::kInvalid) << text;
+    EXPECT_NE(op.error.find(reason), std::string::npos) << text << " -> " << op.error;
+  }
 }
 
 TEST(WsOp, ParsesEveryOp) {

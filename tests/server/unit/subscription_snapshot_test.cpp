@@ -31,9 +31,16 @@ struct RecordingSink final : SnapshotSink {
     messages.push_back("push " + std::to_string(box.id));
     boxes_by_hunt[std::string(box.hunt)].push_back(box.id);
   }
-  void synced(std::string_view hunt, std::uint64_t boxes) override {
+  void synced(std::string_view hunt, std::uint64_t boxes, const HuntSync& sync) override {
     take_room();
     messages.push_back("synced " + std::string(hunt) + " " + std::to_string(boxes));
+    positions.push_back(sync.position);
+  }
+  std::vector<std::uint64_t> positions;  // each synced marker's position
+  void boxes_synced(std::uint64_t pushes, bool recovered) override {
+    take_room();
+    messages.push_back("boxes synced " + std::to_string(pushes) +
+                       (recovered ? " recovered" : " full"));
   }
 
  private:
@@ -58,6 +65,49 @@ std::size_t run_to_end(SubscriptionSnapshot& snapshot, const store::BoxStore& st
   }
   if (last != nullptr) *last = p;
   return steps;
+}
+
+TEST(SubscriptionSnapshot, RecoveringSendsOnlyBoxesChangedAfterThePositionThenItsMarker) {
+  store::BoxStore store({.max_boxes = 64});
+  for (std::uint64_t id = 1; id <= 10; ++id) {
+    store.write(id, bytes("{}"), id <= 8 ? "h" : "other");
+    store.set_change(id, 100 + id);
+  }
+  SubscriptionSnapshot snapshot;
+  RecordingSink sink;
+  snapshot.add("h", store.slot_count(), HuntSync{true, 105, 110});
+  run_to_end(snapshot, store, sink);
+  EXPECT_EQ(sink.messages, (std::vector<std::string>{"push 6", "push 7", "push 8", "synced h 3"}));
+  EXPECT_EQ(sink.positions, (std::vector<std::uint64_t>{110}));
+
+  RecordingSink nothing_missed;
+  snapshot.add("h", store.slot_count(), HuntSync{true, 110, 110});
+  run_to_end(snapshot, store, nothing_missed);
+  EXPECT_EQ(nothing_missed.messages, (std::vector<std::string>{"synced h 0"}));
+
+  RecordingSink full;
+  snapshot.add("h", store.slot_count(), HuntSync{false, 0, 110});
+  run_to_end(snapshot, store, full);
+  EXPECT_EQ(full.messages.back(), "synced h 8");
+}
+
+TEST(SubscriptionSnapshot, BoxesWithVersionsHeldSendOnlyTheChangedOnesThenAMarker) {
+  store::BoxStore store({.max_boxes = 64});
+  for (std::uint64_t id = 1; id <= 4; ++id)
+    store.write(id, bytes("{}"), "h");
+  store.write(2, bytes("{}"));  // version 2
+  SubscriptionSnapshot snapshot;
+  RecordingSink sink;
+  const std::vector<std::uint64_t> boxes{1, 2, 3, 9};
+  const std::vector<std::uint64_t> held{1, 1, 0, 4};  // 1 current, 2 behind, 3 none, 9 unknown
+  snapshot.add_boxes(boxes, held, true, true);
+  run_to_end(snapshot, store, sink);
+  EXPECT_EQ(sink.messages,
+            (std::vector<std::string>{"push 2", "push 3", "boxes synced 2 recovered"}));
+  RecordingSink plain;
+  snapshot.add_boxes(boxes);  // no versions, no marker: as before recovery existed
+  run_to_end(snapshot, store, plain);
+  EXPECT_EQ(plain.messages, (std::vector<std::string>{"push 1", "push 2", "push 3"}));
 }
 
 TEST(SubscriptionSnapshot, SendsExactlyTheHuntsBoxesInSlotOrderThenItsMarker) {
