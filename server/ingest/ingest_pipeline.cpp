@@ -196,8 +196,10 @@ struct IngestPipeline::Impl {
         store.write(w.box, {w.payload.data(), w.payload.size()}, w.hunt_view());
     if (written.status != store::WriteStatus::stored) {
       reject(tally, w.index, w.length,
-             written.status == store::WriteStatus::store_full ? RejectCode::store_full
-                                                              : RejectCode::payload_too_large,
+             written.status == store::WriteStatus::store_full ||
+                     written.status == store::WriteStatus::spill_full
+                 ? RejectCode::store_full
+                 : RejectCode::payload_too_large,
              "", store::to_string(written.status));
       return;
     }
