@@ -48,6 +48,9 @@ inline constexpr std::size_t kInlinePayloadLimit = 4096;
 struct BoxStoreConfig {
   std::size_t max_boxes = 1 << 20;               // --max-boxes
   std::size_t payload_max = kDefaultPayloadMax;  // bytes, 8 … kPayloadMaxLimit
+  // Advise transparent huge pages for the index and slots (MADV_HUGEPAGE),
+  // or advise against them (MADV_NOHUGEPAGE, also where THP is "always").
+  bool huge_pages = true;  // --store-huge-pages
   // Bytes of a payload kept in its slot (8 … kInlinePayloadLimit, capped at
   // payload_max). 128 holds the reference treasure payload (85 bytes), so the
   // common write and read never leave the slot.
@@ -56,9 +59,6 @@ struct BoxStoreConfig {
   // only as blocks are used. 0: a payload above inline_payload_bytes is
   // refused with spill_full.
   std::size_t spill_bytes = 0;  // --store-spill-mib
-  // Advise transparent huge pages for the index and slots (MADV_HUGEPAGE),
-  // or advise against them (MADV_NOHUGEPAGE, also where THP is "always").
-  bool huge_pages = true;  // --store-huge-pages
 };
 
 enum class WriteStatus {

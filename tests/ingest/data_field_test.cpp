@@ -16,8 +16,8 @@ struct DataHarness {
   explicit DataHarness(std::size_t max_data_bytes = kDefaultMaxDataBytes)
       : store({.max_boxes = 1024,
                .payload_max = payload_max_for(max_data_bytes),
-               .spill_bytes = std::size_t{16} << 20,
-               .huge_pages = false}),
+               .huge_pages = false,
+               .spill_bytes = std::size_t{16} << 20}),
         pipeline(store, &arena,
                  IngestConfig{.max_line_bytes = kSchemaLineBytes + max_data_bytes,
                               .max_data_bytes = max_data_bytes}) {}

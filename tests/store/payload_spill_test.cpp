@@ -32,9 +32,9 @@ std::string read_payload(const BoxStore& store, std::uint64_t id) {
 BoxStoreConfig spill_config(std::size_t spill_bytes) {
   return {.max_boxes = 4096,
           .payload_max = 64 * kKiB + kKiB,
+          .huge_pages = false,
           .inline_payload_bytes = 128,
-          .spill_bytes = spill_bytes,
-          .huge_pages = false};
+          .spill_bytes = spill_bytes};
 }
 
 TEST(PayloadSpill, PayloadsAboveTheInlineBytesRoundTripThroughABlock) {
