@@ -148,7 +148,7 @@ async function recordClientSocket(server) {
   // A live push and a hunt snapshot with its synced.
   ws.send({ op: 'subscribe', hunt: 'spring' });
   for (const t of await ws.read((m) => m.op === 'synced')) checkServerMessage(t, 'hunt snapshot');
-  await ingestHttp(server, ['{"box":1,"hunt":"spring","state":"claimed","x":1.5,"y":-2,"ts":5,"player":"q"}']);
+  await ingestHttp(server, ['{"box":1,"hunt":"spring","state":"claimed","x":1.5,"y":-2,"ts":5,"player":"q","data":{"hp":3,"inv":["a"],"ok":null}}']);
   for (const t of await ws.read((m) => m.op === 'push' && m.payload.state === 'claimed')) checkServerMessage(t, 'live push');
   ws.close();
 }
@@ -160,6 +160,7 @@ const ingestLines = [
   '{"box":7,"hunt":"spring","state":"open","x":-0.5,"y":3,"ts":0,"player":"p","extra":{"a":[1]}}',
   '{"box":"x"}', 'not json', '{"box":8,"state":"lost"}', '{"hunt":"spring"}', '{"box":0}',
   `{"box":9,"player":"${'p'.repeat(65)}"}`, '{"box":10,"ts":-1}', '{"box":11,"x":"1"}',
+  '{"box":12,"data":[1,"two",{"three":3.5}]}', '{"box":13,"data":null}', '{"box":14,"data":"s","state":"empty"}',
 ];
 
 async function recordIngestSocket(server) {
