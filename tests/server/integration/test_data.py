@@ -73,6 +73,8 @@ class Data(ServerTestCase):
         status, _, body = curl(self.server.url("/v1/boxes/10"))
         self.assertEqual((status, body), (200, '{"box":10,"data":%s}' % at_limit))
         self.assertEqual(curl(self.server.url("/v1/boxes/11"))[0], 404)
+        # Box 10's 4 KiB payload lives in a spill block, counted as used.
+        self.assertGreaterEqual(self.server.metric("trove_store_spill_bytes", state="used"), 4096)
         self.assertEqual(json.loads(curl(self.server.url("/v1/boxes/13"))[2])["data"], {"k": "v"})
 
 
