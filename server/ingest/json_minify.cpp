@@ -1,6 +1,5 @@
 #include "ingest/json_minify.hpp"
 
-#include <cstdint>
 #include <cstring>
 
 #include "ingest/json_check.hpp"
@@ -12,31 +11,6 @@ namespace {
 bool is_whitespace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
-
-// A UTF-16 code unit's 4 hex digits, or -1.
-std::int32_t hex4(std::string_view text, std::size_t at) {
-  if (text.size() - at < 4) return -1;
-  std::int32_t unit = 0;
-  for (std::size_t i = at; i < at + 4; ++i) {
-    const char c = text[i];
-    std::int32_t digit = 0;
-    if (c >= '0' && c <= '9') {
-      digit = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      digit = c - 'a' + 10;
-    } else if (c >= 'A' && c <= 'F') {
-      digit = c - 'A' + 10;
-    } else {
-      return -1;
-    }
-    unit = unit * 16 + digit;
-  }
-  return unit;
-}
-
-constexpr std::int32_t kHighSurrogateFirst = 0xD800;
-constexpr std::int32_t kLowSurrogateFirst = 0xDC00;
-constexpr std::int32_t kLowSurrogateLast = 0xDFFF;
 
 // Recursive descent, like json_check's Checker, that also emits every byte
 // it consumes outside whitespace. Output past `out` is counted, not written.
@@ -120,26 +94,9 @@ class Minifier {
         return true;
       }
       if (static_cast<unsigned char>(c) < 0x20) return false;
-      if (c == '\\' && !escape()) return false;
+      if (c == '\\' && !take_json_escape(text_, at_)) return false;
     }
     return false;
-  }
-
-  bool escape() {
-    if (at_ >= text_.size()) return false;
-    const char c = text_[at_++];
-    if (c != 'u') return std::string_view("\"\\/bfnrt").find(c) != std::string_view::npos;
-    const std::int32_t unit = hex4(text_, at_);
-    if (unit < 0) return false;
-    at_ += 4;
-    if (unit < kHighSurrogateFirst || unit > kLowSurrogateLast) return true;
-    if (unit >= kLowSurrogateFirst) return false;  // a low surrogate alone
-    // A high surrogate needs a low one right after it.
-    if (text_.substr(at_, 2) != "\\u") return false;
-    const std::int32_t low = hex4(text_, at_ + 2);
-    if (low < kLowSurrogateFirst || low > kLowSurrogateLast) return false;
-    at_ += 6;
-    return true;
   }
 
   bool literal(std::string_view word) {
