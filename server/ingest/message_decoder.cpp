@@ -380,6 +380,9 @@ bool raw_data_text(od::value& value, std::string_view& raw, DecodeError& error, 
     if (auto e = inner.raw_json().get(raw)) return fail_parse(error, e, unterminated);
   } else {
     raw = value.raw_json_token();
+    // Read the scalar, so On-Demand checks what follows it as it does for
+    // any value it reads (a value left unread is skipped unchecked).
+    return check_unknown_scalar(value, type, error, unterminated);
   }
   return true;
 }

@@ -134,6 +134,24 @@ TEST(DataField, MalformedJsonInsideDataIsRejected) {
   EXPECT_EQ(h.payload(9), "<absent>");
 }
 
+// Found by fuzz_ingest_differential: a string `data` followed by content
+// that is no JSON object member passed, because On-Demand does not check
+// what follows a value nobody read.
+TEST(DataField, WhatFollowsAScalarDataMustStillBeJson) {
+  DataHarness h;
+  EXPECT_EQ(h.outcome(R"({"box":36,"data":"qq":  0]})"
+                      "\n"),
+            "malformed_json/");
+  EXPECT_EQ(h.outcome(R"({"box":36,"data":"qq":  0]})"), "truncated/");
+  EXPECT_EQ(h.outcome(R"({"box":36,"data":true:  0]})"
+                      "\n"),
+            "malformed_json/");
+  EXPECT_EQ(h.outcome(R"({"box":36,"data":null 1})"
+                      "\n"),
+            "malformed_json/");
+  EXPECT_EQ(h.outcome(R"({"box":36,"data":"ok","state":"open"})"), "accepted");
+}
+
 TEST(DataField, EscapesAndUnicodeAreKeptAsWritten) {
   DataHarness h;
   const std::string data = R"({"e":"\u00e9\ud83d\ude00","raw":"é😀","q":"\"\\\/\b\f\n\r\t"})";
