@@ -72,7 +72,16 @@ void check_string(const StoredPayload& p, const char* key, const std::optional<s
 }
 
 void check_payload(std::string_view payload, const fuzz::ReferenceMessage& want) {
-  const StoredPayload p(payload);
+  // `data` comes last, byte for byte as the reference minified it; it is cut
+  // off before RapidJSON reads the rest, since it may hold numbers beyond a
+  // double's range (valid JSON, refused by RapidJSON).
+  std::string schema_fields(payload);
+  if (want.data) {
+    const std::string suffix = R"(,"data":)" + *want.data + "}";
+    FUZZ_CHECK(payload.ends_with(suffix));
+    schema_fields = std::string(payload.substr(0, payload.size() - suffix.size())) + "}";
+  }
+  const StoredPayload p(schema_fields);
   check_integer(p, "box", std::to_string(want.box));
   check_string(p, "state", want.state);
   check_number(p, "x", want.x);
@@ -82,9 +91,7 @@ void check_payload(std::string_view payload, const fuzz::ReferenceMessage& want)
   if (ts) check_integer(p, "ts", std::to_string(*want.ts));
   check_string(p, "player", want.player);
   FUZZ_CHECK(!p.get("hunt"));  // the hunt is kept beside the payload
-  // `data` comes last, byte for byte as the reference minified it.
-  FUZZ_CHECK((p.get("data") != nullptr) == want.data.has_value());
-  if (want.data) FUZZ_CHECK(payload.ends_with(R"(,"data":)" + *want.data + "}"));
+  FUZZ_CHECK(!p.get("data"));  // a message without data stores none
 }
 
 // Returns whether the hot path accepted the line.
