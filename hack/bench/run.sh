@@ -52,6 +52,9 @@ SERVER_CPU=${SERVER_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 MICROBENCH=${MICROBENCH:-1}
 MICROBENCH_TIMEOUT=${MICROBENCH_TIMEOUT:-420}
+# The box store's RSS for 1 M boxes of 50-byte and 4 KiB payloads
+# (hack/bench/store_rss.sh; the 4 KiB case needs ~4.5 GB of RAM). 0 = skip.
+STORE_RSS=${STORE_RSS:-1}
 # A git revision to compare the micro-benchmarks against in the same run
 # (e.g. BASELINE=origin/main before a performance change): its
 # trove-microbench is built in build/baseline and both binaries take turns,
@@ -111,7 +114,7 @@ if [[ $SKIP_BUILD != 1 ]]; then
   cmake --preset release >/dev/null
   targets=(trove-server trove-loadgen trove-floor trove-beast-ref)
   if cmake --build "$BUILD_DIR" --target help | grep -q '^trove-microbench:'; then
-    targets+=(trove-microbench)
+    targets+=(trove-microbench trove-store-rss)
   fi
   cmake --build "$BUILD_DIR" -j "$(nproc)" --target "${targets[@]}"
 fi
@@ -377,6 +380,12 @@ run_quick() {
     fi
   else
     log "micro-benchmarks skipped ($microbench_bin absent or MICROBENCH=0)"
+  fi
+  if [[ $STORE_RSS == 1 && -x $BUILD_DIR/server/bench/trove-store-rss ]]; then
+    log "box store RSS, 1 M boxes (50-byte and 4 KiB payloads)"
+    note_command "bash hack/bench/store_rss.sh $BUILD_DIR"
+    bash hack/bench/store_rss.sh "$BUILD_DIR" | tee "$out/store-rss.txt" >&2 ||
+      log "store RSS measurement failed; continuing"
   fi
   local subjects=(trove nginx floor beast)
   for rep in $(seq "$REPS"); do

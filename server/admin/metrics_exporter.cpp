@@ -215,6 +215,19 @@ struct MetricsExporter::Families {
                                       .Name("trove_store_capacity")
                                       .Help("Box store capacity (max_boxes).")
                                       .Register(registry);
+  // Payloads above a slot's inline bytes (docs/design.md, Box store).
+  Family<Gauge>& store_spill = prometheus::BuildGauge()
+                                   .Name("trove_store_spill_bytes")
+                                   .Help(
+                                       "Box store room for large payloads: state=used (blocks "
+                                       "holding a payload), carved (resident high-water), "
+                                       "reserved (--store-spill-mib).")
+                                   .Register(registry);
+  Family<Counter>& store_spill_refused =
+      prometheus::BuildCounter()
+          .Name("trove_store_spill_refused_total")
+          .Help("Large payloads refused because --store-spill-mib was used up (store_full).")
+          .Register(registry);
   // --state-dir (docs/state-format.md); present, at 0, without one.
   Family<Gauge>& state_durable =
       prometheus::BuildGauge()
@@ -462,6 +475,11 @@ struct MetricsExporter::Families {
     tuning_epoch.Add({}).Set(static_cast<double>(t.epoch_millis) / 1000.0);
     store_boxes.Add({}).Set(static_cast<double>(context.store.size()));
     store_capacity.Add({}).Set(static_cast<double>(context.store.capacity()));
+    const store::PayloadSpill& spill = context.store.spill();
+    store_spill.Add({{"state", "used"}}).Set(static_cast<double>(spill.used_bytes()));
+    store_spill.Add({{"state", "carved"}}).Set(static_cast<double>(spill.carved_bytes()));
+    store_spill.Add({{"state", "reserved"}}).Set(static_cast<double>(spill.reserved_bytes()));
+    set_counter(store_spill_refused, {}, static_cast<double>(spill.refused()));
     draining.Add({}).Set(context.draining.load() ? 1.0 : 0.0);
   }
 };

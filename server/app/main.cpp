@@ -22,6 +22,7 @@
 #include "app/drain_command.hpp"
 #include "config/process_resources.hpp"
 #include "config/server_config.hpp"
+#include "ingest/message.hpp"
 #include "memory/allocator_strategy.hpp"
 #include "memory/purger.hpp"
 #include "net/worker.hpp"
@@ -113,6 +114,8 @@ trove::store::BoxStoreConfig store_config_of(const trove::config::ServerConfig& 
   trove::store::BoxStoreConfig store_config;
   store_config.max_boxes = config.max_boxes;
   store_config.huge_pages = config.store_huge_pages;
+  store_config.payload_max = trove::ingest::payload_max_for(config.max_data_bytes);
+  store_config.spill_bytes = config.store_spill_mib << 20;
   return store_config;
 }
 

@@ -16,7 +16,7 @@ namespace {
 void BM_PhaseDecode(benchmark::State& state) {
   const std::string line(kReferenceMessage);
   simdjson::padded_string padded(line);
-  ingest::MessageDecoder decoder(4096, 8);
+  ingest::MessageDecoder decoder(4096, 8, ingest::kDefaultMaxDataBytes);
   ingest::BoxMessage message;
   ingest::DecodeError error;
   for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): benchmark loop idiom

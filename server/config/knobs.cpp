@@ -101,6 +101,10 @@ void add_memory_knobs(std::vector<Knob>& k) {
                    },
                    [](const C& c) { return c.allocator; }});
   k.push_back(uint_knob("max_boxes", "box store capacity", &C::max_boxes, 1, 1ull << 28));
+  k.push_back(uint_knob("store_spill_mib",
+                        "box store room for payloads above 128 bytes, MiB (virtual; resident as "
+                        "used); 0 = only payloads up to 128 bytes",
+                        &C::store_spill_mib, 0, 65536));
   k.push_back(Knob{"store_huge_pages",
                    "huge pages for the box store (faster random access, RSS in 2 MiB steps)",
                    "on | off",
@@ -136,6 +140,10 @@ void add_limit_knobs(std::vector<Knob>& k) {
       uint_knob("idle_timeout_ms",
                 "close an idle HTTP connection, or a WebSocket message unfinished, this long",
                 &C::idle_timeout_ms, 100, 3600000));
+  k.push_back(uint_knob("max_data_bytes",
+                        "largest `data` of an ingest message, minified; the line limit is 4096 + "
+                        "this",
+                        &C::max_data_bytes, 0, 65536));
   k.push_back(uint_knob("ws_ping_interval_s",
                         "WebSocket ping interval; a peer silent until the next ping is closed",
                         &C::ws_ping_interval_s, 1, 3600));

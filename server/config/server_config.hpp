@@ -40,6 +40,9 @@ struct ServerConfig {
   // access without a TLB miss each (S3 ingest 1.4 -> 2.0 M msg/s), at the
   // cost of resident memory in 2 MiB steps; off advises against them.
   bool store_huge_pages = true;
+  // Reservation for payloads above a slot's inline 128 bytes (docs/design.md,
+  // Box store): virtual memory, resident only as such payloads are stored.
+  std::uint64_t store_spill_mib = 1024;
   std::string admin_token_file;
   std::string port_file;
 
@@ -48,7 +51,10 @@ struct ServerConfig {
   std::uint64_t max_header_bytes = 8192;         // nginx's default large header buffer
   std::uint64_t max_body_bytes = 4194304;        // one NDJSON ingest request
   std::uint64_t max_ws_message_bytes = 1048576;  // one NDJSON frame / client op
-  std::uint64_t idle_timeout_ms = 60000;         // a keep-alive poller sends every 250 ms
+  // A message's `data`, minified (docs/api.md); the ingest line limit is
+  // 4096 + this, so the largest data still fits a line.
+  std::uint64_t max_data_bytes = 1024;
+  std::uint64_t idle_timeout_ms = 60000;  // a keep-alive poller sends every 250 ms
   // WebSocket liveness: a ping every interval; a peer that sent nothing
   // (no pong, no frame) by the next ping is closed. 20 s keeps NAT and proxy
   // mappings (often 30-60 s) open for clients that only listen.

@@ -70,6 +70,8 @@ std::string_view to_string(RejectCode code) noexcept {
       return "string_too_long";
     case RejectCode::unknown_state:
       return "unknown_state";
+    case RejectCode::data_too_large:
+      return "data_too_large";
     case RejectCode::blob_too_large:
       return "blob_too_large";
     case RejectCode::payload_too_large:
@@ -164,7 +166,9 @@ struct IngestPipeline::Impl {
         store(box_store),
         writes(box_store),
         memory(pipeline_config.strategy, arena),
-        decoder(pipeline_config.max_line_bytes, pipeline_config.max_depth) {
+        decoder(pipeline_config.max_line_bytes, pipeline_config.max_depth,
+                pipeline_config.max_data_bytes),
+        writer(pipeline_config.max_data_bytes) {
     rejections.reserve(config.max_rejections_listed + StoreWriteQueue::kDepth);
   }
 
@@ -196,8 +200,10 @@ struct IngestPipeline::Impl {
         store.write(w.box, {w.payload.data(), w.payload.size()}, w.hunt_view());
     if (written.status != store::WriteStatus::stored) {
       reject(tally, w.index, w.length,
-             written.status == store::WriteStatus::store_full ? RejectCode::store_full
-                                                              : RejectCode::payload_too_large,
+             written.status == store::WriteStatus::store_full ||
+                     written.status == store::WriteStatus::spill_full
+                 ? RejectCode::store_full
+                 : RejectCode::payload_too_large,
              "", store::to_string(written.status));
       return;
     }

@@ -40,6 +40,9 @@ struct IngestConfig {
   std::size_t max_line_bytes = 4096;
   // Deepest nesting of objects/arrays in a message (the message object is depth 1).
   std::size_t max_depth = 8;
+  // Largest `data` value, minified (--max-data-bytes, ≤ kMaxDataBytesLimit).
+  // The store must take payloads of payload_max_for(max_data_bytes).
+  std::size_t max_data_bytes = kDefaultMaxDataBytes;
   // Hydrated blob bound (docs/design.md: 8 KiB).
   std::size_t blob_bytes = 8192;
   // How many rejections ingest() lists in detail per batch; the rest are
@@ -63,6 +66,7 @@ enum class RejectCode : std::uint8_t {
   not_finite,         // x or y overflows a double (1e400)
   string_too_long,    // hunt or player > 64 bytes
   unknown_state,      // state not one of the enum
+  data_too_large,     // data, minified, > max_data_bytes
   blob_too_large,     // hydrated form > blob_bytes
   payload_too_large,  // rendered payload > the store's payload_max
   store_full,         // new box, store at capacity

@@ -1,6 +1,7 @@
 #include "ingest/json_check.hpp"
 
 #include <cstddef>
+#include <cstdint>
 
 namespace trove::ingest {
 
@@ -10,9 +11,30 @@ bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
-bool is_hex(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+// A UTF-16 code unit's 4 hex digits at text[at], or -1.
+std::int32_t hex4(std::string_view text, std::size_t at) {
+  if (at > text.size() || text.size() - at < 4) return -1;
+  std::int32_t unit = 0;
+  for (std::size_t i = at; i < at + 4; ++i) {
+    const char c = text[i];
+    std::int32_t digit = 0;
+    if (is_digit(c)) {
+      digit = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      digit = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      digit = c - 'A' + 10;
+    } else {
+      return -1;
+    }
+    unit = unit * 16 + digit;
+  }
+  return unit;
 }
+
+constexpr std::int32_t kHighSurrogateFirst = 0xD800;
+constexpr std::int32_t kLowSurrogateFirst = 0xDC00;
+constexpr std::int32_t kLowSurrogateLast = 0xDFFF;
 
 // A recursive-descent reader that only says whether the text is JSON.
 class Checker {
@@ -81,19 +103,9 @@ class Checker {
       const char c = text_[at_++];
       if (c == '"') return true;
       if (static_cast<unsigned char>(c) < 0x20) return false;
-      if (c == '\\' && !escape()) return false;
+      if (c == '\\' && !take_json_escape(text_, at_)) return false;
     }
     return false;
-  }
-
-  bool escape() {
-    if (at_ >= text_.size()) return false;
-    const char c = text_[at_++];
-    if (c != 'u') return std::string_view("\"\\/bfnrt").find(c) != std::string_view::npos;
-    for (int i = 0; i < 4; ++i) {
-      if (at_ >= text_.size() || !is_hex(text_[at_++])) return false;
-    }
-    return true;
   }
 
   bool literal(std::string_view word) {
@@ -151,6 +163,23 @@ bool is_json_number(std::string_view t) {
     if (!digits()) return false;
   }
   return i == t.size();
+}
+
+bool take_json_escape(std::string_view text, std::size_t& at) {
+  if (at >= text.size()) return false;
+  const char c = text[at++];
+  if (c != 'u') return std::string_view("\"\\/bfnrt").find(c) != std::string_view::npos;
+  const std::int32_t unit = hex4(text, at);
+  if (unit < 0) return false;
+  at += 4;
+  if (unit < kHighSurrogateFirst || unit > kLowSurrogateLast) return true;
+  if (unit >= kLowSurrogateFirst) return false;  // a low surrogate alone
+  // A high surrogate needs a low one right after it.
+  if (text.substr(at, 2) != "\\u") return false;
+  const std::int32_t low = hex4(text, at + 2);
+  if (low < kLowSurrogateFirst || low > kLowSurrogateLast) return false;
+  at += 6;
+  return true;
 }
 
 bool is_json_value(std::string_view text) {

@@ -10,6 +10,7 @@
 //   x, y    finite numbers
 //   ts      integer milliseconds, 0 … 2^63-1
 //   player  string ≤ 64 bytes (UTF-8)
+//   data    any JSON value, ≤ max_data_bytes once minified
 //   any other field is ignored (nesting depth still limited)
 //
 // Every message replaces the box's payload: optional fields that are absent
@@ -23,6 +24,22 @@
 namespace trove::ingest {
 
 inline constexpr std::size_t kMaxStringFieldBytes = 64;  // hunt, player
+
+// `data` limits (--max-data-bytes): 1 KiB by default, 64 KiB at most.
+inline constexpr std::size_t kDefaultMaxDataBytes = 1024;
+inline constexpr std::size_t kMaxDataBytesLimit = 64 * 1024;
+// The payload's bytes besides `data`: every schema field at its longest (two
+// 64-byte strings fully \u-escaped, five numbers, keys: < 700 bytes) and
+// `,"data":`, rounded up.
+inline constexpr std::size_t kSchemaPayloadBytes = 1024;
+// The largest payload a message with `max_data_bytes` of data renders: what
+// the store must accept (its payload_max).
+constexpr std::size_t payload_max_for(std::size_t max_data_bytes) {
+  return kSchemaPayloadBytes + max_data_bytes;
+}
+// The schema fields, unknown fields and whitespace of a line besides its
+// `data`: the line limit is this plus max_data_bytes.
+inline constexpr std::size_t kSchemaLineBytes = 4096;
 
 enum class BoxState : std::uint8_t { closed, open, claimed, empty };
 std::optional<BoxState> parse_box_state(std::string_view text) noexcept;
@@ -38,6 +55,10 @@ struct BoxMessage {
   std::int64_t ts = 0;
   std::string_view hunt;    // valid only if has_hunt
   std::string_view player;  // valid only if has_player
+  // Minified JSON (docs/api.md, "data"), valid only if has_data; points into
+  // the decoder's data buffer, never copied into the blob (so blob_bytes
+  // bounds the schema fields alone) and valid until the next decode.
+  std::string_view data;
   BoxState state = BoxState::closed;
   bool has_hunt = false;
   bool has_state = false;
@@ -45,6 +66,7 @@ struct BoxMessage {
   bool has_y = false;
   bool has_ts = false;
   bool has_player = false;
+  bool has_data = false;
 
   // Derived: the map cell (x, y) falls in, cells kCellSize wide; only
   // meaningful when has_x && has_y. Saturates at the int32 range.

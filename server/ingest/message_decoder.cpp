@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
+#include <span>
 #include <stdexcept>
 #include <string>
 
 #include "ingest/json_check.hpp"
+#include "ingest/json_minify.hpp"
 
 namespace trove::ingest {
 
@@ -30,6 +32,7 @@ enum FieldBit : std::uint32_t {
   kY = 1U << 4,
   kTs = 1U << 5,
   kPlayer = 1U << 6,
+  kData = 1U << 7,
 };
 
 constexpr std::uint32_t kUnknown = 0;
@@ -53,6 +56,8 @@ std::uint32_t identify(const od::raw_json_string& key) {
       return key == "ts" ? kTs : kUnknown;
     case 'p':
       return key == "player" ? kPlayer : kUnknown;
+    case 'd':
+      return key == "data" ? kData : kUnknown;
     default:
       return kUnknown;
   }
@@ -74,6 +79,8 @@ std::string_view field_name(std::uint32_t id) {
       return "ts";
     case kPlayer:
       return "player";
+    case kData:
+      return "data";
     default:
       return "";
   }
@@ -352,6 +359,57 @@ constexpr std::string_view kTsRange = "must be 0 … 9223372036854775807";
   return true;
 }
 
+// Where a message's `data` goes: the decoder's buffer and the limits.
+struct DataSink {
+  std::span<char> buffer;  // max_data_bytes
+  std::size_t max_depth = 0;
+};
+
+// The raw text of `data`: a container's whole JSON, or a scalar's token
+// (with the whitespace up to the next structural character).
+bool raw_data_text(od::value& value, std::string_view& raw, DecodeError& error, bool unterminated) {
+  od::json_type type;
+  if (auto e = value.type().get(type)) return fail_parse(error, e, unterminated);
+  if (type == od::json_type::object) {
+    od::object inner;
+    if (auto e = value.get_object().get(inner)) return fail_parse(error, e, unterminated);
+    if (auto e = inner.raw_json().get(raw)) return fail_parse(error, e, unterminated);
+  } else if (type == od::json_type::array) {
+    od::array inner;
+    if (auto e = value.get_array().get(inner)) return fail_parse(error, e, unterminated);
+    if (auto e = inner.raw_json().get(raw)) return fail_parse(error, e, unterminated);
+  } else {
+    raw = value.raw_json_token();
+    // Read the scalar, so On-Demand checks what follows it as it does for
+    // any value it reads (a value left unread is skipped unchecked).
+    return check_unknown_scalar(value, type, error, unterminated);
+  }
+  return true;
+}
+
+// `data`: any JSON value, checked and minified in one pass into the sink.
+[[gnu::noinline]] bool read_data(od::value& value, const DataSink& sink, BoxMessage& out,
+                                 DecodeError& error, bool unterminated) {
+  std::string_view raw;
+  if (!raw_data_text(value, raw, error, unterminated)) return false;
+  const MinifyResult minified = minify_json(raw, 1, sink.max_depth, sink.buffer);
+  switch (minified.status) {
+    case MinifyStatus::ok:
+      out.data = {sink.buffer.data(), minified.size};
+      out.has_data = true;
+      return true;
+    case MinifyStatus::too_deep:
+      return fail(error, RejectCode::too_deep, "data", "nesting deeper than the limit");
+    case MinifyStatus::too_large:
+      return fail(error, RejectCode::data_too_large, "data",
+                  "larger than max_data_bytes once minified");
+    case MinifyStatus::malformed:
+      break;
+  }
+  return fail(error, unterminated ? RejectCode::truncated : RejectCode::malformed_json, "data",
+              "malformed JSON inside data");
+}
+
 [[gnu::always_inline]] inline bool read_state(od::value& value, BoxMessage& out, DecodeError& error,
                                               bool unterminated) {
   std::string_view text;
@@ -419,8 +477,12 @@ constexpr std::string_view kTsRange = "must be 0 … 9223372036854775807";
 
 }  // namespace
 
-MessageDecoder::MessageDecoder(std::size_t max_line_bytes, std::size_t max_depth)
-    : parser_(std::make_unique<Parser>()), max_depth_(max_depth) {
+MessageDecoder::MessageDecoder(std::size_t max_line_bytes, std::size_t max_depth,
+                               std::size_t max_data_bytes)
+    : parser_(std::make_unique<Parser>()),
+      max_depth_(max_depth),
+      data_buffer_(std::make_unique<char[]>(max_data_bytes)),
+      max_data_bytes_(max_data_bytes) {
   // max_capacity = the line limit, so a longer document can never make the
   // parser grow; allocate now, not on the first message.
   parser_->parser = od::parser(max_line_bytes);
@@ -457,6 +519,11 @@ bool MessageDecoder::decode(const char* line, std::size_t length, bool untermina
       return fail(error, RejectCode::duplicate_field, field_name(id), "given twice");
     }
     seen |= id;
+    if (id == kData) [[unlikely]] {
+      const DataSink sink{{data_buffer_.get(), max_data_bytes_}, max_depth_};
+      if (!read_data(value, sink, out, error, unterminated)) return false;
+      continue;
+    }
     if (!read_field(id, value, out, error, unterminated)) return false;
   }
   // Anything after the object on the same line.

@@ -6,12 +6,16 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <memory>
+
+#include "ingest/message.hpp"
 
 namespace trove::ingest {
 
 namespace payload_detail {
 
-// RapidJSON output stream over a fixed buffer.
+// RapidJSON output stream over a buffer sized once.
 //
 // Why not rapidjson::StringBuffer: the Writer emits one byte at a time, and
 // with a `char` buffer every byte store may alias the buffer's own cursor, so
@@ -24,16 +28,23 @@ class ByteStream {
  public:
   using Ch = char;
 
-  // Larger than any payload the schema can produce (two 64-byte strings fully
-  // \u-escaped, five numbers, keys: < 700 bytes).
-  static constexpr std::size_t kCapacity = 2048;
+  // Larger than any payload the schema fields alone can produce (two 64-byte
+  // strings fully \u-escaped, five numbers, keys: < 700 bytes); `data` is
+  // added on top.
+  static constexpr std::size_t kSchemaCapacity = 2048;
+
+  explicit ByteStream(std::size_t data_bytes)
+      : capacity_(kSchemaCapacity + data_bytes),
+        bytes_(std::make_unique<char8_t[]>(capacity_)),
+        cursor_(bytes_.get()),
+        end_(bytes_.get() + capacity_) {}
 
   void clear() noexcept {
-    cursor_ = bytes_.data();
+    cursor_ = bytes_.get();
     overflow_ = false;
   }
   void Put(char c) noexcept {
-    if (cursor_ != bytes_.data() + kCapacity) [[likely]] {
+    if (cursor_ != end_) [[likely]] {
       *cursor_++ = static_cast<char8_t>(c);
     } else {
       overflow_ = true;
@@ -43,24 +54,35 @@ class ByteStream {
 
   // Room for `count` more bytes; if there is none, the output is marked
   // overflowed and rewound so the unchecked writes that follow stay inside
-  // the buffer (count ≤ kCapacity for every call the Writer makes here).
+  // the buffer (count ≤ kSchemaCapacity for every call the Writer makes here).
   void reserve(std::size_t count) noexcept {
-    if (static_cast<std::size_t>(bytes_.data() + kCapacity - cursor_) < count) [[unlikely]] {
+    if (static_cast<std::size_t>(end_ - cursor_) < count) [[unlikely]] {
       overflow_ = true;
-      cursor_ = bytes_.data();
+      cursor_ = bytes_.get();
     }
   }
   void put_unchecked(char c) noexcept { *cursor_++ = static_cast<char8_t>(c); }
+  // Bytes copied as they are (a minified `data` value), or an overflow.
+  void append(std::string_view text) noexcept {
+    if (static_cast<std::size_t>(end_ - cursor_) < text.size()) [[unlikely]] {
+      overflow_ = true;
+      return;
+    }
+    std::memcpy(cursor_, text.data(), text.size());
+    cursor_ += text.size();
+  }
 
   std::string_view view() const noexcept {
-    return {reinterpret_cast<const char*>(bytes_.data()),
-            static_cast<std::size_t>(cursor_ - bytes_.data())};
+    return {reinterpret_cast<const char*>(bytes_.get()),
+            static_cast<std::size_t>(cursor_ - bytes_.get())};
   }
   bool overflow() const noexcept { return overflow_; }
 
  private:
-  std::array<char8_t, kCapacity> bytes_{};
-  char8_t* cursor_ = bytes_.data();
+  std::size_t capacity_;
+  std::unique_ptr<char8_t[]> bytes_;
+  char8_t* cursor_;
+  char8_t* end_;
   bool overflow_ = false;
 };
 
@@ -150,11 +172,13 @@ std::string_view quoted_state(BoxState state) {
 }  // namespace
 
 struct PayloadWriter::State {
+  explicit State(std::size_t max_data_bytes) : stream(max_data_bytes) {}
   ByteStream stream;
   Writer writer{stream};
 };
 
-PayloadWriter::PayloadWriter() : state_(std::make_unique<State>()) {}
+PayloadWriter::PayloadWriter(std::size_t max_data_bytes)
+    : state_(std::make_unique<State>(max_data_bytes)) {}
 
 PayloadWriter::~PayloadWriter() = default;
 
@@ -186,7 +210,15 @@ std::string_view PayloadWriter::render(const BoxMessage& m) {
     raw_string(w, "\"player\"");
     w.String(m.player.data(), static_cast<rapidjson::SizeType>(m.player.size()));
   }
-  w.EndObject();
+  if (m.has_data) {
+    // Last, and copied whole: the decoder already checked and minified it,
+    // so the Writer (byte by byte) is left out; the next render resets it.
+    stream.append(R"(,"data":)");
+    stream.append(m.data);
+    stream.Put('}');
+  } else {
+    w.EndObject();
+  }
   // An overflow cannot happen within the schema's limits; report it as "too
   // large" rather than return a cut payload.
   if (stream.overflow()) return std::string_view(nullptr, 0);

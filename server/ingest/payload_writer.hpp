@@ -15,7 +15,9 @@ namespace trove::ingest {
 
 class PayloadWriter {
  public:
-  PayloadWriter();
+  // Sizes the output once for the schema fields plus `data` of up to
+  // max_data_bytes.
+  explicit PayloadWriter(std::size_t max_data_bytes = kDefaultMaxDataBytes);
   ~PayloadWriter();
   PayloadWriter(const PayloadWriter&) = delete;
   PayloadWriter& operator=(const PayloadWriter&) = delete;

@@ -56,7 +56,7 @@ bool SubscriptionSnapshot::send_boxes(const store::BoxStore& store, SnapshotSink
   // Lookups of boxes that do not exist cost a step too: a subscribe to
   // 4,096 absent boxes is bounded per step like a scan.
   std::size_t lookups_left = kSlotsPerStep;
-  std::array<char, store::kPayloadMaxLimit> payload{};
+  std::array<char, store::kPayloadMaxLimit> payload;  // uninitialised: 68 KiB, filled by read()
   const std::size_t max = store.payload_max();
   while (!boxes_.empty()) {
     if (pushes_left_ == 0 || lookups_left == 0) {

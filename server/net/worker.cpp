@@ -44,6 +44,8 @@ std::unique_ptr<ingest::IngestPipeline> make_pipeline(ServerContext& context,
                                                       memory::EpochArena& arena) {
   ingest::IngestConfig ingest_config;
   ingest_config.strategy = context.strategy;
+  ingest_config.max_data_bytes = context.config.max_data_bytes;
+  ingest_config.max_line_bytes = ingest::kSchemaLineBytes + context.config.max_data_bytes;
   return std::make_unique<ingest::IngestPipeline>(context.store, &arena, ingest_config);
 }
 }  // namespace

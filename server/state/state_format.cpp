@@ -4,9 +4,11 @@
 #include <cstring>
 
 #include "state/crc32c.hpp"
+#include "store/box_store.hpp"
 
 namespace trove::state {
 
+static_assert(kMaxPayloadBytes >= store::kPayloadMaxLimit, "a record holds any stored payload");
 static_assert(std::endian::native == std::endian::little,
               "state files are little-endian and written in host order");
 
@@ -95,7 +97,9 @@ void append_record(std::string& out, const BoxRecord& record) {
   const std::size_t body_at = out.size();
   put(out, static_cast<std::uint8_t>(record.kind));
   put(out, static_cast<std::uint8_t>(record.hunt.size()));
-  put(out, static_cast<std::uint16_t>(record.payload.size()));
+  // The low 16 bits: a payload may be longer (the body length says by how
+  // much); the field stays a check of the record's consistency.
+  put(out, static_cast<std::uint16_t>(record.payload.size() & 0xffffU));
   put(out, record.box);
   put(out, record.version);
   out.append(record.hunt);
@@ -115,11 +119,13 @@ RecordCheck parse_record(std::string_view bytes, BoxRecord& record, std::size_t&
   if (crc32c(body) != get<std::uint32_t>(bytes, 4)) return RecordCheck::kBadChecksum;
   const auto kind = get<std::uint8_t>(body, 0);
   const std::size_t hunt_size = get<std::uint8_t>(body, 1);
-  const std::size_t payload_size = get<std::uint16_t>(body, 2);
+  const std::size_t payload_low_bits = get<std::uint16_t>(body, 2);
   if (kind > static_cast<std::uint8_t>(RecordKind::kEnd) ||
-      kBodyFixedBytes + hunt_size + payload_size != body_size) {
+      kBodyFixedBytes + hunt_size > body_size) {
     return RecordCheck::kBadBody;
   }
+  const std::size_t payload_size = body_size - kBodyFixedBytes - hunt_size;
+  if ((payload_size & 0xffffU) != payload_low_bits) return RecordCheck::kBadBody;
   record.kind = static_cast<RecordKind>(kind);
   record.box = get<std::uint64_t>(body, 4);
   record.version = get<std::uint64_t>(body, 12);

@@ -3,8 +3,8 @@
 // describes them: a 40-byte header, then records of
 //   u32 body length | u32 CRC32C of the body | body
 // with a body of
-//   u8 kind | u8 hunt length | u16 payload length | u64 box | u64 version |
-//   hunt | payload
+//   u8 kind | u8 hunt length | u16 payload length (its low 16 bits) |
+//   u64 box | u64 version | hunt | payload
 // all little-endian. A log segment holds box records; a snapshot holds box
 // records and ends with one end record (kind 1, box = the box record count).
 
@@ -25,16 +25,19 @@ class FutureFormatError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-inline constexpr std::uint32_t kFormatVersion = 1;
+// Version 2: payloads above 4096 bytes (a box's `data`), whose length the
+// body length gives; version 1 files read the same way.
+inline constexpr std::uint32_t kFormatVersion = 2;
 inline constexpr std::string_view kLogMagic = "TROVELOG";
 inline constexpr std::string_view kSnapshotMagic = "TROVSNAP";
 inline constexpr std::size_t kMagicBytes = 8;
 inline constexpr std::size_t kHeaderBytes = 40;
 inline constexpr std::size_t kRecordHeadBytes = 8;  // length + CRC
 inline constexpr std::size_t kBodyFixedBytes = 20;  // kind, sizes, box, version
-// A hunt is at most 64 bytes and a payload at most 4096 (store limits): a
-// length beyond this is damage, never a record.
-inline constexpr std::size_t kMaxBodyBytes = kBodyFixedBytes + 64 + 4096;
+// A hunt is at most 64 bytes and a payload at most 69632 (the store's
+// kPayloadMaxLimit): a length beyond this is damage, never a record.
+inline constexpr std::size_t kMaxPayloadBytes = 68 * 1024;
+inline constexpr std::size_t kMaxBodyBytes = kBodyFixedBytes + 64 + kMaxPayloadBytes;
 // Header flag of a snapshot written after every worker stopped (SIGTERM,
 // drain): nothing in memory was newer, so the restored server may keep the
 // incarnation.

@@ -143,8 +143,10 @@ struct BoxStore::SlotHeader {
   std::atomic<std::uint64_t> id;        // set once when the slot is published
   std::atomic<std::uint64_t> sizes;     // payload size | hunt size << 32
   std::atomic<std::uint64_t> change;    // set_change: position in the change order
+  // PayloadSpill handle of a payload above the inline bytes; 0: inline.
+  std::atomic<std::uint64_t> spill_block;
 };
-static_assert(sizeof(std::atomic<std::uint64_t>) * 4 == 32, "SlotHeader is 32 bytes");
+static_assert(sizeof(std::atomic<std::uint64_t>) * 5 == 40, "SlotHeader is 40 bytes");
 
 namespace {
 constexpr std::size_t kHuntWords = kMaxHuntBytes / kWord;
@@ -164,6 +166,8 @@ std::string_view to_string(WriteStatus status) noexcept {
       return "version must be 1 … 2^63-2";
     case WriteStatus::store_full:
       return "box store full: no slot for a new box (raise --max-boxes)";
+    case WriteStatus::spill_full:
+      return "box store full: no room for a payload this large (raise --store-spill-mib)";
   }
   return "unknown";
 }
@@ -171,16 +175,22 @@ std::string_view to_string(WriteStatus status) noexcept {
 BoxStore::BoxStore(BoxStoreConfig config)
     : capacity_(config.max_boxes),
       payload_max_(config.payload_max),
-      payload_words_(round_up(config.payload_max, kWord) / kWord),
+      inline_bytes_(std::min(config.inline_payload_bytes, config.payload_max)),
+      payload_words_(round_up(inline_bytes_, kWord) / kWord),
       slot_stride_(
           round_up(sizeof(SlotHeader) + kMaxHuntBytes + payload_words_ * kWord, kCacheLine)),
       index_mask_(std::bit_ceil(config.max_boxes * kIndexLoadInverse) - 1),
-      seed_(std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32)) {
+      seed_(std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32)),
+      spill_(inline_bytes_ < payload_max_ ? config.spill_bytes : 0, config.payload_max,
+             config.huge_pages) {
   if (capacity_ == 0 || capacity_ >= kSlotRejected) {
     throw std::invalid_argument("BoxStore: max_boxes must be 1 … 2^32-2");
   }
   if (payload_max_ < kWord || payload_max_ > kPayloadMaxLimit) {
-    throw std::invalid_argument("BoxStore: payload_max must be 8 … 4096 bytes");
+    throw std::invalid_argument("BoxStore: payload_max must be 8 … 69632 bytes");
+  }
+  if (inline_bytes_ < kWord || inline_bytes_ > kInlinePayloadLimit) {
+    throw std::invalid_argument("BoxStore: inline_payload_bytes must be 8 … 4096 bytes");
   }
   const std::size_t index_bytes = (index_mask_ + 1) * sizeof(IndexEntry);
   const std::size_t slot_bytes = capacity_ * slot_stride_;
@@ -191,7 +201,7 @@ BoxStore::BoxStore(BoxStoreConfig config)
     unmap(index_, index_bytes);
     throw;
   }
-  reserved_bytes_ = index_bytes + slot_bytes;
+  reserved_bytes_ = index_bytes + slot_bytes + spill_.reserved_bytes();
   incarnation_.store(draw_incarnation(), std::memory_order_relaxed);
   // Zero pages are valid atomics with value 0 (free entry / unwritten slot).
 }
@@ -338,12 +348,16 @@ WriteResult BoxStore::write(std::uint64_t id, std::span<const char> payload,
   std::atomic<std::uint64_t>* words = slot_words(slot);
   const std::uint64_t seq = lock_slot(header);
   const std::uint64_t sizes = header->sizes.load(std::memory_order_relaxed);
+  if (!place_payload(header, words, payload)) {
+    header->sequence.store(seq, std::memory_order_release);  // nothing changed
+    result.status = WriteStatus::spill_full;
+    return result;
+  }
   std::size_t hunt_size = static_cast<std::size_t>(sizes >> 32);
   if (hunt) {
     hunt_size = hunt->size();
     store_words(words, hunt->data(), hunt_size);
   }
-  store_words(words + kHuntWords, payload.data(), payload.size());
   header->sizes.store(payload.size() | (std::uint64_t{hunt_size} << 32), std::memory_order_release);
   // The hunt as it stands after this write, for the caller's fan-out.
   load_words(words, hunt_size, result.hunt);
@@ -372,8 +386,12 @@ WriteResult BoxStore::restore(std::uint64_t id, std::uint64_t version,
     result.version = seq / 2;
     return result;
   }
+  if (!place_payload(header, words, payload)) {
+    header->sequence.store(seq, std::memory_order_release);  // nothing changed
+    result.status = WriteStatus::spill_full;
+    return result;
+  }
   store_words(words, hunt.data(), hunt.size());
-  store_words(words + kHuntWords, payload.data(), payload.size());
   header->sizes.store(payload.size() | (std::uint64_t{hunt.size()} << 32),
                       std::memory_order_release);
   std::memcpy(result.hunt, hunt.data(), hunt.size());
@@ -381,6 +399,42 @@ WriteResult BoxStore::restore(std::uint64_t id, std::uint64_t version,
   header->sequence.store(version * 2, std::memory_order_release);
   result.version = version;
   return result;
+}
+
+bool BoxStore::place_payload(SlotHeader* header, std::atomic<std::uint64_t>* words,
+                             std::span<const char> payload) noexcept {
+  const PayloadSpill::Handle old = header->spill_block.load(std::memory_order_relaxed);
+  if (payload.size() <= inline_bytes_) {
+    store_words(words + kHuntWords, payload.data(), payload.size());
+    if (old != PayloadSpill::kNoBlock) {
+      header->spill_block.store(PayloadSpill::kNoBlock, std::memory_order_release);
+      spill_.release(old);
+    }
+    return true;
+  }
+  PayloadSpill::Handle block = old;
+  if (old == PayloadSpill::kNoBlock || !spill_.same_class(old, payload.size())) {
+    block = spill_.allocate(payload.size());
+    if (block == PayloadSpill::kNoBlock) return false;
+  }
+  store_words(spill_.words(block), payload.data(), payload.size());
+  if (block != old) {
+    header->spill_block.store(block, std::memory_order_release);
+    spill_.release(old);
+  }
+  return true;
+}
+
+const std::atomic<std::uint64_t>* BoxStore::payload_source(const SlotHeader* header,
+                                                           const std::atomic<std::uint64_t>* words,
+                                                           std::size_t& room) const noexcept {
+  const PayloadSpill::Handle block = header->spill_block.load(std::memory_order_acquire);
+  if (block == PayloadSpill::kNoBlock) {
+    room = inline_bytes_;
+    return words + kHuntWords;
+  }
+  room = spill_.capacity_of(block);
+  return spill_.words(block);
 }
 
 std::uint64_t BoxStore::stable_sequence(const SlotHeader* header) noexcept {
@@ -406,9 +460,12 @@ ReadResult BoxStore::read(std::uint64_t id, std::span<char> payload_out,
     const std::uint64_t sizes = header->sizes.load(std::memory_order_acquire);
     const std::size_t payload_size = static_cast<std::size_t>(sizes & 0xffffffffU);
     const std::size_t hunt_size = static_cast<std::size_t>(sizes >> 32);
-    // Sizes from a torn read may be garbage: clamp before copying.
-    const std::size_t copy = std::min({payload_size, payload_out.size(), payload_max_});
-    load_words(words + kHuntWords, copy, payload_out.data());
+    // Sizes and the block from a torn read may be garbage: clamp before copying.
+    std::size_t room = 0;
+    const std::atomic<std::uint64_t>* source = payload_source(header, words, room);
+    if (source == nullptr) continue;
+    const std::size_t copy = std::min({payload_size, payload_out.size(), room});
+    load_words(source, copy, payload_out.data());
     const std::size_t hunt_copy = std::min({hunt_size, hunt_out.size(), kMaxHuntBytes});
     if (!hunt_out.empty()) load_words(words, hunt_copy, hunt_out.data());
     if (header->sequence.load(std::memory_order_relaxed) == before) {
@@ -451,13 +508,16 @@ bool BoxStore::read_slot(std::size_t slot, BoxVisitor& visitor, char* hunt_out, 
     const std::uint64_t sizes = header->sizes.load(std::memory_order_acquire);
     // Sizes from a torn read may be garbage: clamp before copying.
     const std::size_t hunt_size = std::min(static_cast<std::size_t>(sizes >> 32), kMaxHuntBytes);
+    std::size_t room = 0;
+    const std::atomic<std::uint64_t>* source = payload_source(header, words, room);
+    if (source == nullptr) continue;
     const std::size_t payload_size =
-        std::min(static_cast<std::size_t>(sizes & 0xffffffffU), payload_max_);
+        std::min({static_cast<std::size_t>(sizes & 0xffffffffU), payload_max_, room});
     load_words(words, hunt_size, hunt_out);
     // The visitor judges whole hunts only, never one torn by a writer.
     if (header->sequence.load(std::memory_order_relaxed) != before) continue;
     if (!visitor.wants({hunt_out, hunt_size})) return false;
-    load_words(words + kHuntWords, payload_size, payload_out);
+    load_words(source, payload_size, payload_out);
     if (header->sequence.load(std::memory_order_relaxed) != before) continue;
     view.id = id;
     view.version = before / 2;

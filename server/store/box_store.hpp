@@ -7,8 +7,11 @@
 //     most half full, keyed by the 64-bit box id (hashed with a per-process
 //     seed so hostile ids cannot build long probe chains on purpose). An
 //     entry is claimed with a CAS on its key and points at a dense slot.
-//   * Slots: inline payload (≤ payload_max bytes) and hunt name (≤ 64 bytes)
-//     under a per-slot seqlock. The sequence is odd while a write is in
+//   * Slots: inline payload (≤ inline_payload_bytes) and hunt name (≤ 64
+//     bytes) under a per-slot seqlock. A larger payload (≤ payload_max) lives
+//     in a block of the store's PayloadSpill, named by a handle in the slot
+//     and read under the same seqlock, so the store's memory follows the
+//     payloads it holds, not the largest one allowed. The sequence is odd while a write is in
 //     progress; writers take it with a CAS (so two workers writing the same
 //     box serialise), readers never block a writer and retry on a torn read.
 //     Payload bytes are copied as relaxed 8-byte atomics, so the protocol is
@@ -28,13 +31,19 @@
 #include <span>
 #include <string_view>
 
+#include "store/payload_spill.hpp"
+
 namespace trove::store {
 
 inline constexpr std::size_t kMaxHuntBytes = 64;
 inline constexpr std::size_t kDefaultPayloadMax = 128;
-// Upper bound for payload_max: keeps a slot within a few cache lines and a
-// reader's stack buffer small.
-inline constexpr std::size_t kPayloadMaxLimit = 4096;
+// Upper bound for payload_max: a box's largest `data` (--max-data-bytes, at
+// most 64 KiB) plus its schema fields, with room to spare. Readers copy a
+// payload into a buffer of this size on their stack.
+inline constexpr std::size_t kPayloadMaxLimit = 68 * 1024;
+// Upper bound for the bytes kept inline in a slot: keeps a slot within a
+// few cache lines.
+inline constexpr std::size_t kInlinePayloadLimit = 4096;
 
 struct BoxStoreConfig {
   std::size_t max_boxes = 1 << 20;               // --max-boxes
@@ -42,6 +51,14 @@ struct BoxStoreConfig {
   // Advise transparent huge pages for the index and slots (MADV_HUGEPAGE),
   // or advise against them (MADV_NOHUGEPAGE, also where THP is "always").
   bool huge_pages = true;  // --store-huge-pages
+  // Bytes of a payload kept in its slot (8 … kInlinePayloadLimit, capped at
+  // payload_max). 128 holds the reference treasure payload (85 bytes), so the
+  // common write and read never leave the slot.
+  std::size_t inline_payload_bytes = kDefaultPayloadMax;
+  // Reservation for larger payloads (PayloadSpill): virtual memory, resident
+  // only as blocks are used. 0: a payload above inline_payload_bytes is
+  // refused with spill_full.
+  std::size_t spill_bytes = 0;  // --store-spill-mib
 };
 
 enum class WriteStatus {
@@ -50,6 +67,7 @@ enum class WriteStatus {
   payload_too_large,  // payload.size() > payload_max
   hunt_too_long,      // hunt.size() > kMaxHuntBytes
   store_full,         // a new box and no free slot
+  spill_full,         // a large payload and no room left in the spill reservation
   invalid_version,    // restore(): version 0 or one the seqlock cannot hold
 };
 std::string_view to_string(WriteStatus status) noexcept;
@@ -170,6 +188,9 @@ class BoxStore {
   std::size_t size() const noexcept;  // boxes stored
   std::size_t capacity() const noexcept { return capacity_; }
   std::size_t payload_max() const noexcept { return payload_max_; }
+  std::size_t inline_payload_bytes() const noexcept { return inline_bytes_; }
+  // The reservation for payloads above inline_payload_bytes.
+  const PayloadSpill& spill() const noexcept { return spill_; }
   std::uint64_t rejected_full() const noexcept {
     return rejected_full_.load(std::memory_order_relaxed);
   }
@@ -185,7 +206,8 @@ class BoxStore {
   // answers already given name the old one.
   void set_incarnation(std::uint64_t incarnation) noexcept;
 
-  // Bytes reserved at start (index + slots): the store's one-time allocation.
+  // Bytes reserved at start (index + slots + spill): virtual memory, resident
+  // only as boxes and payloads arrive.
   std::size_t reserved_bytes() const noexcept { return reserved_bytes_; }
 
  private:
@@ -209,13 +231,24 @@ class BoxStore {
   // The writer side of the slot's seqlock: returns the even sequence it
   // found, leaving the slot's sequence odd (taken).
   std::uint64_t lock_slot(SlotHeader* header) noexcept;
+  // Under the slot's lock: writes the payload inline or into a spill block
+  // (reusing the slot's block when the size class is the same) and frees a
+  // block it no longer needs. False, nothing changed, when no block is free.
+  bool place_payload(SlotHeader* header, std::atomic<std::uint64_t>* words,
+                     std::span<const char> payload) noexcept;
+  // Under a seqlock read: where the slot's payload bytes are and how many
+  // fit there; nullptr for a handle torn by a concurrent write.
+  const std::atomic<std::uint64_t>* payload_source(const SlotHeader* header,
+                                                   const std::atomic<std::uint64_t>* words,
+                                                   std::size_t& room) const noexcept;
   std::int64_t find_slot(std::uint64_t id) const noexcept;  // -1 if absent
   std::int64_t find_or_insert(std::uint64_t id) noexcept;   // -1 if full
   std::size_t hash(std::uint64_t id) const noexcept;
 
   std::size_t capacity_;
   std::size_t payload_max_;
-  std::size_t payload_words_;  // payload_max rounded up to 8-byte words
+  std::size_t inline_bytes_;   // payload bytes kept in the slot
+  std::size_t payload_words_;  // inline_bytes_ rounded up to 8-byte words
   std::size_t slot_stride_;    // bytes per slot, a multiple of 64
   std::size_t index_mask_;
   std::uint64_t seed_;
@@ -223,6 +256,7 @@ class BoxStore {
 
   IndexEntry* index_ = nullptr;  // index_mask_ + 1 entries
   std::byte* slots_ = nullptr;   // capacity_ × slot_stride_
+  PayloadSpill spill_;
 
   std::atomic<std::uint64_t> incarnation_{0};
 

@@ -252,7 +252,8 @@ def check_sidecar(c, r):
             c.true("restartPolicy" not in s and "startupProbe" not in s, "no native-only fields")
         c.eq(s["args"], ["--bind=0.0.0.0", "--port=8080", "--ingest-bind=127.0.0.1", "--ingest-port=8081", "--admin-bind=0.0.0.0", "--admin-port=9090",
                          "--admin-token-file=/var/run/trove/admin-token/token", "--arena-mib=128", "--epoch-ms=16",
-                         "--max-boxes=1048576", "--store-huge-pages=on",
+                         "--max-boxes=1048576", "--store-huge-pages=on", "--store-spill-mib=1024",
+                         "--max-data-bytes=1024",
                          "--state-dir=/var/lib/trove/state", "--ack=memory"], "sidecar args (contract flags)")
         c.eq({p["name"]: p["containerPort"] for p in s["ports"]}, {"trove-data": 8080, "trove-admin": 9090},
              "sidecar ports")
@@ -286,6 +287,15 @@ def check_sidecar(c, r):
     c.true("--workers=4" in s["args"] and "--max-boxes=4000000" in s["args"],
            f"integer flags render as integers (args: {s['args']})")
     c.true("--store-huge-pages=on" in s["args"], f"huge pages on by default (args: {s['args']})")
+    c.true("--max-data-bytes=1024" in s["args"] and "--store-spill-mib=1024" in s["args"],
+           f"data and spill limits at their defaults (args: {s['args']})")
+    objs = r.render("data", ["--set", "demo.enabled=true", "--set", "sidecar.maxDataBytes=65536",
+                             "--set", "sidecar.storeSpillMiB=4096"])
+    s = r.one(objs, "Deployment", "trove-demo-game")["spec"]["template"]["spec"]["initContainers"][0]
+    c.true("--max-data-bytes=65536" in s["args"] and "--store-spill-mib=4096" in s["args"],
+           f"maxDataBytes and storeSpillMiB render as integers (args: {s['args']})")
+    code, out = r.helm(["template", "t", r.chart, "--set", "sidecar.maxDataBytes=65537"])
+    c.true(code != 0 and "maxDataBytes" in out, "sidecar.maxDataBytes above 65536 is rejected")
     objs = r.render("no-huge-pages", ["--set", "demo.enabled=true", "--set", "sidecar.storeHugePages=false"])
     s = r.one(objs, "Deployment", "trove-demo-game")["spec"]["template"]["spec"]["initContainers"][0]
     c.true("--store-huge-pages=off" in s["args"], f"storeHugePages=false renders off (args: {s['args']})")

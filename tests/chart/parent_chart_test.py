@@ -73,7 +73,8 @@ def check_render(c, r, repo, title, flags, native):
     c.eq(s["image"], "trove-server:0.1.0", "sidecar image carries trove's appVersion, not the parent's")
     c.eq(s["args"], ["--bind=0.0.0.0", "--port=8080", "--ingest-bind=127.0.0.1", "--ingest-port=8081", "--admin-bind=0.0.0.0", "--admin-port=9090",
                      "--admin-token-file=/var/run/trove/admin-token/token", "--arena-mib=256", "--epoch-ms=16",
-                     "--max-boxes=1048576", "--store-huge-pages=on",
+                     "--max-boxes=1048576", "--store-huge-pages=on", "--store-spill-mib=1024",
+                     "--max-data-bytes=1024",
                      "--state-dir=/var/lib/trove/state", "--ack=memory"],
          "sidecar args from the trove values the parent set (arenaMiB 256)")
     with open(os.path.join(repo, "charts", "trove", "files", "drain.sh")) as f:

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -34,8 +35,17 @@ void check_stored(const store::BoxStore& store, std::uint64_t box) {
   std::array<char, store::kPayloadMaxLimit> payload{};
   const store::ReadResult read = store.read(box, std::span<char>(payload.data(), payload.size()));
   FUZZ_CHECK(read.found);
+  // The schema fields, without `data` (always last; the differential target
+  // checks its bytes): it may hold numbers beyond a double's range, valid
+  // JSON that RapidJSON refuses. Schema strings are escaped, so the first
+  // `,"data":` is the member's.
+  std::string fields(payload.data(), read.payload_size);
+  if (const std::size_t at = fields.find(R"(,"data":)"); at != std::string::npos) {
+    fields.resize(at);
+    fields += '}';
+  }
   rapidjson::Document doc;
-  doc.Parse(payload.data(), read.payload_size);
+  doc.Parse(fields.data(), fields.size());
   FUZZ_CHECK(!doc.HasParseError() && doc.IsObject());
   const auto id = doc.FindMember("box");
   FUZZ_CHECK(id != doc.MemberEnd() && id->value.IsUint64() && id->value.GetUint64() == box);

@@ -25,8 +25,9 @@ struct Member {
   std::string key;
   bool key_escaped = false;
   Kind kind = Kind::kNull;
-  std::string text;       // a string's value, or a number's token
-  std::size_t depth = 1;  // deepest level inside the value (the message is 1)
+  std::string text;           // a string's value, or a number's token
+  std::size_t depth = 1;      // deepest level inside the value (the message is 1)
+  std::size_t after_key = 0;  // offset just past the key's closing quote
 };
 
 bool valid_utf8(std::string_view line);
@@ -90,10 +91,15 @@ struct Collector : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Collector> {
 };
 
 // For each key of the root object of `json` (valid JSON), in order: whether
-// it is spelled with an escape. The hot path compares keys as written, so
-// "b\u006fx" is not "box" there.
-std::vector<bool> escaped_root_keys(std::string_view json) {
-  std::vector<bool> escaped;
+// it is spelled with an escape (the hot path compares keys as written, so
+// "b\u006fx" is not "box" there), and the offset just past its closing
+// quote (RapidJSON's handlers cannot tell where the reader is).
+struct RootKey {
+  bool escaped = false;
+  std::size_t end = 0;
+};
+std::vector<RootKey> root_keys(std::string_view json) {
+  std::vector<RootKey> keys;
   std::size_t depth = 0;
   for (std::size_t i = 0; i < json.size(); ++i) {
     const char c = json[i];
@@ -110,10 +116,10 @@ std::vector<bool> escaped_root_keys(std::string_view json) {
            (json[next] == ' ' || json[next] == '\t' || json[next] == '\r' || json[next] == '\n')) {
       ++next;
     }
-    if (depth == 1 && next < json.size() && json[next] == ':') escaped.push_back(backslash);
+    if (depth == 1 && next < json.size() && json[next] == ':') keys.push_back({backslash, end + 1});
     i = end;
   }
-  return escaped;
+  return keys;
 }
 
 // JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
@@ -205,6 +211,70 @@ bool valid_utf8(std::string_view line) {
   return true;
 }
 
+// The JSON value starting at `from` of valid JSON `text`, found by its own
+// scan: brackets counted outside strings, a scalar ending at a delimiter.
+std::string_view value_at(std::string_view text, std::size_t from) {
+  while (text[from] == ' ' || text[from] == '\t' || text[from] == '\r' || text[from] == '\n' ||
+         text[from] == ':') {
+    ++from;
+  }
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = from; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+        if (depth == 0) return text.substr(from, i + 1 - from);
+      }
+      continue;
+    }
+    if (c == '"') in_string = true;
+    if (c == '{' || c == '[') ++depth;
+    if ((c == '}' || c == ']') && depth > 0 && --depth == 0) return text.substr(from, i + 1 - from);
+    if (depth == 0 &&
+        (c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
+      return text.substr(from, i - from);
+    }
+  }
+  return text.substr(from);
+}
+
+// Whitespace outside strings removed: the stored form of `data`.
+std::string minified(std::string_view json) {
+  std::string out;
+  bool in_string = false;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\') {
+        out += json[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+      out += c;
+    } else if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::optional<RejectCode> read_data(const Member& m, std::string_view text,
+                                    const ingest::IngestConfig& config,
+                                    std::optional<std::string>& out) {
+  if (m.kind == Kind::kContainer && m.depth > config.max_depth) return RejectCode::too_deep;
+  std::string stored = minified(value_at(text, m.after_key));
+  if (stored.size() > config.max_data_bytes) return RejectCode::data_too_large;
+  out = std::move(stored);
+  return std::nullopt;
+}
+
 bool is_integer_token(std::string_view token) {
   return token.find_first_of(".eE") == std::string_view::npos;
 }
@@ -260,15 +330,16 @@ std::optional<RejectCode> read_state(const Member& m, std::optional<std::string>
 }
 
 // The schema, member by member in document order: the first problem wins.
-std::optional<RejectCode> check_members(const std::vector<Member>& members, std::size_t max_depth,
-                                        ReferenceMessage& out, bool& has_box) {
+std::optional<RejectCode> check_members(const std::vector<Member>& members, std::string_view text,
+                                        const ingest::IngestConfig& config, ReferenceMessage& out,
+                                        bool& has_box) {
   std::vector<std::string> seen;
   for (const Member& m : members) {
     const bool known =
         !m.key_escaped && (m.key == "box" || m.key == "hunt" || m.key == "state" || m.key == "x" ||
-                           m.key == "y" || m.key == "ts" || m.key == "player");
+                           m.key == "y" || m.key == "ts" || m.key == "player" || m.key == "data");
     if (!known) {
-      if (m.kind == Kind::kContainer && m.depth > max_depth) return RejectCode::too_deep;
+      if (m.kind == Kind::kContainer && m.depth > config.max_depth) return RejectCode::too_deep;
       continue;
     }
     if (std::find(seen.begin(), seen.end(), m.key) != seen.end()) {
@@ -283,6 +354,7 @@ std::optional<RejectCode> check_members(const std::vector<Member>& members, std:
     if (m.key == "y") code = read_coordinate(m, out.y);
     if (m.key == "ts") code = read_ts(m, out.ts);
     if (m.key == "player") code = read_string(m, out.player);
+    if (m.key == "data") code = read_data(m, text, config, out.data);
     if (code) return code;
   }
   return std::nullopt;
@@ -327,9 +399,10 @@ ReferenceResult decode_reference(std::string_view line, bool unterminated,
   }
   if (collector.max_depth > kParserMaxDepth) return r.code = RejectCode::too_deep, r;
   if (!collector.root_is_object) return r.code = RejectCode::not_an_object, r;
-  const std::vector<bool> escaped = escaped_root_keys(text);
-  for (std::size_t i = 0; i < collector.members.size() && i < escaped.size(); ++i) {
-    collector.members[i].key_escaped = escaped[i];
+  const std::vector<RootKey> keys = root_keys(text);
+  for (std::size_t i = 0; i < collector.members.size() && i < keys.size(); ++i) {
+    collector.members[i].key_escaped = keys[i].escaped;
+    collector.members[i].after_key = keys[i].end;
   }
   bool has_box = false;
   for (const Member& m : collector.members) {
@@ -337,7 +410,7 @@ ReferenceResult decode_reference(std::string_view line, bool unterminated,
       r.extreme_exponent = true;
     }
   }
-  if (auto code = check_members(collector.members, config.max_depth, r.message, has_box)) {
+  if (auto code = check_members(collector.members, text, config, r.message, has_box)) {
     return r.code = code, r;
   }
   if (!has_box) return r.code = RejectCode::missing_box, r;

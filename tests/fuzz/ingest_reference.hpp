@@ -21,6 +21,8 @@ struct ReferenceMessage {
   std::optional<double> y;
   std::optional<std::int64_t> ts;
   std::optional<std::string> player;
+  // `data` with the whitespace outside its strings removed (docs/api.md).
+  std::optional<std::string> data;
 };
 
 struct ReferenceResult {

@@ -77,6 +77,22 @@ TEST(IngestPipeline, UnknownFieldsAreIgnored) {
   EXPECT_EQ(h.payload(5), R"({"box":5,"state":"empty"})");
 }
 
+// Found by fuzz_ingest_differential (tests/ingest/regressions/
+// unknown_container_lone_surrogate): a lone UTF-16 surrogate escape inside an
+// unknown field's container passed, though simdjson refuses it in any string
+// it reads.
+TEST(IngestPipeline, ALoneSurrogateEscapeInsideAnUnknownContainerIsMalformed) {
+  Harness h;
+  const BatchResult r = h.pipeline.ingest(
+      "{\"box\":14,\"meta\":{\"k\":[1,\"\\ud800\"]}}\n{\"box\":15,\"meta\":[\"\\udc00\"]}\n"
+      "{\"box\":16,\"meta\":[\"\\ud83d\\ude00\"]}\n");
+  EXPECT_EQ(r.accepted, 1U);
+  ASSERT_EQ(r.rejections.size(), 2U);
+  EXPECT_EQ(r.rejections[0].code, RejectCode::malformed_json);
+  EXPECT_EQ(r.rejections[1].code, RejectCode::malformed_json);
+  EXPECT_EQ(h.payload(16), R"({"box":16})");
+}
+
 TEST(IngestPipeline, StringsAreUnescapedThenRenderedAsValidJson) {
   Harness h;
   ASSERT_EQ(h.pipeline.ingest(R"({"box":3,"player":"J\u00fcrgen \"the\" \\ one","hunt":"h\u0041"})")

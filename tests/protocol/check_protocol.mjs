@@ -158,7 +158,7 @@ async function recordClientSocket(server) {
   for (const t of full) checkServerMessage(t, 'hunt snapshot');
   const held = JSON.parse(full.at(-1));
   if (held.sync !== 'full') fail(`a subscribe without a position: ${full.at(-1)}`);
-  await ingestHttp(server, ['{"box":1,"hunt":"spring","state":"claimed","x":1.5,"y":-2,"ts":5,"player":"q"}']);
+  await ingestHttp(server, ['{"box":1,"hunt":"spring","state":"claimed","x":1.5,"y":-2,"ts":5,"player":"q","data":{"hp":3,"inv":["a"],"ok":null}}']);
   for (const t of await ws.read((m) => m.op === 'push' && m.payload.state === 'claimed')) checkServerMessage(t, 'live push');
   ws.close();
   // Recovery: a change missed while away, then a resubscribe with the position held.
@@ -186,6 +186,7 @@ const ingestLines = [
   '{"box":7,"hunt":"spring","state":"open","x":-0.5,"y":3,"ts":0,"player":"p","extra":{"a":[1]}}',
   '{"box":"x"}', 'not json', '{"box":8,"state":"lost"}', '{"hunt":"spring"}', '{"box":0}',
   `{"box":9,"player":"${'p'.repeat(65)}"}`, '{"box":10,"ts":-1}', '{"box":11,"x":"1"}',
+  '{"box":12,"data":[1,"two",{"three":3.5}]}', '{"box":13,"data":null}', '{"box":14,"data":"s","state":"empty"}',
 ];
 
 async function recordIngestSocket(server) {

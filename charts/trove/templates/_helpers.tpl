@@ -125,6 +125,8 @@ are on by default from Kubernetes 1.29 (SidecarContainers beta).
     - --epoch-ms={{ $s.epochMillis | int64 }}
     - --max-boxes={{ $s.maxBoxes | int64 }}
     - --store-huge-pages={{ if $s.storeHugePages }}on{{ else }}off{{ end }}
+    - --store-spill-mib={{ $s.storeSpillMiB | int64 }}
+    - --max-data-bytes={{ $s.maxDataBytes | int64 }}
     {{- if $s.workers }}
     - --workers={{ $s.workers | int64 }}
     {{- end }}

@@ -52,6 +52,28 @@ describe('against trove-server', () => {
     expect(errors).toEqual([]);
   });
 
+  it('serves a box\'s data typed by the caller, over get and pushes', async () => {
+    interface Player { hp: number; inv: string[]; pos: { x: number; y: number }; note: string | null }
+    const s = await server({ args: ['--max-data-bytes', '2048'] });
+    const first: Player = { hp: 87, inv: ['sword', 'caf\u00e9'], pos: { x: 1.5, y: -2 }, note: null };
+    await s.ingest([`{"box":7,"hunt":"d","data": ${JSON.stringify(first, null, 2).replace(/\n/g, ' ')}}`]);
+    const { c, updates, errors } = client<Player>(s);
+    await c.connect();
+    const got = await c.get(7);
+    expect(got?.payload).toEqual({ box: 7, data: first });
+    const hp: number | undefined = got?.payload.data?.hp; // typed: Player['hp']
+    expect(hp).toBe(87);
+    await c.subscribe({ hunt: 'd' });
+    await waitFor(() => updates.length === 1, 5000, 'current state of box 7');
+    const second: Player = { ...first, hp: 12, inv: [] };
+    await s.ingest([`{"box":7,"state":"open","data":${JSON.stringify(second)}}`]);
+    await waitFor(() => updates.length === 2, 5000, 'the push with the new data');
+    expect(updates[1].payload).toEqual({ box: 7, state: 'open', data: second });
+    const tooBig = await s.ingest([`{"box":8,"data":"${'x'.repeat(2047)}"}`]);
+    expect(tooBig.accepted).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
   it('subscribes to a hunt and reports its synced marker', async () => {
     const s = await server();
     await s.ingest(Array.from({ length: 50 }, (_, i) => `{"box":${i + 1},"hunt":${i % 2 ? '"odd"' : '"even"'}}`));

@@ -40,10 +40,13 @@ class Admin(ServerTestCase):
                      "trove_arena_overflows_total", "trove_process_resident_memory_bytes",
                      "trove_tuning_generation", "trove_tuning_arena_bytes",
                      "trove_tuning_epoch_seconds", "trove_store_boxes", "trove_store_capacity",
+                     "trove_store_spill_bytes", "trove_store_spill_refused_total",
                      "trove_draining"]:
             self.assertIn("# HELP %s " % name, text, name)
         self.assertEqual(self.server.metric("trove_store_boxes"), 1)
         self.assertEqual(self.server.metric("trove_store_capacity"), 65536)
+        self.assertEqual(self.server.metric("trove_store_spill_bytes", state="reserved"), 1 << 30)
+        self.assertEqual(self.server.metric("trove_store_spill_bytes", state="used"), 0)
         self.assertGreater(self.server.metric("trove_epoch_resets_total", worker="1"), 0)
         self.assertGreater(self.server.metric("trove_process_resident_memory_bytes"), 1 << 20)
         self.assertEqual(

@@ -213,7 +213,8 @@ class Damage(StateDirCase):
         import zlib  # noqa: F401  (crc32c is not in the standard library: computed below)
         with open(path, "r+b") as f:
             header = bytearray(f.read(40))
-            header[8:12] = struct.pack("<I", 2)
+            # One above the format this build writes (docs/state-format.md).
+            header[8:12] = struct.pack("<I", 3)
             header[36:40] = struct.pack("<I", crc32c(bytes(header[:36])))
             f.seek(0)
             f.write(header)
@@ -222,7 +223,7 @@ class Damage(StateDirCase):
                              timeout=10 * SLOW)
         self.assertNotEqual(out.returncode, 0)
         self.assertIn(path, out.stderr)
-        self.assertIn("version 2", out.stderr)
+        self.assertIn("version 3", out.stderr)
         self.assertTrue(os.path.exists(path), "never moved aside")
 
 

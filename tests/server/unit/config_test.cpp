@@ -67,6 +67,33 @@ TEST(Config, StoreHugePagesIsOnOrOffFromEverySource) {
   }
 }
 
+TEST(Config, MaxDataBytesAndStoreSpillComeFromEverySourceWithinTheirRanges) {
+  const ServerConfig defaults = load({}).config;
+  EXPECT_EQ(defaults.max_data_bytes, 1024u);
+  EXPECT_EQ(defaults.store_spill_mib, 1024u);
+  EXPECT_EQ(load({"--max-data-bytes", "65536"}).config.max_data_bytes, 65536u);
+  EXPECT_EQ(load({"--max-data-bytes", "0"}).config.max_data_bytes, 0u);
+  EXPECT_EQ(load({"--store-spill-mib", "0"}).config.store_spill_mib, 0u);
+  Env env;
+  env.vars["TROVE_MAX_DATA_BYTES"] = "2048";
+  EXPECT_EQ(load({}, env).config.max_data_bytes, 2048u);
+  ServerConfig c;
+  apply_yaml(c, "max_data_bytes: 4096\nstore_spill_mib: 64\n", "f");
+  EXPECT_EQ(c.max_data_bytes, 4096u);
+  EXPECT_EQ(c.store_spill_mib, 64u);
+  EXPECT_NE(to_yaml(c).find("max_data_bytes: 4096"), std::string::npos) << to_yaml(c);
+  for (const char* bad : {"65537", "-1", "1k", "", "99999999999999999999999", " 5", "1.5"}) {
+    const std::string e = error_of({"--max-data-bytes", bad});
+    EXPECT_NE(e.find("max_data_bytes: '" + std::string(bad) + "' (allowed: 0 .. 65536)"),
+              std::string::npos)
+        << e;
+  }
+  const std::string e = error_of({"--store-spill-mib", "65537"});
+  EXPECT_NE(e.find("store_spill_mib: '65537' (allowed: 0 .. 65536)"), std::string::npos) << e;
+  EXPECT_THROW(apply_yaml(c, "max_data_bytes: [1]\n", "f"), ConfigError);
+  EXPECT_THROW(apply_yaml(c, "max_data_bytes: 70000\n", "f"), ConfigError);
+}
+
 TEST(Config, LogFormatAndLevelComeFromEverySourceAndBadValuesAreRefused) {
   ServerConfig defaults = load({}).config;
   EXPECT_EQ(defaults.log_format, common::LogFormat::text);
