@@ -126,6 +126,10 @@ void add_limit_knobs(std::vector<Knob>& k) {
   using C = ServerConfig;
   k.push_back(
       uint_knob("max_connections", "open data-plane connections", &C::max_connections, 1, 1000000));
+  k.push_back(uint_knob("max_conns_per_ip",
+                        "open public-listener connections per client address (IPv6: per /64); "
+                        "0 = off",
+                        &C::max_conns_per_ip, 0, 1000000));
   k.push_back(uint_knob("max_header_bytes", "HTTP request header size", &C::max_header_bytes, 512,
                         1048576));
   k.push_back(

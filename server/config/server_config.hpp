@@ -44,7 +44,12 @@ struct ServerConfig {
   std::string port_file;
 
   // Limits (each counted in trove_limit_exceeded_total / connections_rejected).
-  std::uint64_t max_connections = 20000;         // per process; 2,000 clients × headroom
+  std::uint64_t max_connections = 20000;  // per process; 2,000 clients × headroom
+  // Public connections per client address (an IPv6 /64 counts as one); 0 =
+  // off. 256 leaves a NAT'd office or a browser's tabs room, while one host
+  // cannot take the whole --max-connections. Behind a proxy every client
+  // shares the proxy's address: raise it or turn it off there.
+  std::uint64_t max_conns_per_ip = 256;
   std::uint64_t max_header_bytes = 8192;         // nginx's default large header buffer
   std::uint64_t max_body_bytes = 4194304;        // one NDJSON ingest request
   std::uint64_t max_ws_message_bytes = 1048576;  // one NDJSON frame / client op

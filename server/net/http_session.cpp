@@ -39,13 +39,14 @@ constexpr std::uint64_t kPublicMaxBodyBytes = 16 * 1024;
 
 class HttpSession final : public Session, public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(Socket socket, Worker& worker, Listener listener)
+  HttpSession(Socket socket, Worker& worker, Listener listener, PeerSlot peer)
       : socket_(std::move(socket)),
         worker_(worker),
         listener_(listener),
         config_(worker.context().config),
         buffer_(common::read_buffer_limit(config_.max_header_bytes)),
-        chunk_extensions_(config_.max_header_bytes) {}
+        chunk_extensions_(config_.max_header_bytes),
+        peer_(std::move(peer)) {}
 
   ~HttpSession() override {
     if (registered_) {
@@ -285,7 +286,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     UpgradeRequest upgrade(req.method(), req.target(), req.version());
     for (const auto& field : req)
       upgrade.insert(field.name_string(), field.value());
-    start_ws_session(std::move(socket_), worker_, upgrade, mode, std::move(claims));
+    start_ws_session(std::move(socket_), worker_, upgrade, mode, std::move(claims),
+                     std::move(peer_));
     // This session ends here; the socket belongs to the WebSocket session.
   }
 
@@ -299,6 +301,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   beast::flat_buffer buffer_;
   // Chunk extensions count against the header limit (they are metadata too).
   common::ChunkExtensionBudget chunk_extensions_;
+  PeerSlot peer_;  // this connection in --max-conns-per-ip's count
   // Heap-held so the session object stays small; allocated once per connection.
   std::unique_ptr<RequestArena> arena_ = std::make_unique<RequestArena>();
   std::optional<HttpRequestParser> parser_;
@@ -318,8 +321,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
 }  // namespace
 
-void start_http_session(Socket socket, Worker& worker, Listener listener) {
-  std::make_shared<HttpSession>(std::move(socket), worker, listener)->start();
+void start_http_session(Socket socket, Worker& worker, Listener listener, PeerSlot peer) {
+  std::make_shared<HttpSession>(std::move(socket), worker, listener, std::move(peer))->start();
 }
 
 }  // namespace trove::net

@@ -113,6 +113,10 @@ class Worker {
   void run();
   void do_accept(Acceptor& acceptor, Listener listener);
   void retry_accept_later(Acceptor& acceptor, Listener listener);
+  // An accepted socket: served, or refused over --max-connections or
+  // --max-conns-per-ip.
+  void admit(Socket socket, Listener listener);
+  static void refuse(Socket& socket);
   Acceptor& acceptor_of(Listener listener) noexcept {
     return listener == Listener::kIngest ? ingest_acceptor_ : acceptor_;
   }

@@ -267,15 +267,17 @@ template class WsConnection<WsClientProtocol>;
 template class WsConnection<WsIngestProtocol>;
 
 void start_ws_session(Socket socket, Worker& worker, const UpgradeRequest& upgrade, WsMode mode,
-                      std::optional<auth::TokenClaims> claims) {
+                      std::optional<auth::TokenClaims> claims, PeerSlot peer) {
   if (mode == WsMode::kIngest || mode == WsMode::kIngestDurable) {
     auto connection = std::make_shared<WsConnection<WsIngestProtocol>>(std::move(socket), worker);
     connection->protocol().set_ack(mode == WsMode::kIngestDurable ? AckMode::kDurable
                                                                   : AckMode::kMemory);
+    connection->hold(std::move(peer));
     connection->start(upgrade);
   } else {
     auto connection = std::make_shared<WsConnection<WsClientProtocol>>(std::move(socket), worker);
     if (claims) connection->protocol().grant(std::move(*claims));
+    connection->hold(std::move(peer));
     connection->start(upgrade);
   }
 }

@@ -48,8 +48,9 @@ class WsConnection final : public Session,
   void drain() override;
   void on_deadline() override;
 
-  // Set-up before start (the upgrade's client token).
+  // Set-up before start (the upgrade's client token, the peer's count).
   Protocol& protocol() noexcept { return protocol_; }
+  void hold(PeerSlot peer) noexcept { peer_ = std::move(peer); }
 
   // ---- for the protocol ----
   // Copies `message` into the send queue. Returns false when it is not sent:
@@ -125,6 +126,7 @@ class WsConnection final : public Session,
   // A message whose first part has arrived must end by message_due_; pings
   // and pongs never move it, so a peer cannot hold a half message open.
   TimePoint message_due_{};
+  PeerSlot peer_;  // this connection in --max-conns-per-ip's count
   // Last, so it is destroyed first, while the connection it answers through is whole.
   Protocol protocol_;
 };
