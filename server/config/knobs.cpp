@@ -134,12 +134,18 @@ void add_limit_knobs(std::vector<Knob>& k) {
                         1048576));
   k.push_back(
       uint_knob("max_body_bytes", "HTTP request body size", &C::max_body_bytes, 1024, 1ull << 30));
-  k.push_back(uint_knob("max_ws_message_bytes", "WebSocket frame/message size",
+  k.push_back(uint_knob("max_ws_message_bytes",
+                        "WebSocket /v1/ingest message size (one NDJSON batch); beyond, close 1009",
                         &C::max_ws_message_bytes, 1024, 1ull << 30));
-  k.push_back(
-      uint_knob("idle_timeout_ms",
-                "close an idle HTTP connection, or a WebSocket message unfinished, this long",
-                &C::idle_timeout_ms, 100, 3600000));
+  k.push_back(uint_knob("max_ws_client_message_bytes",
+                        "WebSocket /v1/ws message size (one client op); beyond, close 1009",
+                        &C::max_ws_client_message_bytes, 1024, 1ull << 30));
+  k.push_back(uint_knob("idle_timeout_ms", "close an HTTP keep-alive connection idle this long",
+                        &C::idle_timeout_ms, 100, 3600000));
+  k.push_back(uint_knob("ws_message_timeout_ms",
+                        "a WebSocket message begun must be complete this soon (pings do not "
+                        "extend it); beyond, close 1008",
+                        &C::ws_message_timeout_ms, 100, 3600000));
   k.push_back(uint_knob("ws_ping_interval_s",
                         "WebSocket ping interval; a peer silent until the next ping is closed",
                         &C::ws_ping_interval_s, 1, 3600));

@@ -52,8 +52,14 @@ struct ServerConfig {
   std::uint64_t max_conns_per_ip = 256;
   std::uint64_t max_header_bytes = 8192;         // nginx's default large header buffer
   std::uint64_t max_body_bytes = 4194304;        // one NDJSON ingest request
-  std::uint64_t max_ws_message_bytes = 1048576;  // one NDJSON frame / client op
-  std::uint64_t idle_timeout_ms = 60000;         // a keep-alive poller sends every 250 ms
+  std::uint64_t max_ws_message_bytes = 1048576;  // one NDJSON batch on WebSocket /v1/ingest
+  // One client op on /v1/ws: a 4,096-box subscribe of 14-digit ids fits;
+  // anything larger is a client trying to make the server buffer for it.
+  std::uint64_t max_ws_client_message_bytes = 65536;
+  std::uint64_t idle_timeout_ms = 60000;  // a keep-alive poller sends every 250 ms
+  // A WebSocket message whose first part arrived must be whole this soon:
+  // a peer cannot hold a half-sent message (and its buffer) open.
+  std::uint64_t ws_message_timeout_ms = 10000;
   // WebSocket liveness: a ping every interval; a peer that sent nothing
   // (no pong, no frame) by the next ping is closed. 20 s keeps NAT and proxy
   // mappings (often 30-60 s) open for clients that only listen.

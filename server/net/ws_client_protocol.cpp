@@ -29,6 +29,10 @@ WsClientProtocol::~WsClientProtocol() {
     worker_.unsubscribe_hunt(this, hunt);
 }
 
+std::uint64_t WsClientProtocol::max_message_bytes(const config::ServerConfig& config) noexcept {
+  return config.max_ws_client_message_bytes;
+}
+
 void WsClientProtocol::queue_push(std::string_view message, std::string_view hunt) {
   if (connection_.closing() || !in_scope(hunt)) return;
   connection_.enqueue(message);

@@ -63,6 +63,8 @@ class WsClientProtocol final : private SnapshotSink {
   bool on_message(std::string_view text, TimePoint started);
   // A write completed: a snapshot waiting for room in the queue resumes.
   void on_write_done();
+  // The largest op a client may send (--max-ws-client-message-bytes).
+  static std::uint64_t max_message_bytes(const config::ServerConfig& config) noexcept;
   // Every op is answered within on_message.
   [[nodiscard]] static constexpr bool message_in_progress() noexcept { return false; }
 

@@ -38,7 +38,7 @@ template <class P>
 void WsConnection<P>::start(const UpgradeRequest& upgrade) {
   worker_.add_session(this);
   worker_.metrics().connections_opened[kWs].add();
-  ws_.read_message_max(config_.max_ws_message_bytes);
+  ws_.read_message_max(P::max_message_bytes(config_));
   ws_.auto_fragment(false);
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(http::field::server, "trove"); }));
@@ -134,7 +134,7 @@ void WsConnection<P>::do_read() {
 template <class P>
 void WsConnection<P>::on_message_part() {
   if (message_due_ == TimePoint{}) {
-    message_due_ = deadline_now() + std::chrono::milliseconds(config_.idle_timeout_ms);
+    message_due_ = deadline_now() + std::chrono::milliseconds(config_.ws_message_timeout_ms);
     arm_deadline();
   }
   do_read();

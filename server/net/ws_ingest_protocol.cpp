@@ -13,6 +13,10 @@ namespace {
 constexpr auto kWs = static_cast<std::size_t>(Protocol::kWs);
 }  // namespace
 
+std::uint64_t WsIngestProtocol::max_message_bytes(const config::ServerConfig& config) noexcept {
+  return config.max_ws_message_bytes;
+}
+
 WsIngestProtocol::WsIngestProtocol(Connection& connection, Worker& worker)
     : connection_(connection), worker_(worker) {
   worker_.add_ingest_session();

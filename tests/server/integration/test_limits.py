@@ -52,6 +52,40 @@ class Malformed(ServerTestCase):
         self.assertEqual(json.loads(payload)["accepted"], 1)
 
 
+class ClientMessageSize(ServerTestCase):
+    """/v1/ws ops are capped at 64 KiB by default; /v1/ingest batches keep their own cap."""
+
+    def test_a_client_message_over_64_kib_closes_with_1009_and_ingest_frames_are_not_affected(self):
+        fits = RawWebSocket(self.server.data, "/v1/ws")
+        # Exactly 64 KiB: read whole and answered, the connection kept.
+        fits.send_text('{"op":"ping","id":1}' + " " * (65536 - 20))
+        op, payload = fits.recv_frame()
+        self.assertEqual(json.loads(payload), {"op": "pong", "id": 1})
+        too_big = RawWebSocket(self.server.data, "/v1/ws")
+        too_big.send_text('{"op":"ping","id":1}' + " " * (65537 - 20))
+        self.assertEqual(too_big.wait_close_code(), 1009)
+        too_big.close()
+        self.assertEqual(
+            self.server.wait_metric(1, "trove_limit_exceeded_total", limit="frame_size"), 1)
+        # A ~220 KB ingest batch is within --max-ws-message-bytes (1 MiB).
+        ingest = RawWebSocket(self.server.ingest_port, "/v1/ingest")
+        ingest.send_text("\n".join('{"box":%d,"state":"open"}' % (i + 1) for i in range(8000)))
+        op, payload = ingest.recv_frame()
+        self.assertEqual(json.loads(payload)["accepted"], 8000)
+        fits.close()
+        ingest.close()
+
+
+class ClientMessageSizeFlag(ServerTestCase):
+    server_args = ("--max-ws-client-message-bytes", "2048")
+
+    def test_the_flag_sets_the_cap(self):
+        ws = RawWebSocket(self.server.data, "/v1/ws")
+        ws.send_text('{"op":"ping","id":1}' + " " * 2100)
+        self.assertEqual(ws.wait_close_code(), 1009)
+        ws.close()
+
+
 class Slowloris(ServerTestCase):
     server_args = ("--handshake-timeout-ms", "300", "--idle-timeout-ms", "600")
 
