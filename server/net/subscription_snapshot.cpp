@@ -27,12 +27,23 @@ void SubscriptionSnapshot::add_boxes(std::span<const std::uint64_t> boxes) {
   for (std::uint64_t box : boxes) {
     if (boxes_waiting_.insert(box).second) boxes_.push_back(box);
   }
+  if (boxes_.size() > 2 * boxes_waiting_.size()) compact_boxes();
 }
 
 void SubscriptionSnapshot::remove_boxes(std::span<const std::uint64_t> boxes) {
-  for (std::uint64_t box : boxes) {
-    if (boxes_waiting_.erase(box) != 0) std::erase(boxes_, box);
-  }
+  for (std::uint64_t box : boxes)
+    boxes_waiting_.erase(box);
+  if (boxes_waiting_.empty()) boxes_.clear();
+}
+
+// Keeps each wanted id's first entry, in order: a box unsubscribed and
+// subscribed again has an entry for each time; the first one sends it.
+void SubscriptionSnapshot::compact_boxes() {
+  boost::unordered_flat_set<std::uint64_t> kept;
+  kept.reserve(boxes_waiting_.size());
+  std::erase_if(boxes_, [&](std::uint64_t id) {
+    return !boxes_waiting_.contains(id) || !kept.insert(id).second;
+  });
 }
 
 void SubscriptionSnapshot::clear() {
@@ -59,7 +70,7 @@ bool SubscriptionSnapshot::send_boxes(const store::BoxStore& store, SnapshotSink
     }
     const std::uint64_t id = boxes_.front();
     boxes_.pop_front();
-    boxes_waiting_.erase(id);
+    if (boxes_waiting_.erase(id) == 0) continue;  // unsubscribed, or sent already
     --lookups_left;
     const store::ReadResult r = store.read(id, std::span<char>(payload.data(), max));
     if (!r.found) continue;

@@ -22,13 +22,13 @@
 // subscribed in a burst, instead of one pass per hunt.
 #pragma once
 
+#include <boost/unordered/unordered_flat_set.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "store/box_store.hpp"
@@ -83,7 +83,11 @@ class SubscriptionSnapshot final : private store::BoxVisitor {
   // Unsubscribed boxes that are still waiting are not sent.
   void remove_boxes(std::span<const std::uint64_t> boxes);
   void clear();
-  [[nodiscard]] bool active() const noexcept { return !pending_.empty() || !boxes_.empty(); }
+  [[nodiscard]] bool active() const noexcept {
+    return !pending_.empty() || !boxes_waiting_.empty();
+  }
+  // Queued box ids, stale ones included (tests: the queue stays bounded).
+  [[nodiscard]] std::size_t queued_boxes() const noexcept { return boxes_.size(); }
 
   enum class Progress {
     kDone,     // no hunt left to send
@@ -109,10 +113,14 @@ class SubscriptionSnapshot final : private store::BoxVisitor {
   bool wants(std::string_view hunt) override;
   bool visit(const store::BoxView& box) override;
 
-  // Boxes of box subscriptions still to send, in order, and the same ids
-  // for the duplicate check (at most the connection's subscription bound).
+  // Boxes of box subscriptions still to send, in order, and the ids still
+  // wanted. An unsubscribed box leaves only boxes_waiting_ (O(1)); its stale
+  // entry in boxes_ is skipped when reached, and boxes_ is compacted once
+  // stale entries outnumber the live ones, so it stays within twice the
+  // connection's subscription bound however a client alternates.
   std::deque<std::uint64_t> boxes_;
-  std::unordered_set<std::uint64_t> boxes_waiting_;
+  boost::unordered_flat_set<std::uint64_t> boxes_waiting_;
+  void compact_boxes();
   // Few per connection (a hunt joins for the length of one pass), so a
   // linear search per slot; each step's slots shrink as hunts are added.
   std::vector<PendingHunt> pending_;

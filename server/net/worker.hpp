@@ -70,6 +70,12 @@ class Worker {
   // Subscriptions of this worker's WebSocket sessions.
   void subscribe_box(WsClientProtocol* s, std::uint64_t box);
   void unsubscribe_box(WsClientProtocol* s, std::uint64_t box);
+  void subscribe_boxes(WsClientProtocol* s, std::span<const std::uint64_t> boxes) {
+    subscribers_.subscribe_boxes(s, boxes);
+  }
+  void unsubscribe_boxes(WsClientProtocol* s, std::span<const std::uint64_t> boxes) {
+    subscribers_.unsubscribe_boxes(s, boxes);
+  }
   void subscribe_hunt(WsClientProtocol* s, const std::string& hunt);
   void unsubscribe_hunt(WsClientProtocol* s, const std::string& hunt);
   // After an ingest batch: hands the boxes it stored to every worker that has
