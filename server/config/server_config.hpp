@@ -50,6 +50,11 @@ struct ServerConfig {
   // cannot take the whole --max-connections. Behind a proxy every client
   // shares the proxy's address: raise it or turn it off there.
   std::uint64_t max_conns_per_ip = 256;
+  // Process memory budget, MiB (docs/contracts.md): past it new connections
+  // and ingest batches get 503. kMemoryAuto = 80 % of the cgroup's memory
+  // limit when there is one, else off; 0 = off.
+  static constexpr std::uint64_t kMemoryAuto = UINT64_MAX;
+  std::uint64_t max_memory_mib = kMemoryAuto;
   std::uint64_t max_header_bytes = 8192;         // nginx's default large header buffer
   std::uint64_t max_body_bytes = 4194304;        // one NDJSON ingest request
   std::uint64_t max_ws_message_bytes = 1048576;  // one NDJSON batch on WebSocket /v1/ingest

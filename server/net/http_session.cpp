@@ -36,6 +36,11 @@ constexpr std::string_view kBoxesPrefix = "/v1/boxes/";
 // most this much (then 413), so a reader cannot make the server buffer an
 // ingest-sized body (--max-body-bytes) only to be told ingest is elsewhere.
 constexpr std::uint64_t kPublicMaxBodyBytes = 16 * 1024;
+// An ingest batch refused over --max-memory-mib (Retry-After: 1, as
+// MemoryGuard::kRetryAfterSeconds).
+constexpr std::string_view kOverBudget =
+    R"({"error":"over the memory budget (--max-memory-mib): retry later","retryAfterS":1})";
+static_assert(MemoryGuard::kRetryAfterSeconds == 1);
 
 class HttpSession final : public Session, public std::enable_shared_from_this<HttpSession> {
  public:
@@ -141,6 +146,13 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
       route_ = Route::kIngest;
       if (const std::string_view error = choose_ack(target); !error.empty()) {
         response_.respond(400, kText, {}, error);
+        return do_write();
+      }
+      if (req.method() == http::verb::post && worker_.context().over_memory_budget()) {
+        // Refused before any of it is stored: nothing acknowledged is lost.
+        worker_.metrics().count_limit(Limit::kMemoryBudget);
+        response_.extra_headers() = "Retry-After: 1\r\n";
+        response_.respond(503, kJson, {}, kOverBudget);
         return do_write();
       }
       if (req.method() == http::verb::post) {

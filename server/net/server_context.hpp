@@ -15,6 +15,7 @@
 #include "memory/allocator_strategy.hpp"
 #include "memory/purger.hpp"
 #include "net/client_access.hpp"
+#include "net/memory_guard.hpp"
 #include "net/peer_connections.hpp"
 #include "net/tuning_state.hpp"
 #include "net/worker_metrics.hpp"
@@ -45,6 +46,12 @@ struct ServerContext {
   // Client tokens and allowed origins; built from config, so a bad key file
   // stops the server at start.
   ClientAccess access;
+  // The memory budget (--max-memory-mib); set before the workers start;
+  // nullptr = no budget.
+  const MemoryGuard* memory = nullptr;
+  [[nodiscard]] bool over_memory_budget() const noexcept {
+    return memory != nullptr && memory->over();
+  }
   // Open public connections per peer (--max-conns-per-ip); nullptr when off.
   std::unique_ptr<PeerConnections> peers;
 

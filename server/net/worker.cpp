@@ -135,6 +135,10 @@ void Worker::admit(Socket socket, Listener listener) {
     metrics_.connections_rejected[static_cast<std::size_t>(RejectReason::kMaxConnections)].add();
     return refuse(socket);
   }
+  if (context_.over_memory_budget()) {
+    metrics_.count_limit(Limit::kMemoryBudget);
+    return refuse(socket, /*retry_after=*/true);
+  }
   PeerSlot peer;
   if (listener == Listener::kPublic && context_.peers) {
     boost::system::error_code ec;
@@ -154,12 +158,18 @@ void Worker::admit(Socket socket, Listener listener) {
 
 // Over a limit at accept: a 503 and a close, rather than a queue without
 // bound. One non-blocking write into a fresh socket's empty send buffer.
-void Worker::refuse(Socket& socket) {
+// `retry_after`: the condition passes by itself (the memory budget).
+void Worker::refuse(Socket& socket, bool retry_after) {
   static constexpr std::string_view kFull =
       "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+  static constexpr std::string_view kRetry =
+      "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n"
+      "Content-Length: 0\r\n\r\n";
+  static_assert(MemoryGuard::kRetryAfterSeconds == 1);
+  const std::string_view answer = retry_after ? kRetry : kFull;
   boost::system::error_code ignored;
   socket.non_blocking(true, ignored);
-  socket.write_some(asio::buffer(kFull.data(), kFull.size()), ignored);
+  socket.write_some(asio::buffer(answer.data(), answer.size()), ignored);
   socket.close(ignored);
 }
 

@@ -122,7 +122,7 @@ class Worker {
   // An accepted socket: served, or refused over --max-connections or
   // --max-conns-per-ip.
   void admit(Socket socket, Listener listener);
-  static void refuse(Socket& socket);
+  static void refuse(Socket& socket, bool retry_after = false);
   Acceptor& acceptor_of(Listener listener) noexcept {
     return listener == Listener::kIngest ? ingest_acceptor_ : acceptor_;
   }

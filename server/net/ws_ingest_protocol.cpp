@@ -27,6 +27,14 @@ WsIngestProtocol::~WsIngestProtocol() {
 }
 
 bool WsIngestProtocol::on_message(std::string_view text, TimePoint started) {
+  if (worker_.context().over_memory_budget()) {
+    // Refused before any of it is stored: nothing acknowledged is lost.
+    worker_.metrics().count_limit(Limit::kMemoryBudget);
+    connection_.enqueue(
+        R"({"error":"over the memory budget (--max-memory-mib): retry later","code":503,)"
+        R"("retryAfterS":1})");
+    return true;
+  }
   started_ = started;
   slicer_.start(text);
   continue_ingest();
