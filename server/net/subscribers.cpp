@@ -78,7 +78,7 @@ void Subscribers::collect(std::uint64_t box, std::string_view hunt,
                           std::vector<WsClientProtocol*>& out) {
   out.clear();
   auto by_box = by_box_.find(box);
-  if (by_box != by_box_.end()) out = by_box->second;
+  if (by_box != by_box_.end()) out.assign(by_box->second.begin(), by_box->second.end());
   if (hunt.empty()) return;
   hunt_key_.assign(hunt);
   auto by_hunt = by_hunt_.find(hunt_key_);

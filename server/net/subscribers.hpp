@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <boost/container/small_vector.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <span>
@@ -35,8 +36,10 @@ class Subscribers {
   }
 
  private:
-  // Open addressing: subscribing to a box allocates its list, not a node too.
-  boost::unordered_flat_map<std::uint64_t, std::vector<WsClientProtocol*>> by_box_;
+  // Open addressing, and a box's first subscriber stored inline (most boxes
+  // have one per worker): subscribing to a box allocates nothing.
+  using BoxSubscribers = boost::container::small_vector<WsClientProtocol*, 1>;
+  boost::unordered_flat_map<std::uint64_t, BoxSubscribers> by_box_;
   std::unordered_map<std::string, std::vector<WsClientProtocol*>> by_hunt_;
   std::atomic<std::uint64_t> count_{0};
   std::string hunt_key_;  // reused by collect: no allocation per push
