@@ -166,8 +166,9 @@ free_port() {
 
 start_trove() {  # start_trove [extra server flags]
   rm -f "$work/port.json"
+  # The load generator's clients all come from loopback: no per-peer cap.
   local cmd=(taskset -c "$SERVER_CPU" "$server_bin" --workers 1 --port 0 --ingest-port 0 --admin-port 0
-    --port-file "$work/port.json" "$@")
+    --max-conns-per-ip 0 --port-file "$work/port.json" "$@")
   note_command "${cmd[*]}"
   "${cmd[@]}" >"$work/server.log" 2>&1 &
   server_pid=$!

@@ -59,6 +59,19 @@ AdminService::AdminService(net::ServerContext& context, std::vector<net::Worker*
        }});
 }
 
+// Every worker holds an arena of arenaBytes: together they must fit the
+// memory budget (--max-memory-mib), or the tuning itself would push the
+// process over it (and refuse every new connection).
+std::optional<std::string> AdminService::over_memory_budget(const common::Tuning& proposed) const {
+  if (context_.memory == nullptr) return std::nullopt;
+  const std::uint64_t budget = context_.memory->budget_bytes();
+  const std::uint64_t workers = std::max<std::uint64_t>(1, context_.workers.size());
+  if (proposed.arena_bytes <= budget / workers) return std::nullopt;
+  return "arenaBytes " + std::to_string(proposed.arena_bytes) + " x " + std::to_string(workers) +
+         " workers exceeds the memory budget of " + std::to_string(budget) +
+         " bytes (--max-memory-mib)";
+}
+
 HttpResponse AdminService::put_tuning(const HttpRequest& request) {
   const common::Tuning current = context_.tuning.get();
   auto parsed = common::parse_tuning_update(request.body, current);
@@ -66,6 +79,8 @@ HttpResponse AdminService::put_tuning(const HttpRequest& request) {
     return HttpResponse::json_error(400, error->message, error->field);
   }
   const common::Tuning& proposed = std::get<common::Tuning>(parsed);
+  if (auto error = over_memory_budget(proposed))
+    return HttpResponse::json_error(400, *error, "arenaBytes");
   switch (context_.tuning.update(proposed)) {
     case net::TuningState::UpdateResult::kStale:
       return HttpResponse::json_error(409,

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,8 @@ class AdminService {
 
  private:
   common::HttpResponse put_tuning(const common::HttpRequest& request);
+  // Why `proposed` does not fit the memory budget, or nullopt.
+  [[nodiscard]] std::optional<std::string> over_memory_budget(const common::Tuning& proposed) const;
   double ingest_rate(std::uint64_t total);
 
   net::ServerContext& context_;

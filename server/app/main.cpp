@@ -239,6 +239,11 @@ int run(const trove::config::ServerConfig& config) {
   memory::Purger purger;
   net::ServerContext context(config, store, tuning, purger, strategy);
   context.journal = journal.get();
+  net::MemoryGuard memory_guard(config::memory_budget_bytes(config.max_memory_mib));
+  if (memory_guard.budget_bytes() != 0) {
+    context.memory = &memory_guard;
+    spdlog::info("memory budget {} MiB", memory_guard.budget_bytes() >> 20);
+  }
   Workers workers = create_workers(context);
   Ports ports = listen_all(workers, config);
   context.ingest_port = ports.ingest;

@@ -126,20 +126,60 @@ void add_file_knobs(std::vector<Knob>& k) {
                         &C::port_file));
 }
 
+// "auto" (80 % of the cgroup memory limit, else off), 0 (off) or MiB.
+Knob memory_budget_knob() {
+  const std::string allowed = "auto, 0 (off) or 1 .. 1048576 MiB";
+  return Knob{"max_memory_mib",
+              "process memory budget, MiB: past it new connections and ingest batches get 503; "
+              "auto = 80 % of the cgroup memory limit, else off; 0 = off",
+              allowed,
+              [=](ServerConfig& c, const std::string& text) -> std::optional<std::string> {
+                if (text == "auto") {
+                  c.max_memory_mib = ServerConfig::kMemoryAuto;
+                  return std::nullopt;
+                }
+                constexpr std::uint64_t kMaxMib = 1ull << 20;  // 1 TiB
+                std::uint64_t value = 0;
+                auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+                if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size() ||
+                    value > kMaxMib) {
+                  return invalid("max_memory_mib", text, allowed);
+                }
+                c.max_memory_mib = value;
+                return std::nullopt;
+              },
+              [](const ServerConfig& c) {
+                return c.max_memory_mib == ServerConfig::kMemoryAuto
+                           ? std::string("auto")
+                           : std::to_string(c.max_memory_mib);
+              }};
+}
+
 void add_limit_knobs(std::vector<Knob>& k) {
   using C = ServerConfig;
   k.push_back(
       uint_knob("max_connections", "open data-plane connections", &C::max_connections, 1, 1000000));
+  k.push_back(uint_knob("max_conns_per_ip",
+                        "open public-listener connections per client address (IPv6: per /64); "
+                        "0 = off",
+                        &C::max_conns_per_ip, 0, 1000000));
+  k.push_back(memory_budget_knob());
   k.push_back(uint_knob("max_header_bytes", "HTTP request header size", &C::max_header_bytes, 512,
                         1048576));
   k.push_back(
       uint_knob("max_body_bytes", "HTTP request body size", &C::max_body_bytes, 1024, 1ull << 30));
-  k.push_back(uint_knob("max_ws_message_bytes", "WebSocket frame/message size",
+  k.push_back(uint_knob("max_ws_message_bytes",
+                        "WebSocket /v1/ingest message size (one NDJSON batch); beyond, close 1009",
                         &C::max_ws_message_bytes, 1024, 1ull << 30));
-  k.push_back(
-      uint_knob("idle_timeout_ms",
-                "close an idle HTTP connection, or a WebSocket message unfinished, this long",
-                &C::idle_timeout_ms, 100, 3600000));
+  k.push_back(uint_knob("max_ws_client_message_bytes",
+                        "WebSocket /v1/ws message size (one client op); beyond, close 1009",
+                        &C::max_ws_client_message_bytes, 1024, 1ull << 30));
+  k.push_back(uint_knob("idle_timeout_ms", "close an HTTP keep-alive connection idle this long",
+                        &C::idle_timeout_ms, 100, 3600000));
+  k.push_back(uint_knob("ws_message_timeout_ms",
+                        "a WebSocket message begun must be complete this soon (pings do not "
+                        "extend it); beyond, close 1008",
+                        &C::ws_message_timeout_ms, 100, 3600000));
   k.push_back(uint_knob("max_data_bytes",
                         "largest `data` of an ingest message, minified; the line limit is 4096 + "
                         "this",

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <thread>
 
+#include "config/server_config.hpp"
+
 namespace trove::config {
 namespace {
 
@@ -57,6 +59,29 @@ unsigned default_worker_count(const std::string& cgroup_root) {
                            first_line(cgroup_root + "/cpu/cpu.cfs_period_us"));
   }
   return quota ? std::min(*quota, machine) : machine;
+}
+
+std::optional<std::uint64_t> bytes_from_memory_max(std::string_view line) {
+  return parse_positive(line);  // "max" is not a number: no limit
+}
+
+std::optional<std::uint64_t> cgroup_memory_limit(const std::string& cgroup_root) {
+  if (auto v2 = bytes_from_memory_max(first_line(cgroup_root + "/memory.max"))) return v2;
+  // v1 reports "no limit" as the largest page-aligned signed value.
+  constexpr std::uint64_t kV1Unlimited = 1ull << 62;
+  const auto v1 = parse_positive(first_line(cgroup_root + "/memory/memory.limit_in_bytes"));
+  if (v1 && *v1 < kV1Unlimited) return v1;
+  return std::nullopt;
+}
+
+std::uint64_t memory_budget_bytes(std::uint64_t mib, const std::string& cgroup_root) {
+  if (mib != ServerConfig::kMemoryAuto) return mib << 20;
+  // 80 %: the rest is headroom for what the budget does not measure (the
+  // box store's mapping, thread stacks, the kernel's socket buffers) before
+  // the cgroup's OOM killer would take the pod's state.
+  constexpr std::uint64_t kPercent = 80;
+  const auto limit = cgroup_memory_limit(cgroup_root);
+  return limit ? *limit / 100 * kPercent : 0;
 }
 
 std::uint64_t raise_fd_soft_limit() {

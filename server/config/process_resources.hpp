@@ -23,6 +23,20 @@ std::optional<unsigned> cores_from_cfs(std::string_view quota, std::string_view 
 // `cgroup_root` is /sys/fs/cgroup outside tests.
 unsigned default_worker_count(const std::string& cgroup_root = "/sys/fs/cgroup");
 
+// Bytes a cgroup v2 `memory.max` line allows; nullopt for "max" (no limit)
+// or a malformed line.
+std::optional<std::uint64_t> bytes_from_memory_max(std::string_view line);
+
+// The cgroup's memory limit (v2 memory.max, then v1
+// memory/memory.limit_in_bytes, where an unlimited group reads as a value
+// near 2^63); nullopt without one.
+std::optional<std::uint64_t> cgroup_memory_limit(const std::string& cgroup_root = "/sys/fs/cgroup");
+
+// --max-memory-mib resolved to bytes: `mib` as given, or for auto 80 % of
+// the cgroup memory limit (0 = off without one).
+std::uint64_t memory_budget_bytes(std::uint64_t mib,
+                                  const std::string& cgroup_root = "/sys/fs/cgroup");
+
 // Raises the soft RLIMIT_NOFILE to the hard limit; returns the new soft limit.
 std::uint64_t raise_fd_soft_limit();
 

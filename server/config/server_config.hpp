@@ -47,14 +47,30 @@ struct ServerConfig {
   std::string port_file;
 
   // Limits (each counted in trove_limit_exceeded_total / connections_rejected).
-  std::uint64_t max_connections = 20000;         // per process; 2,000 clients × headroom
+  std::uint64_t max_connections = 20000;  // per process; 2,000 clients × headroom
+  // Public connections per client address (an IPv6 /64 counts as one); 0 =
+  // off. 256 leaves a NAT'd office or a browser's tabs room, while one host
+  // cannot take the whole --max-connections. Behind a proxy every client
+  // shares the proxy's address: raise it or turn it off there.
+  std::uint64_t max_conns_per_ip = 256;
+  // Process memory budget, MiB (docs/contracts.md): past it new connections
+  // and ingest batches get 503. kMemoryAuto = 80 % of the cgroup's memory
+  // limit when there is one, else off; 0 = off.
+  static constexpr std::uint64_t kMemoryAuto = UINT64_MAX;
+  std::uint64_t max_memory_mib = kMemoryAuto;
   std::uint64_t max_header_bytes = 8192;         // nginx's default large header buffer
   std::uint64_t max_body_bytes = 4194304;        // one NDJSON ingest request
-  std::uint64_t max_ws_message_bytes = 1048576;  // one NDJSON frame / client op
+  std::uint64_t max_ws_message_bytes = 1048576;  // one NDJSON batch on WebSocket /v1/ingest
+  // One client op on /v1/ws: a 4,096-box subscribe of 14-digit ids fits;
+  // anything larger is a client trying to make the server buffer for it.
+  std::uint64_t max_ws_client_message_bytes = 65536;
   // A message's `data`, minified (docs/api.md); the ingest line limit is
   // 4096 + this, so the largest data still fits a line.
   std::uint64_t max_data_bytes = 1024;
   std::uint64_t idle_timeout_ms = 60000;  // a keep-alive poller sends every 250 ms
+  // A WebSocket message whose first part arrived must be whole this soon:
+  // a peer cannot hold a half-sent message (and its buffer) open.
+  std::uint64_t ws_message_timeout_ms = 10000;
   // WebSocket liveness: a ping every interval; a peer that sent nothing
   // (no pong, no frame) by the next ping is closed. 20 s keeps NAT and proxy
   // mappings (often 30-60 s) open for clients that only listen.

@@ -37,16 +37,22 @@ constexpr std::string_view kBoxesPrefix = "/v1/boxes/";
 // most this much (then 413), so a reader cannot make the server buffer an
 // ingest-sized body (--max-body-bytes) only to be told ingest is elsewhere.
 constexpr std::uint64_t kPublicMaxBodyBytes = 16 * 1024;
+// An ingest batch refused over --max-memory-mib (Retry-After: 1, as
+// MemoryGuard::kRetryAfterSeconds).
+constexpr std::string_view kOverBudget =
+    R"({"error":"over the memory budget (--max-memory-mib): retry later","retryAfterS":1})";
+static_assert(MemoryGuard::kRetryAfterSeconds == 1);
 
 class HttpSession final : public Session, public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(Socket socket, Worker& worker, Listener listener)
+  HttpSession(Socket socket, Worker& worker, Listener listener, PeerSlot peer)
       : socket_(std::move(socket)),
         worker_(worker),
         listener_(listener),
         config_(worker.context().config),
         buffer_(common::read_buffer_limit(config_.max_header_bytes)),
-        chunk_extensions_(config_.max_header_bytes) {}
+        chunk_extensions_(config_.max_header_bytes),
+        peer_(std::move(peer)) {}
 
   ~HttpSession() override {
     if (registered_) {
@@ -141,6 +147,13 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
       route_ = Route::kIngest;
       if (const std::string_view error = choose_ack(target); !error.empty()) {
         response_.respond(400, kText, {}, error);
+        return do_write();
+      }
+      if (req.method() == http::verb::post && worker_.context().over_memory_budget()) {
+        // Refused before any of it is stored: nothing acknowledged is lost.
+        worker_.metrics().count_limit(Limit::kMemoryBudget);
+        response_.extra_headers() = "Retry-After: 1\r\n";
+        response_.respond(503, kJson, {}, kOverBudget);
         return do_write();
       }
       if (req.method() == http::verb::post) {
@@ -293,7 +306,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     UpgradeRequest upgrade(req.method(), req.target(), req.version());
     for (const auto& field : req)
       upgrade.insert(field.name_string(), field.value());
-    start_ws_session(std::move(socket_), worker_, upgrade, mode, std::move(claims));
+    start_ws_session(std::move(socket_), worker_, upgrade, mode, std::move(claims),
+                     std::move(peer_));
     // This session ends here; the socket belongs to the WebSocket session.
   }
 
@@ -307,6 +321,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   beast::flat_buffer buffer_;
   // Chunk extensions count against the header limit (they are metadata too).
   common::ChunkExtensionBudget chunk_extensions_;
+  PeerSlot peer_;  // this connection in --max-conns-per-ip's count
   // Heap-held so the session object stays small; allocated once per connection.
   std::unique_ptr<RequestArena> arena_ = std::make_unique<RequestArena>();
   std::optional<HttpRequestParser> parser_;
@@ -326,8 +341,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
 }  // namespace
 
-void start_http_session(Socket socket, Worker& worker, Listener listener) {
-  std::make_shared<HttpSession>(std::move(socket), worker, listener)->start();
+void start_http_session(Socket socket, Worker& worker, Listener listener, PeerSlot peer) {
+  std::make_shared<HttpSession>(std::move(socket), worker, listener, std::move(peer))->start();
 }
 
 }  // namespace trove::net

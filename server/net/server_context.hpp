@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "config/server_config.hpp"
@@ -15,6 +16,8 @@
 #include "memory/purger.hpp"
 #include "net/change_feed.hpp"
 #include "net/client_access.hpp"
+#include "net/memory_guard.hpp"
+#include "net/peer_connections.hpp"
 #include "net/tuning_state.hpp"
 #include "net/worker_metrics.hpp"
 #include "state/journal.hpp"
@@ -27,7 +30,14 @@ class Worker;
 struct ServerContext {
   ServerContext(const config::ServerConfig& c, store::BoxStore& s, TuningState& t,
                 memory::Purger& p, memory::AllocatorStrategy a)
-      : config(c), store(s), tuning(t), purge(p), strategy(a), access(c) {}
+      : config(c),
+        store(s),
+        tuning(t),
+        purge(p),
+        strategy(a),
+        access(c),
+        peers(c.max_conns_per_ip == 0 ? nullptr
+                                      : std::make_unique<PeerConnections>(c.max_conns_per_ip)) {}
 
   const config::ServerConfig& config;
   store::BoxStore& store;
@@ -37,6 +47,14 @@ struct ServerContext {
   // Client tokens and allowed origins; built from config, so a bad key file
   // stops the server at start.
   ClientAccess access;
+  // The memory budget (--max-memory-mib); set before the workers start;
+  // nullptr = no budget.
+  const MemoryGuard* memory = nullptr;
+  [[nodiscard]] bool over_memory_budget() const noexcept {
+    return memory != nullptr && memory->over();
+  }
+  // Open public connections per peer (--max-conns-per-ip); nullptr when off.
+  std::unique_ptr<PeerConnections> peers;
 
   // The state directory's log (--state-dir), or nullptr without one. Set
   // before the workers are built.

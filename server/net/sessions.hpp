@@ -7,6 +7,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <string_view>
 
+#include "net/peer_connections.hpp"
+
 namespace trove::net {
 
 // Data-plane sockets and the acceptor name the worker's io_context executor
@@ -26,7 +28,9 @@ class WsClientProtocol;
 enum class Listener { kPublic, kIngest };
 
 // Takes over an accepted data-plane connection (HTTP; upgrades to WebSocket).
-void start_http_session(Socket socket, Worker& worker, Listener listener);
+// `peer`: its place in the per-peer count (--max-conns-per-ip), held until
+// the connection closes, whichever session it ends in.
+void start_http_session(Socket socket, Worker& worker, Listener listener, PeerSlot peer = {});
 
 // Queues a push to a subscriber (copied into its connection's own buffer);
 // a connection over its send-queue bound is closed with 1008. Worker thread.

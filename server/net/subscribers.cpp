@@ -41,6 +41,32 @@ void Subscribers::subscribe_box(WsClientProtocol* s, std::uint64_t box) {
 void Subscribers::unsubscribe_box(WsClientProtocol* s, std::uint64_t box) {
   remove_subscriber(by_box_, box, s, count_);
 }
+void Subscribers::subscribe_boxes(WsClientProtocol* s, std::span<const std::uint64_t> boxes) {
+  if (boxes.empty()) return;
+  for (std::uint64_t box : boxes)
+    by_box_[box].push_back(s);
+  count_.fetch_add(boxes.size(), std::memory_order_relaxed);
+  // As in add_subscriber, once for the batch: the caller reads the boxes'
+  // state (its snapshot) only after this.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+
+void Subscribers::unsubscribe_boxes(WsClientProtocol* s, std::span<const std::uint64_t> boxes) {
+  std::uint64_t removed = 0;
+  for (std::uint64_t box : boxes) {
+    auto it = by_box_.find(box);
+    if (it == by_box_.end()) continue;
+    auto& list = it->second;
+    auto pos = std::find(list.begin(), list.end(), s);
+    if (pos == list.end()) continue;
+    *pos = list.back();
+    list.pop_back();
+    ++removed;
+    if (list.empty()) by_box_.erase(it);
+  }
+  count_.fetch_sub(removed, std::memory_order_relaxed);
+}
+
 void Subscribers::subscribe_hunt(WsClientProtocol* s, const std::string& hunt) {
   add_subscriber(by_hunt_, hunt, s, count_);
 }
@@ -52,7 +78,7 @@ void Subscribers::collect(std::uint64_t box, std::string_view hunt,
                           std::vector<WsClientProtocol*>& out) {
   out.clear();
   auto by_box = by_box_.find(box);
-  if (by_box != by_box_.end()) out = by_box->second;
+  if (by_box != by_box_.end()) out.assign(by_box->second.begin(), by_box->second.end());
   if (hunt.empty()) return;
   hunt_key_.assign(hunt);
   auto by_hunt = by_hunt_.find(hunt_key_);

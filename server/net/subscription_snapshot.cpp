@@ -1,5 +1,7 @@
 #include "net/subscription_snapshot.hpp"
 
+#include <boost/unordered/unordered_flat_set.hpp>
+
 #include <algorithm>
 #include <array>
 
@@ -29,18 +31,31 @@ void SubscriptionSnapshot::add_boxes(std::span<const std::uint64_t> boxes,
                                      bool recovered) {
   for (std::size_t i = 0; i < boxes.size(); ++i) {
     const std::uint64_t held = i < versions.size() ? versions[i] : 0;
-    if (boxes_waiting_.insert(boxes[i]).second) boxes_.push_back(BoxRequest{boxes[i], held});
+    const auto [it, added] = boxes_waiting_.try_emplace(boxes[i], held);
+    if (added) boxes_.push_back(boxes[i]);
   }
-  if (!marker) return;
-  boxes_.push_back(BoxRequest{});
-  markers_.push_back(recovered);
+  if (marker) {
+    boxes_.push_back(0);
+    markers_.push_back(recovered);
+  }
+  if (boxes_.size() > 2 * (boxes_waiting_.size() + markers_.size())) compact_boxes();
 }
 
 void SubscriptionSnapshot::remove_boxes(std::span<const std::uint64_t> boxes) {
-  for (std::uint64_t box : boxes) {
-    if (boxes_waiting_.erase(box) != 0)
-      std::erase_if(boxes_, [box](const BoxRequest& r) { return r.id == box; });
-  }
+  for (std::uint64_t box : boxes)
+    boxes_waiting_.erase(box);
+  if (boxes_.size() > 2 * (boxes_waiting_.size() + markers_.size())) compact_boxes();
+}
+
+// Keeps every marker and each wanted id's first entry, in order: a box
+// unsubscribed and subscribed again has an entry for each time; the first
+// one sends it.
+void SubscriptionSnapshot::compact_boxes() {
+  boost::unordered_flat_set<std::uint64_t> kept;
+  kept.reserve(boxes_waiting_.size());
+  std::erase_if(boxes_, [&](std::uint64_t id) {
+    return id != 0 && (!boxes_waiting_.contains(id) || !kept.insert(id).second);
+  });
 }
 
 void SubscriptionSnapshot::clear() {
@@ -67,21 +82,23 @@ bool SubscriptionSnapshot::send_boxes(const store::BoxStore& store, SnapshotSink
       progress = Progress::kBlocked;
       return false;
     }
-    const BoxRequest request = boxes_.front();
+    const std::uint64_t id = boxes_.front();
     boxes_.pop_front();
-    if (request.id == 0) {
+    if (id == 0) {
       sink.boxes_synced(marker_pushes_, markers_.front());
       markers_.pop_front();
       marker_pushes_ = 0;
       continue;
     }
-    boxes_waiting_.erase(request.id);
+    const auto waiting = boxes_waiting_.find(id);
+    if (waiting == boxes_waiting_.end()) continue;  // unsubscribed, or sent already
+    const std::uint64_t held = waiting->second;
+    boxes_waiting_.erase(waiting);
     --lookups_left;
-    const store::ReadResult r = store.read(request.id, std::span<char>(payload.data(), max));
+    const store::ReadResult r = store.read(id, std::span<char>(payload.data(), max));
     // Recovering: the client holds this version already.
-    if (!r.found || (request.held != 0 && r.version == request.held)) continue;
-    sink.push(
-        store::BoxView{request.id, r.version, {}, {payload.data(), std::min(r.payload_size, max)}});
+    if (!r.found || (held != 0 && r.version == held)) continue;
+    sink.push(store::BoxView{id, r.version, {}, {payload.data(), std::min(r.payload_size, max)}});
     ++marker_pushes_;
     --pushes_left_;
   }

@@ -22,13 +22,13 @@
 // subscribed in a burst, instead of one pass per hunt.
 #pragma once
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "store/box_store.hpp"
@@ -99,7 +99,11 @@ class SubscriptionSnapshot final : private store::BoxVisitor {
   // Unsubscribed boxes that are still waiting are not sent.
   void remove_boxes(std::span<const std::uint64_t> boxes);
   void clear();
-  [[nodiscard]] bool active() const noexcept { return !pending_.empty() || !boxes_.empty(); }
+  [[nodiscard]] bool active() const noexcept {
+    return !pending_.empty() || !boxes_waiting_.empty() || !markers_.empty();
+  }
+  // Queued box ids, stale ones included (tests: the queue stays bounded).
+  [[nodiscard]] std::size_t queued_boxes() const noexcept { return boxes_.size(); }
 
   enum class Progress {
     kDone,     // no hunt left to send
@@ -126,17 +130,19 @@ class SubscriptionSnapshot final : private store::BoxVisitor {
   bool wants(std::string_view hunt) override;
   bool visit(const store::BoxView& box) override;
 
-  // Boxes of box subscriptions still to send, in order (with the version
-  // the client holds, 0: none; id 0: the next of markers_), and the same ids
-  // for the duplicate check (at most the connection's subscription bound).
-  struct BoxRequest {
-    std::uint64_t id = 0;
-    std::uint64_t held = 0;
-  };
-  std::deque<BoxRequest> boxes_;
+  // Boxes of box subscriptions still to send, in order (id 0: the next of
+  // markers_), and the ids still wanted with the version the client holds
+  // (0: none). An unsubscribed box leaves only boxes_waiting_ (O(1)); its
+  // stale entry in boxes_ is skipped when reached, and boxes_ is compacted
+  // once stale entries outnumber the live ones, so it stays within twice the
+  // connection's subscription bound however a client alternates. The held
+  // version lives in the map, so a box subscribed again with another
+  // position is sent against the newest one.
+  std::deque<std::uint64_t> boxes_;
+  boost::unordered_flat_map<std::uint64_t, std::uint64_t> boxes_waiting_;
   std::deque<bool> markers_;         // per marker: recovered
   std::uint64_t marker_pushes_ = 0;  // first states sent since the last marker
-  std::unordered_set<std::uint64_t> boxes_waiting_;
+  void compact_boxes();
   // Few per connection (a hunt joins for the length of one pass), so a
   // linear search per slot; each step's slots shrink as hunts are added.
   std::vector<PendingHunt> pending_;

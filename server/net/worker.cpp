@@ -129,26 +129,53 @@ void Worker::do_accept(Acceptor& acceptor, Listener listener) {
       metrics_.connections_rejected[static_cast<std::size_t>(RejectReason::kFdLimit)].add();
       return retry_accept_later(acceptor, listener);
     }
-    if (!ec) {
-      const std::uint64_t max = context_.config.max_connections;
-      if (context_.open_connections.load(std::memory_order_relaxed) >= max) {
-        // Over the limit: answer 503 and close, rather than queue without bound.
-        static constexpr std::string_view kFull =
-            "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
-        boost::system::error_code ignored;
-        socket.non_blocking(true, ignored);
-        socket.write_some(asio::buffer(kFull.data(), kFull.size()), ignored);
-        socket.close(ignored);
-        metrics_.connections_rejected[static_cast<std::size_t>(RejectReason::kMaxConnections)]
-            .add();
-      } else {
-        boost::system::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
-        start_http_session(std::move(socket), *this, listener);
-      }
-    }
+    if (!ec) admit(std::move(socket), listener);
     do_accept(acceptor, listener);
   });
+}
+
+void Worker::admit(Socket socket, Listener listener) {
+  const std::uint64_t max = context_.config.max_connections;
+  if (context_.open_connections.load(std::memory_order_relaxed) >= max) {
+    metrics_.connections_rejected[static_cast<std::size_t>(RejectReason::kMaxConnections)].add();
+    return refuse(socket);
+  }
+  if (context_.over_memory_budget()) {
+    metrics_.count_limit(Limit::kMemoryBudget);
+    return refuse(socket, /*retry_after=*/true);
+  }
+  PeerSlot peer;
+  if (listener == Listener::kPublic && context_.peers) {
+    boost::system::error_code ec;
+    const tcp::endpoint remote = socket.remote_endpoint(ec);
+    if (ec) return;  // Happens when the peer reset before we looked: nothing to serve.
+    std::optional<PeerSlot> slot = context_.peers->admit(remote.address());
+    if (!slot) {
+      metrics_.count_limit(Limit::kConnsPerIp);
+      return refuse(socket);
+    }
+    peer = std::move(*slot);
+  }
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  start_http_session(std::move(socket), *this, listener, std::move(peer));
+}
+
+// Over a limit at accept: a 503 and a close, rather than a queue without
+// bound. One non-blocking write into a fresh socket's empty send buffer.
+// `retry_after`: the condition passes by itself (the memory budget).
+void Worker::refuse(Socket& socket, bool retry_after) {
+  static constexpr std::string_view kFull =
+      "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+  static constexpr std::string_view kRetry =
+      "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n"
+      "Content-Length: 0\r\n\r\n";
+  static_assert(MemoryGuard::kRetryAfterSeconds == 1);
+  const std::string_view answer = retry_after ? kRetry : kFull;
+  boost::system::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(answer.data(), answer.size()), ignored);
+  socket.close(ignored);
 }
 
 void Worker::retry_accept_later(Acceptor& acceptor, Listener listener) {

@@ -70,6 +70,12 @@ class Worker {
   // Subscriptions of this worker's WebSocket sessions.
   void subscribe_box(WsClientProtocol* s, std::uint64_t box);
   void unsubscribe_box(WsClientProtocol* s, std::uint64_t box);
+  void subscribe_boxes(WsClientProtocol* s, std::span<const std::uint64_t> boxes) {
+    subscribers_.subscribe_boxes(s, boxes);
+  }
+  void unsubscribe_boxes(WsClientProtocol* s, std::span<const std::uint64_t> boxes) {
+    subscribers_.unsubscribe_boxes(s, boxes);
+  }
   void subscribe_hunt(WsClientProtocol* s, const std::string& hunt);
   void unsubscribe_hunt(WsClientProtocol* s, const std::string& hunt);
   // After an ingest batch: hands the boxes it stored to every worker that has
@@ -115,6 +121,10 @@ class Worker {
   void run();
   void do_accept(Acceptor& acceptor, Listener listener);
   void retry_accept_later(Acceptor& acceptor, Listener listener);
+  // An accepted socket: served, or refused over --max-connections or
+  // --max-conns-per-ip.
+  void admit(Socket socket, Listener listener);
+  static void refuse(Socket& socket, bool retry_after = false);
   Acceptor& acceptor_of(Listener listener) noexcept {
     return listener == Listener::kIngest ? ingest_acceptor_ : acceptor_;
   }

@@ -59,10 +59,12 @@ enum class Limit : std::size_t {
   kAdminRequestDeadline,
   kDurableWaiters,  // batches waiting for their log commit (--ack durable)
   kPingTimeout,     // a WebSocket peer sent nothing between two pings
-  kMessageTimeout,  // a WebSocket message not finished within idle_timeout_ms
+  kMessageTimeout,  // a WebSocket message not finished within ws_message_timeout_ms
+  kConnsPerIp,      // a public connection refused: its peer holds max_conns_per_ip
+  kMemoryBudget,    // a connection or ingest batch refused over max_memory_mib
   kCount
 };
-inline constexpr std::array<const char*, 14> kLimitNames = {"header_size",
+inline constexpr std::array<const char*, 16> kLimitNames = {"header_size",
                                                             "body_size",
                                                             "frame_size",
                                                             "idle_timeout",
@@ -75,7 +77,9 @@ inline constexpr std::array<const char*, 14> kLimitNames = {"header_size",
                                                             "admin_request_deadline",
                                                             "durable_waiters",
                                                             "ping_timeout",
-                                                            "message_timeout"};
+                                                            "message_timeout",
+                                                            "conns_per_ip",
+                                                            "memory_budget"};
 
 // The worker's counter for a limit Beast's parser reports (http_read_limits.hpp).
 constexpr Limit limit_of(common::HttpLimit limit) noexcept {

@@ -29,6 +29,10 @@ WsClientProtocol::~WsClientProtocol() {
     worker_.unsubscribe_hunt(this, hunt);
 }
 
+std::uint64_t WsClientProtocol::max_message_bytes(const config::ServerConfig& config) noexcept {
+  return config.max_ws_client_message_bytes;
+}
+
 void WsClientProtocol::queue_push(std::string_view message, std::string_view hunt) {
   if (connection_.closing() || !in_scope(hunt)) return;
   connection_.enqueue(message);
@@ -108,12 +112,19 @@ void WsClientProtocol::get(std::uint64_t box, TimePoint started) {
 
 void WsClientProtocol::subscribe_boxes(const WsOp& op) {
   const std::span<const std::uint64_t> boxes = boxes_in_scope(op.boxes);
+  changed_.clear();
+  bool refused = false;
   for (std::uint64_t box : boxes) {
-    if (std::find(boxes_.begin(), boxes_.end(), box) != boxes_.end()) continue;
-    if (!allow_subscription()) return;
-    boxes_.push_back(box);
-    worker_.subscribe_box(this, box);
+    if (boxes_.contains(box)) continue;
+    if (!allow_subscription()) {
+      refused = true;  // the error went out instead of subscribed
+      break;
+    }
+    boxes_.insert(box);
+    changed_.push_back(box);
   }
+  worker_.subscribe_boxes(this, changed_);
+  if (refused) return;
   scratch_ = "{\"op\":\"subscribed\",\"boxes\":" + std::to_string(boxes.size()) + "}";
   if (!connection_.enqueue(scratch_)) return;
   // Their current state, through the same stepped, flow-controlled path as
@@ -191,12 +202,11 @@ bool WsClientProtocol::decide_sync(const WsOp& op, HuntSync& sync, std::string& 
 }
 
 void WsClientProtocol::unsubscribe_boxes(std::span<const std::uint64_t> boxes) {
+  changed_.clear();
   for (std::uint64_t box : boxes) {
-    auto it = std::find(boxes_.begin(), boxes_.end(), box);
-    if (it == boxes_.end()) continue;
-    boxes_.erase(it);
-    worker_.unsubscribe_box(this, box);
+    if (boxes_.erase(box) != 0) changed_.push_back(box);
   }
+  worker_.unsubscribe_boxes(this, changed_);
   snapshot_.remove_boxes(boxes);
   connection_.enqueue(kUnsubscribed);
 }

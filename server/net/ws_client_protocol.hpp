@@ -13,6 +13,7 @@
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -64,6 +65,8 @@ class WsClientProtocol final : private SnapshotSink {
   bool on_message(std::string_view text, TimePoint started);
   // A write completed: a snapshot waiting for room in the queue resumes.
   void on_write_done();
+  // The largest op a client may send (--max-ws-client-message-bytes).
+  static std::uint64_t max_message_bytes(const config::ServerConfig& config) noexcept;
   // Every op is answered within on_message.
   [[nodiscard]] static constexpr bool message_in_progress() noexcept { return false; }
 
@@ -117,8 +120,12 @@ class WsClientProtocol final : private SnapshotSink {
   std::string scratch_;  // the reply being built; its capacity is reused
   SubscriptionSnapshot snapshot_;
   SnapshotStep snapshot_step_ = SnapshotStep::kIdle;
-  std::vector<std::uint64_t> boxes_;
-  std::vector<std::string> hunts_;
+  // The boxes this connection holds: a set, so a subscribe or unsubscribe
+  // costs the boxes it names, not the (up to 4,096) boxes held; open
+  // addressing, so a 4,096-box subscribe allocates no node per box.
+  boost::unordered_flat_set<std::uint64_t> boxes_;
+  std::vector<std::string> hunts_;           // at most kMaxHuntsPerConnection
+  std::vector<std::uint64_t> changed_;       // reused: the boxes an op added or removed
   std::optional<auth::TokenClaims> claims_;  // the token in force, once authenticated
   boost::asio::steady_timer auth_timer_;     // the auth deadline, then the token's expiry
   std::vector<std::uint64_t> in_scope_;      // reused by boxes_in_scope

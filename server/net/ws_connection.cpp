@@ -27,7 +27,7 @@ WsConnection<P>::WsConnection(Socket socket, Worker& worker)
       worker_(worker),
       config_(worker.context().config),
       native_(config_.ws_engine == "native"),
-      reader_(ws::ReaderLimits{config_.max_ws_message_bytes}),
+      reader_(ws::ReaderLimits{P::max_message_bytes(config_)}),
       protocol_(*this, worker) {}
 
 template <class P>
@@ -40,7 +40,7 @@ template <class P>
 void WsConnection<P>::start(const UpgradeRequest& upgrade) {
   worker_.add_session(this);
   worker_.metrics().connections_opened[kWs].add();
-  ws_.read_message_max(config_.max_ws_message_bytes);
+  ws_.read_message_max(P::max_message_bytes(config_));
   ws_.auto_fragment(false);
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(http::field::server, "trove"); }));
@@ -138,7 +138,7 @@ void WsConnection<P>::do_read() {
 template <class P>
 void WsConnection<P>::on_message_part() {
   if (message_due_ == TimePoint{}) {
-    message_due_ = deadline_now() + std::chrono::milliseconds(config_.idle_timeout_ms);
+    message_due_ = deadline_now() + std::chrono::milliseconds(config_.ws_message_timeout_ms);
     arm_deadline();
   }
   do_read();
@@ -291,15 +291,17 @@ template class WsConnection<WsClientProtocol>;
 template class WsConnection<WsIngestProtocol>;
 
 void start_ws_session(Socket socket, Worker& worker, const UpgradeRequest& upgrade, WsMode mode,
-                      std::optional<auth::TokenClaims> claims) {
+                      std::optional<auth::TokenClaims> claims, PeerSlot peer) {
   if (mode == WsMode::kIngest || mode == WsMode::kIngestDurable) {
     auto connection = std::make_shared<WsConnection<WsIngestProtocol>>(std::move(socket), worker);
     connection->protocol().set_ack(mode == WsMode::kIngestDurable ? AckMode::kDurable
                                                                   : AckMode::kMemory);
+    connection->hold(std::move(peer));
     connection->start(upgrade);
   } else {
     auto connection = std::make_shared<WsConnection<WsClientProtocol>>(std::move(socket), worker);
     if (claims) connection->protocol().grant(std::move(*claims));
+    connection->hold(std::move(peer));
     connection->start(upgrade);
   }
 }

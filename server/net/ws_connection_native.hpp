@@ -130,7 +130,7 @@ void WsConnection<P>::native_after_batch() {
   if (!closing()) {
     const bool part_read = read_size_ != 0;
     if (part_read && message_due_ == TimePoint{}) {
-      message_due_ = deadline_now() + std::chrono::milliseconds(config_.idle_timeout_ms);
+      message_due_ = deadline_now() + std::chrono::milliseconds(config_.ws_message_timeout_ms);
       arm_deadline();
     } else if (!part_read && message_due_ != TimePoint{}) {
       message_due_ = {};

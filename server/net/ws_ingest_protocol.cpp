@@ -13,6 +13,10 @@ namespace {
 constexpr auto kWs = static_cast<std::size_t>(Protocol::kWs);
 }  // namespace
 
+std::uint64_t WsIngestProtocol::max_message_bytes(const config::ServerConfig& config) noexcept {
+  return config.max_ws_message_bytes;
+}
+
 WsIngestProtocol::WsIngestProtocol(Connection& connection, Worker& worker)
     : connection_(connection), worker_(worker) {
   worker_.add_ingest_session();
@@ -23,6 +27,14 @@ WsIngestProtocol::~WsIngestProtocol() {
 }
 
 bool WsIngestProtocol::on_message(std::string_view text, TimePoint started) {
+  if (worker_.context().over_memory_budget()) {
+    // Refused before any of it is stored: nothing acknowledged is lost.
+    worker_.metrics().count_limit(Limit::kMemoryBudget);
+    connection_.enqueue(
+        R"({"error":"over the memory budget (--max-memory-mib): retry later","code":503,)"
+        R"("retryAfterS":1})");
+    return true;
+  }
   started_ = started;
   slicer_.start(text);
   continue_ingest();

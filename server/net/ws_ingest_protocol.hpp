@@ -14,6 +14,10 @@
 #include "net/poll_protocol.hpp"
 #include "net/sliced_ingest.hpp"
 
+namespace trove::config {
+struct ServerConfig;
+}
+
 namespace trove::net {
 
 template <class Protocol>
@@ -44,6 +48,8 @@ class WsIngestProtocol {
   void on_open() noexcept {}
   // A frame half-way through its slices.
   [[nodiscard]] bool message_in_progress() const noexcept { return slicer_.active(); }
+  // The largest batch a frame may carry (--max-ws-message-bytes).
+  static std::uint64_t max_message_bytes(const config::ServerConfig& config) noexcept;
 
  private:
   void continue_ingest();

@@ -23,7 +23,8 @@ using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_bo
 // `claims`: the client token of the upgrade's Authorization header, when it
 // had one (/v1/ws); otherwise the connection authenticates with its first
 // message when client auth is on.
+// `peer`: the connection's place in the per-peer count, held until it closes.
 void start_ws_session(Socket socket, Worker& worker, const UpgradeRequest& upgrade, WsMode mode,
-                      std::optional<auth::TokenClaims> claims = std::nullopt);
+                      std::optional<auth::TokenClaims> claims, PeerSlot peer);
 
 }  // namespace trove::net

@@ -55,6 +55,7 @@ def check_defaults(c, r, repo):
         "ClusterRole/trove-operator", "ClusterRoleBinding/trove-operator",
         "ConfigMap/trove-dashboard-operator", "ConfigMap/trove-dashboard-sidecar-fleet",
         "CustomResourceDefinition/treasurehunts.trove.dev", "Deployment/trove-operator",
+        "NetworkPolicy/trove-sidecars",
         "Pod/trove-operator-test-readyz", "Role/trove-operator-leader-election",
         "RoleBinding/trove-operator-leader-election", "Secret/trove-admin-token",
         "Service/trove-operator", "ServiceAccount/trove-operator"]),

@@ -79,11 +79,12 @@ def check_operator_off(c, r):
                     + MONITORING_FLAGS)
     kinds = sorted(f"{o['kind']}/{o['metadata']['name']}" for o in objs)
     c.eq(kinds, sorted(["ConfigMap/trove-dashboard-sidecar-fleet", "CustomResourceDefinition/treasurehunts.trove.dev",
-                        "Deployment/trove-demo-game", "PodMonitor/trove-sidecars", "PrometheusRule/trove",
-                        "Secret/trove-admin-token"]), "objects rendered")
+                        "Deployment/trove-demo-game", "NetworkPolicy/trove-sidecars", "PodMonitor/trove-sidecars",
+                        "PrometheusRule/trove", "Secret/trove-admin-token"]), "objects rendered")
     groups = [g["name"] for g in r.one(objs, "PrometheusRule", "trove")["spec"]["groups"]]
     c.eq(groups, ["trove-sidecar.rules", "trove-sidecar.alerts"], "only the sidecar rules (no operator-gone alert)")
-    objs = r.render("operator-off-netpol", ["--set", "operator.enabled=false", "--set", "networkPolicy.enabled=true"])
+    objs = r.render("operator-off-netpol", ["--set", "operator.enabled=false", "--set", "networkPolicy.enabled=true",
+                                            "--set", "networkPolicy.otherPorts=false"])
     rules = r.one(objs, "NetworkPolicy", "trove-sidecars")["spec"]["ingress"]
     c.eq([rule["ports"][0]["port"] for rule in rules], [8080],
          "without operator or extraFrom the admin port admits nobody (no peer-less rule)")
@@ -162,7 +163,30 @@ def check_sidecar_extras(c, r):
 
 def check_network_policy(c, r):
     c.section("networkPolicy")
-    c.eq(r.find(r.render("no-netpol", []), "NetworkPolicy"), [], "none by default")
+    default = r.one(r.render("netpol-default", []), "NetworkPolicy", "trove-sidecars")["spec"]["ingress"]
+    c.eq(default[0]["from"], [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "trove-system"}},
+         "podSelector": {"matchLabels": OPERATOR_SELECTOR}}], "on by default: the admin port admits only the operator")
+    c.eq(default[1], {"ports": [{"port": 8080, "protocol": "TCP"}]}, "the data port open to all by default")
+    c.eq(default[2], {"ports": [
+        {"port": 1, "endPort": 8079, "protocol": "TCP"},
+        {"port": 8081, "endPort": 9089, "protocol": "TCP"},
+        {"port": 9091, "endPort": 65535, "protocol": "TCP"},
+        {"protocol": "UDP"}]}, "otherPorts: every port but the sidecar's stays open to the workload")
+    c.eq(len(default), 3, "no other rule")
+    edges = r.one(r.render("netpol-edges", ["--set", "sidecar.adminPort=1", "--set", "sidecar.dataPort=2"]),
+                  "NetworkPolicy", "trove-sidecars")["spec"]["ingress"][2]
+    c.eq(edges, {"ports": [{"port": 3, "endPort": 65535, "protocol": "TCP"}, {"protocol": "UDP"}]},
+         "adjacent ports at the bottom: one range above them")
+    edges = r.one(r.render("netpol-top", ["--set", "sidecar.adminPort=65535", "--set", "sidecar.dataPort=65534"]),
+                  "NetworkPolicy", "trove-sidecars")["spec"]["ingress"][2]
+    c.eq(edges, {"ports": [{"port": 1, "endPort": 65533, "protocol": "TCP"}, {"protocol": "UDP"}]},
+         "adjacent ports at the top: one range below them")
+    closed = r.render("netpol-closed", ["--set", "networkPolicy.otherPorts=false"])
+    c.eq(len(r.one(closed, "NetworkPolicy", "trove-sidecars")["spec"]["ingress"]), 2,
+         "otherPorts=false: only the sidecar's rules")
+    c.eq(r.find(r.render("no-netpol", ["--set", "networkPolicy.enabled=false"]), "NetworkPolicy"), [],
+         "enabled=false: none")
     objs = r.render("netpol", SWITCHES["network policy"] + ["--set", "adminToken.extraNamespaces={games}"])
     policies = r.find(objs, "NetworkPolicy")
     c.eq(sorted(p["metadata"]["namespace"] for p in policies), ["games", "trove-system"],
@@ -170,7 +194,7 @@ def check_network_policy(c, r):
     spec = r.one(objs, "NetworkPolicy", "trove-sidecars", "games")["spec"]
     c.eq(spec["podSelector"], {"matchLabels": {"trove.dev/sidecar": "true"}}, "selects the sidecar pods")
     c.eq(spec["policyTypes"], ["Ingress"], "ingress only")
-    admin, data, extra = spec["ingress"]
+    admin, data, _other, extra = spec["ingress"]
     c.eq(admin, {"ports": [{"port": 9090, "protocol": "TCP"}], "from": [
         {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "trove-system"}},
          "podSelector": {"matchLabels": OPERATOR_SELECTOR}},
@@ -194,6 +218,7 @@ SCHEMA_VIOLATIONS = [
     (["--set", "networkPolicy.data.cidrs={10.0.0.0}"], "at '/networkPolicy/data/cidrs/0'"),
     (["--set", "networkPolicy.data.namespaces={Bad_NS}"], "at '/networkPolicy/data/namespaces/0'"),
     (["--set", "networkPolicy.enable=true"], "additional properties 'enable' not allowed"),
+    (["--set-string", "networkPolicy.otherPorts=yes"], "at '/networkPolicy/otherPorts': got string, want boolean"),
     (["--set", "monitoring.prometheusRule.runbookBaseURL=docs/runbooks.md"], "at '/monitoring/prometheusRule/runbookBaseURL'"),
     (["--set", "monitoring.prometheusRule.selectors.operator.jobs=x"], "additional properties 'jobs' not allowed"),
     (["--set-string", "operator.enabled=no"], "at '/operator/enabled': got string, want boolean"),

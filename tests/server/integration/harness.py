@@ -45,6 +45,10 @@ class Server:
         if WS_ENGINE:
             cmd += ["--ws-engine", WS_ENGINE]
         cmd += list(args)
+        # The default budget follows the machine's cgroup memory limit (and
+        # its thread wakes the process); tests get one only when they ask.
+        if "--max-memory-mib" not in args:
+            cmd += ["--max-memory-mib", "0"]
         self.log_path = os.path.join(self.dir.name, "server.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,

@@ -246,5 +246,24 @@ class Idle(ServerTestCase):
         self.assertEqual(self.server.metric("trove_store_boxes"), 1)
 
 
+
+class TuningWithinTheMemoryBudget(ServerTestCase):
+    token = TOKEN
+    workers = 2
+    server_args = ("--max-memory-mib", "1024")
+
+    def test_an_arena_that_would_exceed_the_budget_over_all_workers_is_400_naming_arenaBytes(self):
+        over = '{"arenaBytes":%d,"generation":1}' % (513 << 20)  # x 2 workers > 1024 MiB
+        status, text = self.server.admin_request("PUT", "/admin/v1/tuning", over, token=TOKEN)
+        self.assertEqual(status, 400, text)
+        self.assertEqual(json.loads(text)["field"], "arenaBytes")
+        self.assertIn("memory budget", json.loads(text)["error"])
+        self.assertEqual(self.server.metric("trove_tuning_generation"), 0)
+        fits = '{"arenaBytes":%d,"generation":1}' % (512 << 20)
+        status, text = self.server.admin_request("PUT", "/admin/v1/tuning", fits, token=TOKEN)
+        self.assertEqual(status, 200, text)
+        self.assertEqual(self.server.metric("trove_tuning_generation"), 1)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -52,6 +52,40 @@ class Malformed(ServerTestCase):
         self.assertEqual(json.loads(payload)["accepted"], 1)
 
 
+class ClientMessageSize(ServerTestCase):
+    """/v1/ws ops are capped at 64 KiB by default; /v1/ingest batches keep their own cap."""
+
+    def test_a_client_message_over_64_kib_closes_with_1009_and_ingest_frames_are_not_affected(self):
+        fits = RawWebSocket(self.server.data, "/v1/ws")
+        # Exactly 64 KiB: read whole and answered, the connection kept.
+        fits.send_text('{"op":"ping","id":1}' + " " * (65536 - 20))
+        op, payload = fits.recv_frame()
+        self.assertEqual(json.loads(payload), {"op": "pong", "id": 1})
+        too_big = RawWebSocket(self.server.data, "/v1/ws")
+        too_big.send_text('{"op":"ping","id":1}' + " " * (65537 - 20))
+        self.assertEqual(too_big.wait_close_code(), 1009)
+        too_big.close()
+        self.assertEqual(
+            self.server.wait_metric(1, "trove_limit_exceeded_total", limit="frame_size"), 1)
+        # A ~220 KB ingest batch is within --max-ws-message-bytes (1 MiB).
+        ingest = RawWebSocket(self.server.ingest_port, "/v1/ingest")
+        ingest.send_text("\n".join('{"box":%d,"state":"open"}' % (i + 1) for i in range(8000)))
+        op, payload = ingest.recv_frame()
+        self.assertEqual(json.loads(payload)["accepted"], 8000)
+        fits.close()
+        ingest.close()
+
+
+class ClientMessageSizeFlag(ServerTestCase):
+    server_args = ("--max-ws-client-message-bytes", "2048")
+
+    def test_the_flag_sets_the_cap(self):
+        ws = RawWebSocket(self.server.data, "/v1/ws")
+        ws.send_text('{"op":"ping","id":1}' + " " * 2100)
+        self.assertEqual(ws.wait_close_code(), 1009)
+        ws.close()
+
+
 class Slowloris(ServerTestCase):
     server_args = ("--handshake-timeout-ms", "300", "--idle-timeout-ms", "600")
 
@@ -101,6 +135,94 @@ class TooManyConnections(ServerTestCase):
         ok = RawHttp(self.server.data)
         ok.send("GET /v1/boxes/1 HTTP/1.1\r\nConnection: close\r\n\r\n")
         self.assertTrue(ok.read_all().startswith("HTTP/1.1 404"))
+
+
+def raw_from(source, port):
+    """A RawHttp whose connection leaves from `source` (another loopback address)."""
+    c = RawHttp.__new__(RawHttp)
+    c.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    c.sock.settimeout(5 * SLOW)
+    c.sock.bind((source, 0))
+    c.sock.connect(("127.0.0.1", port))
+    return c
+
+
+def served(c):
+    """True when the connection is served (a poll answers 404), False when refused."""
+    c.send("GET /v1/boxes/1 HTTP/1.1\r\n\r\n")
+    head = c.sock.recv(4096)
+    if head.startswith(b"HTTP/1.1 503"):
+        return False
+    assert head.startswith(b"HTTP/1.1 404"), head
+    return True
+
+
+class ConnectionsPerPeer(ServerTestCase):
+    server_args = ("--max-conns-per-ip", "4")
+
+    def wait_http_connections(self, want):
+        deadline = time.time() + 5 * SLOW
+        while self.server.metric("trove_connections", protocol="http") != want:
+            self.assertLess(time.time(), deadline, "connections never dropped to %d" % want)
+            time.sleep(0.05)
+
+    def test_a_peer_over_its_cap_gets_503_and_its_slots_come_back_when_it_closes(self):
+        held = [RawHttp(self.server.data) for _ in range(4)]
+        self.assertTrue(all(served(c) for c in held))
+        extra = RawHttp(self.server.data)
+        self.assertTrue(extra.read_all().startswith("HTTP/1.1 503"))
+        self.assertEqual(self.server.metric("trove_limit_exceeded_total", limit="conns_per_ip"), 1)
+        # Another address is counted on its own, and the ingest listener
+        # (pod-local) has no per-peer cap.
+        other = raw_from("127.0.0.2", self.server.data)
+        self.assertTrue(served(other))
+        ingest = [RawHttp(self.server.ingest_port) for _ in range(6)]
+        self.assertTrue(all(served(c) for c in ingest))
+        for c in held + ingest + [other]:
+            c.close()
+        self.wait_http_connections(0)
+        # Every slot was given back (the entry is gone, not stuck at a count).
+        again = [RawHttp(self.server.data) for _ in range(4)]
+        self.assertTrue(all(served(c) for c in again))
+        for c in again:
+            c.close()
+
+    def test_websocket_connections_keep_their_slot_after_the_upgrade(self):
+        sockets = [RawWebSocket(self.server.data, "/v1/ws") for _ in range(4)]
+        extra = RawHttp(self.server.data)
+        self.assertTrue(extra.read_all().startswith("HTTP/1.1 503"))
+        sockets[0].close()
+        deadline = time.time() + 5 * SLOW
+        while self.server.metric("trove_connections", protocol="ws") != 3:
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.05)
+        self.assertTrue(served(RawHttp(self.server.data)))
+        for ws in sockets[1:]:
+            ws.close()
+
+    def test_a_flood_from_many_addresses_leaves_no_entries_behind(self):
+        # 64 sources, 4 connections each, then all closed: each address can
+        # again open exactly its cap, so no count leaked or was left stale.
+        sources = ["127.0.%d.%d" % (1 + i // 200, 1 + i % 200) for i in range(64)]
+        for round_ in range(2):
+            conns = [raw_from(src, self.server.data) for src in sources for _ in range(4)]
+            self.assertTrue(all(served(c) for c in conns), "round %d" % round_)
+            over = raw_from(sources[0], self.server.data)
+            self.assertTrue(over.read_all().startswith("HTTP/1.1 503"))
+            for c in conns:
+                c.close()
+            self.wait_http_connections(0)
+
+
+class ConnectionsPerPeerOff(ServerTestCase):
+    server_args = ("--max-conns-per-ip", "0")
+
+    def test_zero_turns_the_cap_off(self):
+        held = [RawHttp(self.server.data) for _ in range(300)]
+        self.assertTrue(all(served(c) for c in held))
+        for c in held:
+            c.close()
+        self.assertEqual(self.server.metric("trove_limit_exceeded_total", limit="conns_per_ip"), 0)
 
 
 class SlowConsumer(ServerTestCase):

@@ -11,7 +11,8 @@ import websockets
 from harness import SLOW, RawWebSocket, ServerTestCase
 
 PING_INTERVAL_S = 1
-IDLE_TIMEOUT_MS = 600  # the HTTP idle timeout; also a WebSocket message's completion deadline
+IDLE_TIMEOUT_MS = 600  # the HTTP idle timeout
+MESSAGE_TIMEOUT_MS = 600  # a WebSocket message's completion deadline
 OP_TEXT, OP_CLOSE, OP_PING, OP_PONG = 0x1, 0x8, 0x9, 0xA
 
 
@@ -56,7 +57,8 @@ class PeerSocket(RawWebSocket):
 
 class Liveness(ServerTestCase):
     server_args = ("--ws-ping-interval-s", str(PING_INTERVAL_S),
-                   "--idle-timeout-ms", str(IDLE_TIMEOUT_MS))
+                   "--idle-timeout-ms", str(IDLE_TIMEOUT_MS),
+                   "--ws-message-timeout-ms", str(MESSAGE_TIMEOUT_MS))
 
     def test_a_listener_that_never_sends_stays_connected_past_the_idle_timeout(self):
         # A browser tab cannot send WebSocket pings; it only answers the
@@ -102,13 +104,13 @@ class Liveness(ServerTestCase):
 
     def test_pongs_never_extend_a_half_sent_message(self):
         # A message's first fragment, then only pongs: the peer is alive, but
-        # the message must still end within the idle timeout.
+        # the message must still end within its completion deadline.
         peer = PeerSocket(self.server.data, "/v1/ws")
         peer.send_frame(OP_TEXT, b'{"op":"get",', fin=False)
         _, code, after_s = peer.frames_until_close(answer_pings=True,
                                                    limit_s=5 * PING_INTERVAL_S * SLOW)
         self.assertEqual(code, 1008)
-        self.assertLess(after_s, 2 * IDLE_TIMEOUT_MS / 1000 * SLOW + 0.2)
+        self.assertLess(after_s, 2 * MESSAGE_TIMEOUT_MS / 1000 * SLOW + 0.2)
         peer.close()
         # A frame stalled half way through its payload is cut the same way.
         peer = PeerSocket(self.server.data, "/v1/ws")
@@ -154,3 +156,33 @@ class Liveness(ServerTestCase):
         for bad in r[4:]:
             self.assertEqual(bad["op"], "error", bad)
             self.assertIn('"id"', bad["error"])
+
+
+class MessageTimeoutIsItsOwnKnob(ServerTestCase):
+    """--ws-message-timeout-ms, not the HTTP idle timeout, bounds a half-sent message."""
+    server_args = ("--idle-timeout-ms", "300", "--ws-message-timeout-ms", "1500")
+
+    def test_a_half_sent_message_is_closed_at_the_message_timeout_not_the_idle_timeout(self):
+        peer = PeerSocket(self.server.data, "/v1/ws")
+        peer.send_frame(OP_TEXT, b'{"op":"get",', fin=False)
+        t0 = time.time()
+        _, code, _ = peer.frames_until_close(answer_pings=True, limit_s=10 * SLOW)
+        after_s = time.time() - t0
+        self.assertEqual(code, 1008)
+        self.assertGreaterEqual(after_s, 1.3)  # the sweeper runs every 50 ms
+        self.assertLess(after_s, 3 * SLOW)
+        peer.close()
+        self.assertEqual(
+            self.server.wait_metric(1, "trove_limit_exceeded_total", limit="message_timeout"), 1)
+
+    def test_a_message_finished_after_the_idle_timeout_but_in_time_is_answered(self):
+        peer = PeerSocket(self.server.data, "/v1/ws")
+        peer.send_frame(OP_TEXT, b'{"op":"ping",', fin=False)
+        time.sleep(0.8)  # past the 300 ms idle timeout, within the 1.5 s message timeout
+        peer.send_frame(0x0, b'"id":9}', fin=True)
+        op, payload = peer.recv_frame()
+        while op != OP_TEXT:
+            op, payload = peer.recv_frame()
+        self.assertEqual(json.loads(payload), {"op": "pong", "id": 9})
+        peer.close()
+        self.assertEqual(self.server.metric("trove_limit_exceeded_total", limit="message_timeout"), 0)

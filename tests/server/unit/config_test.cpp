@@ -201,6 +201,68 @@ TEST(Config, HelpListsEveryKnobAndMissingFileIsAnError) {
             std::string::npos);
 }
 
+TEST(Config, ResourceLimitKnobsRefuseMalformedAndOversizedValues) {
+  ServerConfig d = load({}).config;
+  EXPECT_EQ(d.max_conns_per_ip, 256u);
+  EXPECT_EQ(d.max_ws_client_message_bytes, 65536u);
+  EXPECT_EQ(d.ws_message_timeout_ms, 10000u);
+  EXPECT_EQ(d.max_memory_mib, ServerConfig::kMemoryAuto);
+  ServerConfig c = load({"--max-conns-per-ip", "0", "--max-ws-client-message-bytes", "2048",
+                         "--ws-message-timeout-ms", "100", "--max-memory-mib", "512"})
+                       .config;
+  EXPECT_EQ(c.max_conns_per_ip, 0u);
+  EXPECT_EQ(c.max_ws_client_message_bytes, 2048u);
+  EXPECT_EQ(c.ws_message_timeout_ms, 100u);
+  EXPECT_EQ(c.max_memory_mib, 512u);
+  EXPECT_EQ(load({"--max-memory-mib", "auto"}).config.max_memory_mib, ServerConfig::kMemoryAuto);
+  EXPECT_EQ(load({"--max-memory-mib", "0"}).config.max_memory_mib, 0u);
+  const std::vector<std::pair<const char*, const char*>> bad = {
+      {"--max-conns-per-ip", "-1"},
+      {"--max-conns-per-ip", "1000001"},
+      {"--max-conns-per-ip", "99999999999999999999999"},
+      {"--max-conns-per-ip", "4x"},
+      {"--max-conns-per-ip", ""},
+      {"--max-ws-client-message-bytes", "1023"},
+      {"--max-ws-client-message-bytes", "1073741825"},
+      {"--max-ws-client-message-bytes", "64k"},
+      {"--ws-message-timeout-ms", "99"},
+      {"--ws-message-timeout-ms", "3600001"},
+      {"--ws-message-timeout-ms", "1e4"},
+      {"--max-memory-mib", "1048577"},
+      {"--max-memory-mib", "AUTO"},
+      {"--max-memory-mib", "-5"},
+      {"--max-memory-mib", "512MiB"},
+      {"--max-memory-mib", ""},
+  };
+  for (const auto& [flag, value] : bad) {
+    const std::string error = error_of({flag, value});
+    EXPECT_NE(error.find("invalid value for"), std::string::npos) << flag << " " << value;
+  }
+  // print-config round-trips auto.
+  ServerConfig back;
+  apply_yaml(back, to_yaml(d), "echo");
+  EXPECT_EQ(back.max_memory_mib, ServerConfig::kMemoryAuto);
+}
+
+TEST(ProcessResources, MemoryBudgetIs80PercentOfTheCgroupLimitOrOff) {
+  EXPECT_EQ(bytes_from_memory_max("1073741824\n"), 1073741824u);
+  for (const char* none : {"max", "", "0", "-1", "12x", "1e9"}) {
+    EXPECT_EQ(bytes_from_memory_max(none), std::nullopt) << none;
+  }
+  const std::string root = testing::TempDir() + "/trove-cgroup-memory-test";
+  std::filesystem::create_directories(root + "/memory");
+  EXPECT_EQ(memory_budget_bytes(ServerConfig::kMemoryAuto, root), 0u);  // no files: off
+  std::ofstream(root + "/memory/memory.limit_in_bytes") << "9223372036854771712\n";
+  EXPECT_EQ(memory_budget_bytes(ServerConfig::kMemoryAuto, root), 0u);  // v1 unlimited
+  std::ofstream(root + "/memory/memory.limit_in_bytes") << "1000000000\n";
+  EXPECT_EQ(memory_budget_bytes(ServerConfig::kMemoryAuto, root), 800000000u);
+  std::ofstream(root + "/memory.max") << "2000000000\n";  // v2 first
+  EXPECT_EQ(memory_budget_bytes(ServerConfig::kMemoryAuto, root), 1600000000u);
+  EXPECT_EQ(memory_budget_bytes(64, root), 64u << 20);  // given: as given
+  EXPECT_EQ(memory_budget_bytes(0, root), 0u);
+  std::filesystem::remove_all(root);
+}
+
 TEST(ProcessResources, CgroupV2CpuMaxGivesCoresRoundedUp) {
   EXPECT_EQ(cores_from_cpu_max("200000 100000"), 2u);
   EXPECT_EQ(cores_from_cpu_max("150000 100000\n"), 2u);

@@ -326,6 +326,36 @@ TEST(SubscriptionSnapshot, BoxesWaitForRoomAndUnsubscribedOnesAreDropped) {
   EXPECT_EQ(sink.messages.back(), "push 39");
 }
 
+TEST(SubscriptionSnapshot, AlternatingSubscribesWhileBlockedKeepTheQueueBoundedAndSendEachBoxOnce) {
+  store::BoxStore store({.max_boxes = 16384});
+  std::vector<std::uint64_t> ids;
+  for (std::uint64_t id = 1; id <= 4096; ++id) {
+    store.write(id, bytes("{}"), "");
+    ids.push_back(id);
+  }
+  const std::span<const std::uint64_t> all(ids);
+  SubscriptionSnapshot snapshot;
+  RecordingSink sink;
+  sink.room = 0;  // a client that never reads: nothing is sent
+  for (int round = 0; round < 100; ++round) {
+    snapshot.add_boxes(all);
+    snapshot.remove_boxes(all.subspan(0, 4095));  // one box stays waiting each round
+    EXPECT_LE(snapshot.queued_boxes(), 3 * ids.size()) << round;
+  }
+  snapshot.add_boxes(all.subspan(0, 10));
+  EXPECT_LE(snapshot.queued_boxes(), 3 * ids.size());
+  sink.room = SIZE_MAX;
+  run_to_end(snapshot, store, sink);
+  // Boxes 1..10 and 4096, once each.
+  std::vector<std::string> want;
+  for (std::uint64_t id : {4096, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
+    want.push_back("push " + std::to_string(id));
+  std::sort(want.begin(), want.end());
+  std::sort(sink.messages.begin(), sink.messages.end());
+  EXPECT_EQ(sink.messages, want);
+  EXPECT_FALSE(snapshot.active());
+}
+
 TEST(SubscriptionSnapshot, StepsOverBoxesAreBoundedInPushesAndLookups) {
   store::BoxStore store({.max_boxes = 8192});
   std::vector<std::uint64_t> ids;
