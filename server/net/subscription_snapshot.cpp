@@ -1,9 +1,8 @@
 #include "net/subscription_snapshot.hpp"
 
-#include <boost/unordered/unordered_flat_set.hpp>
-
 #include <algorithm>
 #include <array>
+#include <boost/unordered/unordered_flat_set.hpp>
 
 namespace trove::net {
 

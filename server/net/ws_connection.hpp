@@ -169,7 +169,7 @@ class WsConnection final : public Session,
   bool close_after_write_ = false;  // a failure or the peer's close: the socket closes once sent
   bool processing_ = false;         // inside native_process: replies wait for its one write
   bool message_pending_ = false;    // the protocol is still working on a message read
-  PeerSlot peer_;  // this connection in --max-conns-per-ip's count
+  PeerSlot peer_;                   // this connection in --max-conns-per-ip's count
   // Last, so it is destroyed first, while the connection it answers through is whole.
   Protocol protocol_;
 };

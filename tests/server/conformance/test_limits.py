@@ -1,4 +1,5 @@
-"""Size limits (Autobahn section 9's sizes, against --max-ws-message-bytes):
+"""Size limits (Autobahn section 9's sizes, against --max-ws-message-bytes on
+/v1/ingest and --max-ws-client-message-bytes on /v1/ws):
 a message over the limit fails with 1009, whether one frame or many, as soon
 as its declared length shows it; a message at the limit is answered."""
 from wsraw import OP_CONT, OP_TEXT, frame, for_both_endpoints
@@ -7,7 +8,8 @@ LIMIT = 4096
 
 
 class Limits:
-    server_args = ("--max-ws-message-bytes", str(LIMIT))
+    server_args = ("--max-ws-message-bytes", str(LIMIT),
+                   "--max-ws-client-message-bytes", str(LIMIT))
 
     def test_a_message_at_the_limit_is_answered(self):
         peer = self.peer()
