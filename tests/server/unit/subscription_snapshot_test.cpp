@@ -356,6 +356,59 @@ TEST(SubscriptionSnapshot, AlternatingSubscribesWhileBlockedKeepTheQueueBoundedA
   EXPECT_FALSE(snapshot.active());
 }
 
+// A box unsubscribed while waiting and subscribed again goes out against the
+// version held at the newest subscribe, and every marker survives the
+// queue's compaction, in order.
+TEST(SubscriptionSnapshot, ABoxSubscribedAgainIsSentAgainstTheNewestVersionHeld) {
+  store::BoxStore store({.max_boxes = 64});
+  for (std::uint64_t id = 1; id <= 3; ++id)
+    store.write(id, bytes("{}"), "h");  // version 1 each
+  SubscriptionSnapshot snapshot;
+  RecordingSink sink;
+  sink.room = 0;  // nothing goes out until the last subscribe
+  const std::vector<std::uint64_t> boxes{1, 2, 3};
+  const std::vector<std::uint64_t> all_held{1, 1, 1};
+  snapshot.add_boxes(boxes, all_held, true, true);
+  for (int round = 0; round < 8; ++round) {  // enough stale entries to compact
+    snapshot.remove_boxes(boxes);
+    snapshot.add_boxes(boxes, all_held);
+  }
+  snapshot.remove_boxes(boxes);
+  const std::vector<std::uint64_t> none_held{0, 1, 0};  // the client dropped 1 and 3
+  snapshot.add_boxes(boxes, none_held, true, true);
+  EXPECT_LE(snapshot.queued_boxes(), 2 * (boxes.size() + 2));
+  sink.room = SIZE_MAX;
+  run_to_end(snapshot, store, sink);
+  // The first subscribe's boxes were all unsubscribed: its marker counts none.
+  EXPECT_EQ(sink.messages, (std::vector<std::string>{"boxes synced 0 recovered", "push 1", "push 3",
+                                                     "boxes synced 2 recovered"}));
+  EXPECT_FALSE(snapshot.active());
+}
+
+// Without a compaction in between, the stale entry comes first in the queue
+// and must still use the newest version held, or the box is never sent.
+TEST(SubscriptionSnapshot, AStaleEntryOfABoxSubscribedAgainUsesTheNewestVersionHeld) {
+  store::BoxStore store({.max_boxes = 64});
+  std::vector<std::uint64_t> boxes;
+  for (std::uint64_t id = 1; id <= 8; ++id) {
+    store.write(id, bytes("{}"), "h");  // version 1 each
+    boxes.push_back(id);
+  }
+  SubscriptionSnapshot snapshot;
+  RecordingSink sink;
+  sink.room = 0;
+  const std::vector<std::uint64_t> held(boxes.size(), 1);  // holds every box
+  snapshot.add_boxes(boxes, held, true, true);
+  const std::vector<std::uint64_t> box1{1};
+  const std::vector<std::uint64_t> none_held{0};
+  snapshot.remove_boxes(box1);
+  snapshot.add_boxes(box1, none_held, true, true);  // the client dropped box 1
+  sink.room = SIZE_MAX;
+  run_to_end(snapshot, store, sink);
+  EXPECT_EQ(sink.messages, (std::vector<std::string>{"push 1", "boxes synced 1 recovered",
+                                                     "boxes synced 0 recovered"}));
+}
+
 TEST(SubscriptionSnapshot, StepsOverBoxesAreBoundedInPushesAndLookups) {
   store::BoxStore store({.max_boxes = 8192});
   std::vector<std::uint64_t> ids;
