@@ -3,7 +3,8 @@
 // Every stored box gets a position: one counter for the whole process,
 // advanced by each worker's published batch under one mutex, stamped into
 // the box (store::BoxStore::set_change) and appended, in that same order,
-// to the inbox of every worker with subscribers. So each worker merges
+// to the inbox of every worker with subscribers (change_inbox.hpp: past its
+// bound, coalesced to each box's latest change). So each worker merges
 // changes in position order, its push tick sends them in position order,
 // and a client that saw a push at position P (after its hunt's `synced`)
 // has been sent every change of its hunts at or below P: resubscribing

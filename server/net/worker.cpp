@@ -285,7 +285,8 @@ void Worker::publish_stored() {
     for (Worker* w : context_.workers) {
       if (w->subscribers_.count() == 0) continue;
       if (w->inbox_.empty() && w != this) woken_.push_back(w);
-      w->inbox_.insert(w->inbox_.end(), published_.begin(), published_.end());
+      // Counted on the publisher's metrics: only this thread writes them.
+      if (w->inbox_.append(published_)) metrics_.count_limit(Limit::kChangeInbox);
     }
   }
   stored_.clear();
@@ -297,10 +298,9 @@ void Worker::publish_stored() {
 }
 
 void Worker::take_inbox() {
-  taken_.clear();
   {
     const std::lock_guard lock(context_.changes.mutex());
-    taken_.swap(inbox_);
+    inbox_.take(taken_);
   }
   if (!taken_.empty()) push_.merge(taken_);
 }

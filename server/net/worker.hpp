@@ -22,6 +22,7 @@
 
 #include "ingest/ingest_pipeline.hpp"
 #include "memory/epoch_arena.hpp"
+#include "net/change_inbox.hpp"
 #include "net/epoch_ticker.hpp"
 #include "net/push_coalescer.hpp"
 #include "net/server_context.hpp"
@@ -174,12 +175,12 @@ class Worker {
   // Fan-out. stored_: boxes this worker stored since the last publish; push_:
   // boxes to push to this worker's subscribers at its next tick. inbox_:
   // changes published by any worker (this one too) for this worker's
-  // subscribers, in position order (change_feed.hpp), guarded by the
-  // ChangeFeed's mutex; taken_ is the batch being merged; woken_ the
-  // workers a publish must wake (their inbox was empty).
+  // subscribers, in position order (change_feed.hpp), bounded by
+  // coalescing (change_inbox.hpp), guarded by the ChangeFeed's mutex; taken_ is the batch being
+  // merged; woken_ the workers a publish must wake (their inbox was empty).
   std::vector<std::uint64_t> stored_;
   PushCoalescer push_;
-  std::vector<Change> inbox_;
+  ChangeInbox inbox_;
   std::vector<Change> taken_;
   std::vector<Change> published_;
   std::vector<Worker*> woken_;

@@ -62,9 +62,10 @@ enum class Limit : std::size_t {
   kMessageTimeout,  // a WebSocket message not finished within ws_message_timeout_ms
   kConnsPerIp,      // a public connection refused: its peer holds max_conns_per_ip
   kMemoryBudget,    // a connection or ingest batch refused over max_memory_mib
+  kChangeInbox,     // a worker's change inbox coalesced past its bound (change_inbox.hpp)
   kCount
 };
-inline constexpr std::array<const char*, 16> kLimitNames = {"header_size",
+inline constexpr std::array<const char*, 17> kLimitNames = {"header_size",
                                                             "body_size",
                                                             "frame_size",
                                                             "idle_timeout",
@@ -79,7 +80,8 @@ inline constexpr std::array<const char*, 16> kLimitNames = {"header_size",
                                                             "ping_timeout",
                                                             "message_timeout",
                                                             "conns_per_ip",
-                                                            "memory_budget"};
+                                                            "memory_budget",
+                                                            "change_inbox"};
 
 // The worker's counter for a limit Beast's parser reports (http_read_limits.hpp).
 constexpr Limit limit_of(common::HttpLimit limit) noexcept {
