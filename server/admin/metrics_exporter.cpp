@@ -187,6 +187,11 @@ struct MetricsExporter::Families {
           .Name("trove_arena_overflows_total")
           .Help("Epochs that needed more than the arena capacity, per worker.")
           .Register(registry);
+  Family<Gauge>& change_inbox =
+      prometheus::BuildGauge()
+          .Name("trove_change_inbox_changes")
+          .Help("Changes waiting in a worker's inbox for its push tick, per worker.")
+          .Register(registry);
   Family<Gauge>& jemalloc = prometheus::BuildGauge()
                                 .Name("trove_jemalloc_bytes")
                                 .Help("jemalloc's own statistics (stats.*), bytes.")
@@ -346,6 +351,7 @@ struct MetricsExporter::Families {
     arena_resident.Add({{"worker", worker}}).Set(static_cast<double>(a.resident_bytes));
     arena_high_water.Add({{"worker", worker}}).Set(static_cast<double>(a.last_high_water_bytes));
     set_counter(arena_overflows, {{"worker", worker}}, static_cast<double>(a.overflows));
+    change_inbox.Add({{"worker", worker}}).Set(static_cast<double>(w.inbox_depth()));
   }
 
   void publish_ingest(const WorkerTotals& t) {

@@ -305,6 +305,11 @@ void Worker::take_inbox() {
   if (!taken_.empty()) push_.merge(taken_);
 }
 
+std::size_t Worker::inbox_depth() {
+  const std::lock_guard lock(context_.changes.mutex());
+  return inbox_.size();
+}
+
 bool Worker::ingest_some(SlicedIngest& batch) {
   // The batch allocates in the arena: it must be reset within an epoch.
   epoch_.wake();

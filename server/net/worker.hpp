@@ -108,6 +108,8 @@ class Worker {
   [[nodiscard]] unsigned index() const noexcept { return index_; }
   [[nodiscard]] const WorkerMetrics& metrics_view() const noexcept { return metrics_; }
   [[nodiscard]] memory::EpochArenaStats arena_stats() const { return arena_->stats(); }
+  // Changes waiting in this worker's inbox (takes the ChangeFeed's mutex).
+  [[nodiscard]] std::size_t inbox_depth();
   [[nodiscard]] const ingest::IngestCounters& ingest_counters() const noexcept {
     return pipeline_->counters();
   }
