@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -52,9 +53,19 @@ std::string read_token_file(const std::string& path) {
 }
 
 TokenFile::TokenFile(std::string path) : path_(std::move(path)) {
+  next_check_ = std::chrono::steady_clock::now() + kRecheck;
+  std::error_code error;
+  if (!std::filesystem::exists(path_, error) && !error) {
+    // An optional Secret volume whose Secret does not exist yet: the file
+    // appears once the operator creates it, and current() picks it up.
+    spdlog::warn(
+        "admin token file '{}' does not exist yet; admin writes answer 403 until it appears",
+        path_);
+    warned_ = true;
+    return;
+  }
   identity_ = file_identity_of(path_).value_or(FileIdentity{});
   token_ = read_token_file(path_);
-  next_check_ = std::chrono::steady_clock::now() + kRecheck;
 }
 
 std::string TokenFile::current() {

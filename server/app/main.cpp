@@ -227,7 +227,8 @@ int run(const trove::config::ServerConfig& config) {
   // Connections need descriptors: use all the hard limit allows.
   const std::uint64_t fd_limit = config::raise_fd_soft_limit();
   spdlog::info("file descriptor limit {}", fd_limit);
-  // Read now, so an unreadable file fails the start; re-read on rotation.
+  // Read now, so an unreadable file fails the start (a missing one is waited
+  // for: common/token.hpp); re-read on rotation.
   std::optional<common::TokenFile> token_file;
   if (!config.admin_token_file.empty()) token_file.emplace(config.admin_token_file);
   auto token_source = [&token_file] { return token_file ? token_file->current() : std::string(); };

@@ -7,9 +7,10 @@ stand-in Prometheus Operator CRDs, driven by the pinned real kubectl and helm.
    and the CRD serves TreasureHunts (the example applies; printer columns show).
 2. `helm install --dry-run=server` against the fake: helm reads the server's
    version and discovery (native sidecar on 1.33; the monitoring objects
-   appear only once the server serves monitoring.coreos.com) and looks up the
-   admin-token Secret (an existing token is kept and copied to new
-   namespaces). A real `helm install` cannot run here: helm stores its release
+   appear only once the server serves monitoring.coreos.com); by default it
+   renders no admin-token Secret (the operator makes them), and with
+   adminToken.operatorManaged=false it looks the Secret up (an existing token
+   is kept and copied to new namespaces). A real `helm install` cannot run here: helm stores its release
    with a protobuf body, which the fake does not decode.
 
 Usage: apply_test.py --helm H --kubectl K --fakeapi BIN --repo ROOT
@@ -133,6 +134,11 @@ def helm_against_server(c, a, tmp, fixtures):
         demo = r.one(objs, "Deployment", "trove-demo-game")["spec"]["template"]["spec"]
         c.eq([x["name"] for x in demo.get("initContainers") or []], ["trove"],
              "native sidecar: helm read Kubernetes 1.33 from the server's /version")
+        c.eq(r.find(objs, "Secret"), [], "no admin-token Secret: the operator creates it")
+        c.eq([v["secret"].get("optional") for v in demo["volumes"] if v["name"] == "trove-admin-token"], [True],
+             "the sidecar's token volume is optional, so the pod does not wait for the operator")
+        lookup = ["--set", "adminToken.operatorManaged=false"]
+        objs, out = dry_run("lookup", *lookup)
         fresh = r.one(objs, "Secret", "trove-admin-token")["data"]["token"]
 
         code, out = k.kubectl("apply", "-f", fixtures)
@@ -153,7 +159,7 @@ def helm_against_server(c, a, tmp, fixtures):
                       "data": {"token": existing}}
             code, out = k.kubectl("apply", "-f", "-", stdin=json.dumps(secret))
             c.true(code == 0, f"existing admin-token Secret in {ns}" + ("" if code == 0 else f"\n{out}"))
-        objs, out = dry_run("upgrade-like", "--set", "adminToken.extraNamespaces={games,arena}")
+        objs, out = dry_run("upgrade-like", *lookup, "--set", "adminToken.extraNamespaces={games,arena}")
         tokens = {o["metadata"]["namespace"]: o["data"]["token"] for o in r.find(objs, "Secret")}
         c.eq(tokens, {"trove-system": existing, "games": existing, "arena": existing},
              "lookup keeps the cluster's token, and copies it to a new namespace")

@@ -24,13 +24,20 @@ MONITORING_APIS = [
     "monitoring.coreos.com/v1/PrometheusRule",
 ]
 
-# The operator's permissions, exactly as issue 7 lists them.
+# The operator's permissions, exactly as issue 7 lists them, plus creating
+# and rotating the admin-token Secrets it owns by default.
 EXPECTED_OPERATOR_RULES = [
     {"apiGroups": ["trove.dev"], "resources": ["treasurehunts"], "verbs": ["get", "list", "watch"]},
     {"apiGroups": ["trove.dev"], "resources": ["treasurehunts/status"], "verbs": ["get", "patch", "update"]},
     {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]},
-    {"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["trove-admin-token"], "verbs": ["get"]},
+    {"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["trove-admin-token"], "verbs": ["get", "patch"]},
+    {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
     {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch"]},
+]
+# When the chart or the user makes the token, the operator only reads it.
+EXPECTED_READ_ONLY_TOKEN_RULES = EXPECTED_OPERATOR_RULES[:3] + [
+    {"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["trove-admin-token"], "verbs": ["get"]},
+    EXPECTED_OPERATOR_RULES[5],
 ]
 EXPECTED_LEASE_RULES = [
     {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"]},
@@ -57,7 +64,7 @@ def check_defaults(c, r, repo):
         "CustomResourceDefinition/treasurehunts.trove.dev", "Deployment/trove-operator",
         "NetworkPolicy/trove-sidecars",
         "Pod/trove-operator-test-readyz", "Role/trove-operator-leader-election",
-        "RoleBinding/trove-operator-leader-election", "Secret/trove-admin-token",
+        "RoleBinding/trove-operator-leader-election",
         "Service/trove-operator", "ServiceAccount/trove-operator"]),
         "objects rendered by default (no PodMonitor/ServiceMonitor/PrometheusRule without their API)")
 
@@ -68,7 +75,8 @@ def check_defaults(c, r, repo):
     c.eq(pod["securityContext"].get("runAsNonRoot"), True, "pod runAsNonRoot")
     op = pod["containers"][0]
     c.eq(op["args"], ["--metrics-bind=0.0.0.0:8081", "--leader-elect", "--lease-namespace=trove-system",
-                      "--lease-name=trove-operator", "--identity=$(POD_NAME)"], "operator args")
+                      "--lease-name=trove-operator", "--identity=$(POD_NAME)", "--manage-admin-tokens"],
+         "operator args (it owns the admin tokens)")
     c.eq(op["env"][0]["valueFrom"]["fieldRef"]["fieldPath"], "metadata.name", "POD_NAME from the downward API")
     c.eq((op["livenessProbe"]["httpGet"]["path"], op["readinessProbe"]["httpGet"]["path"]),
          ("/healthz", "/readyz"), "operator probes")
@@ -90,12 +98,7 @@ def check_defaults(c, r, repo):
     source = r.to_json(os.path.join(repo, "crds", "treasurehunts.trove.dev.yaml"))[0]
     c.eq(crd["spec"], source["spec"], "rendered CRD spec equals crds/treasurehunts.trove.dev.yaml")
 
-    secret = r.one(objs, "Secret", "trove-admin-token")
-    token = base64.b64decode(secret["data"]["token"]).decode()
-    c.true(re.fullmatch(r"[A-Za-z0-9]{48}", token), f"admin token is 48 random alphanumerics (got {len(token)} chars)")
-    again = r.one(r.render("defaults-again", []), "Secret", "trove-admin-token")
-    c.true(again["data"]["token"] != secret["data"]["token"],
-           "without a cluster to look up, every render generates a fresh token")
+    check_lookup_token(c, r)
 
     for name in ("sidecar-fleet", "operator"):
         cm = r.one(objs, "ConfigMap", f"trove-dashboard-{name}")
@@ -157,9 +160,7 @@ def check_switches(c, r):
         c.eq(role["rules"], EXPECTED_OPERATOR_RULES, f"Role rules in {ns}")
         rb = r.one(objs, "RoleBinding", "trove-operator", ns)
         c.eq(rb["subjects"][0]["namespace"], "trove-system", f"RoleBinding in {ns} binds the release's SA")
-        r.one(objs, "Secret", "trove-admin-token", ns)
-    tokens = {o["data"]["token"] for o in r.find(objs, "Secret")}
-    c.eq(len(tokens), 1, "one token shared by every namespace's Secret")
+    c.eq(r.find(objs, "Secret"), [], "no chart-made Secret: the operator creates one per namespace")
     args = r.one(objs, "Deployment", "trove-operator")["spec"]["template"]["spec"]["containers"][0]["args"]
     c.true("--namespaces=games,arena" in args, f"--namespaces flag (args: {args})")
     pm = r.one(objs, "PodMonitor", "trove-sidecars")
@@ -168,7 +169,7 @@ def check_switches(c, r):
     c.section("leader election off, one replica")
     objs = r.render("single", ["--set", "operator.replicaCount=1", "--set", "operator.leaderElection.enabled=false"])
     args = r.one(objs, "Deployment", "trove-operator")["spec"]["template"]["spec"]["containers"][0]["args"]
-    c.eq(args, ["--metrics-bind=0.0.0.0:8081"], "no leader-election flags")
+    c.eq(args, ["--metrics-bind=0.0.0.0:8081", "--manage-admin-tokens"], "no leader-election flags")
     c.eq([o for o in r.find(objs, "Role") if "leader" in o["metadata"]["name"]], [], "no lease Role")
 
     c.section("operator tuning flags and image registry")
@@ -221,8 +222,36 @@ def check_switches(c, r):
     c.eq(r.find(objs, "Secret"), [], "no generated Secret")
     demo = r.one(objs, "Deployment", "trove-demo-game")["spec"]["template"]["spec"]
     c.eq(demo["volumes"][0]["secret"]["secretName"], "my-token", "sidecar mounts the user's Secret")
-    c.eq(r.one(objs, "ClusterRole", "trove-operator")["rules"][3]["resourceNames"], ["my-token"],
-         "operator may read only that Secret")
+    rules = r.one(objs, "ClusterRole", "trove-operator")["rules"]
+    c.eq(rules[3]["resourceNames"], ["my-token"], "operator may read only that Secret")
+    c.eq([x["verbs"] for x in rules if "secrets" in x["resources"]], [["get"]], "and never write one")
+    args = r.one(objs, "Deployment", "trove-operator")["spec"]["template"]["spec"]["containers"][0]["args"]
+    c.true("--manage-admin-tokens" not in args, "the operator does not manage a Secret the user brings")
+
+
+def check_lookup_token(c, r):
+    c.section("adminToken.operatorManaged=false: the chart generates the token with lookup")
+    optout = ["--set", "adminToken.operatorManaged=false"]
+    objs = r.render("lookup-token", optout)
+    secret = r.one(objs, "Secret", "trove-admin-token")
+    token = base64.b64decode(secret["data"]["token"]).decode()
+    c.true(re.fullmatch(r"[A-Za-z0-9]{48}", token), f"admin token is 48 random alphanumerics (got {len(token)} chars)")
+    again = r.one(r.render("lookup-token-again", optout), "Secret", "trove-admin-token")
+    c.true(again["data"]["token"] != secret["data"]["token"],
+           "without a cluster to look up, every render generates a fresh token")
+    c.eq(r.one(objs, "ClusterRole", "trove-operator")["rules"], EXPECTED_READ_ONLY_TOKEN_RULES,
+         "the operator only reads the chart's Secret")
+    args = r.one(objs, "Deployment", "trove-operator")["spec"]["template"]["spec"]["containers"][0]["args"]
+    c.true("--manage-admin-tokens" not in args, "no --manage-admin-tokens")
+    objs = r.render("lookup-token-namespaced", optout + ["--set", "operator.watch.mode=namespaced",
+                                                         "--set", "operator.watch.namespaces={games,arena}"])
+    for ns in ("trove-system", "games", "arena"):
+        r.one(objs, "Secret", "trove-admin-token", ns)
+    tokens = {o["data"]["token"] for o in r.find(objs, "Secret")}
+    c.eq(len(tokens), 1, "one token shared by every namespace's Secret")
+    objs = r.render("operator-off-token", ["--set", "operator.enabled=false"])
+    c.eq(r.one(objs, "Secret", "trove-admin-token")["metadata"]["namespace"], "trove-system",
+         "operator.enabled=false: the chart makes the token, as no operator would")
 
 
 def check_sidecar(c, r):
@@ -264,6 +293,8 @@ def check_sidecar(c, r):
         c.eq(s["lifecycle"]["preStop"]["exec"]["command"][2], r.file("files/drain.sh"), "preStop runs files/drain.sh")
         c.eq(s["volumeMounts"][0]["mountPath"], "/var/run/trove/admin-token", "token mounted as a file")
         c.eq(pod["volumes"][0]["secret"]["secretName"], "trove-admin-token", "token volume from the Secret")
+        c.eq(pod["volumes"][0]["secret"].get("optional"), True,
+             "token volume optional: the pod starts before the operator creates the Secret")
         container_security_ok(c, s)
         game = [x for x in pod["containers"] if x["name"] == "game"][0]
         c.eq(game["command"][2], r.file("files/demo-game.sh"), "demo game runs files/demo-game.sh")
@@ -379,7 +410,8 @@ def check_lint(c, r):
         [], ["--set", "crds.install=false"], ["--set", "demo.enabled=true"],
         ["--set", "operator.watch.mode=namespaced", "--set", "operator.watch.namespaces={games}"],
         ["--set", "operator.replicaCount=1", "--set", "operator.leaderElection.enabled=false"],
-        ["--set", "adminToken.create=false"], ["--set", "sidecar.native=false", "--set", "demo.enabled=true"],
+        ["--set", "adminToken.create=false"], ["--set", "adminToken.operatorManaged=false"],
+        ["--set", "sidecar.native=false", "--set", "demo.enabled=true"],
         ["--set", "monitoring.dashboards.enabled=false"], ["--kube-version", "1.28.0", "--set", "demo.enabled=true"],
     ]
     for args in variants:

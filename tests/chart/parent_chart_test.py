@@ -89,6 +89,7 @@ def check_render(c, r, repo, title, flags, native):
          "volumes: the game's, the token and the state (emptyDir by default)")
     c.eq(pod["volumes"][2], {"name": "trove-state", "emptyDir": {}}, "state in an emptyDir by default")
     c.eq(pod["volumes"][1]["secret"]["secretName"], "trove-admin-token", "token volume from trove's Secret")
+    c.eq(pod["volumes"][1]["secret"].get("optional"), True, "token volume optional (the operator creates it later)")
     c.eq(len(r.find(objs, "CustomResourceDefinition")), 1, "the trove dependency's own objects render too")
 
 

@@ -53,7 +53,7 @@ SWITCHES = {
     "webhook": ["--set", "webhook.enabled=true", "--set", "webhook.failurePolicy=Ignore",
                 "--set", "webhook.namespaceSelector.matchLabels.team=games"],
     "webhook cert-manager": ["--set", "webhook.enabled=true", "--set", "webhook.certManager.enabled=true"],
-    "operator-managed tokens": ["--set", "adminToken.operatorManaged=true"],
+    "lookup-made tokens": ["--set", "adminToken.operatorManaged=false"],
 }
 
 
@@ -231,17 +231,17 @@ def secret_rules(objs, r):
 
 
 def check_operator_managed_tokens(c, r):
-    c.section("adminToken.operatorManaged: no lookup-made Secret; the operator creates and rotates it")
-    default = r.render("tokens-chart", [])
-    c.true(len(r.find(default, "Secret")) >= 1, "by default the chart renders the admin-token Secret")
-    c.eq([rule["verbs"] for rule in secret_rules(default, r)], [["get"]], "by default the operator may only get it")
-    objs = r.render("tokens-operator", SWITCHES["operator-managed tokens"])
+    c.section("adminToken.operatorManaged (default): no lookup-made Secret; the operator creates and rotates it")
+    objs = r.render("tokens-operator", [])
     c.eq([s["metadata"]["name"] for s in r.find(objs, "Secret")], [], "no Secret rendered")
     args = r.one(objs, "Deployment", "trove-operator")["spec"]["template"]["spec"]["containers"][0]["args"]
     c.true("--manage-admin-tokens" in args, "the operator runs with --manage-admin-tokens")
     c.eq(sorted((rule.get("resourceNames", []), rule["verbs"]) for rule in secret_rules(objs, r)),
          [([], ["create"]), (["trove-admin-token"], ["get", "patch"])],
          "RBAC: create secrets, get and patch the one token Secret name")
+    lookup = r.render("tokens-chart", SWITCHES["lookup-made tokens"])
+    c.true(len(r.find(lookup, "Secret")) >= 1, "operatorManaged=false: the chart renders the admin-token Secret")
+    c.eq([rule["verbs"] for rule in secret_rules(lookup, r)], [["get"]], "and the operator may only get it")
 
 
 def check_rejections(c, r):

@@ -41,6 +41,8 @@ def check_one_source(c, r):
         c.eq(t["containers"]["native" if native == "true" else "plain"], included, f"native={native}: container")
         c.eq(t["native"], native, f"native={native}: mode")
         c.eq(t["volumes"], pod["volumes"][-len(t["volumes"]):], f"native={native}: volumes")
+        c.eq([v["secret"].get("optional") for v in t["volumes"] if v["name"] == "trove-admin-token"], [True],
+             f"native={native}: injected token volume optional, so injected pods never wait for the Secret")
         c.eq(t["imagePullSecrets"], [{"name": "regcred"}], f"native={native}: pull secrets")
     t = template_of(r.render("auto", ON), r)
     c.eq(t["native"], "auto", "default mode is auto")

@@ -81,6 +81,15 @@ imagePullSecrets:
 {{- end }}
 {{- end }}
 
+{{/*
+"true" when the operator creates and rotates the admin-token Secrets
+(--manage-admin-tokens), "" otherwise: the chart provides the token itself
+when the operator is off, since nothing else would.
+*/}}
+{{- define "trove.adminTokenByOperator" -}}
+{{- if and .Values.adminToken.create .Values.adminToken.operatorManaged .Values.operator.enabled }}true{{ end }}
+{{- end }}
+
 {{/* Namespaces that get the admin-token Secret, one per line. */}}
 {{- define "trove.adminTokenNamespaces" -}}
 {{- $namespaces := list .Release.Namespace }}
@@ -261,6 +270,10 @@ can always be included.
   secret:
     secretName: {{ $root.Values.adminToken.secretName }}
     defaultMode: 0444
+    # The operator creates the Secret when it first tunes this namespace's
+    # pods: until then the sidecar runs without the file (admin writes 403)
+    # and reads it once the kubelet mounts it.
+    optional: true
 {{- with $root.Values.sidecar.state }}
 {{- if .enabled }}
 - name: trove-state

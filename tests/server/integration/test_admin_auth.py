@@ -4,6 +4,7 @@ no token file is configured; the token file is re-read when it changes; the
 `trove-server drain` subcommand sends the token for the preStop hook."""
 import os
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -76,6 +77,36 @@ class DrainWithoutATokenFile(ServerTestCase):
         self.assertEqual(status, 403, body)
         self.assertEqual(self.server.admin_request("POST", "/admin/v1/drain", token="any")[0], 403)
         self.assertEqual(self.server.admin_request("GET", "/readyz")[0], 200)
+
+
+class TokenFileNotThereYet(unittest.TestCase):
+    """An optional Secret volume whose Secret the operator has not created
+    yet: the sidecar starts, refuses admin writes with 403, and takes the
+    token once the file appears."""
+
+    def test_starts_without_the_file_answers_403_then_takes_the_token_within_2_s(self):
+        scratch = tempfile.TemporaryDirectory(prefix="trove-it-token-")
+        self.addCleanup(scratch.cleanup)
+        missing = os.path.join(scratch.name, "later", "token")
+        server = Server("--admin-token-file", missing)
+        try:
+            tuning = '{"arenaBytes":8388608,"epochMillis":25,"generation":1}'
+            status, body = server.admin_request("PUT", "/admin/v1/tuning", body=tuning, token=TOKEN)
+            self.assertEqual(status, 403, body)
+            self.assertEqual(server.admin_request("GET", "/readyz")[0], 200)
+            os.makedirs(os.path.dirname(missing))
+            rewrite_atomically(missing, TOKEN + "\n")
+            t0 = time.time()
+            while True:
+                status, body = server.admin_request("PUT", "/admin/v1/tuning", body=tuning, token=TOKEN)
+                if status == 200:
+                    break
+                self.assertEqual(status, 403, body)
+                self.assertLess(time.time() - t0, ROTATION_LIMIT_S * SLOW, "the new token file not picked up")
+                time.sleep(0.05)
+            self.assertEqual(server.admin_request("PUT", "/admin/v1/tuning", body=tuning, token="wrong")[0], 401)
+        finally:
+            self.assertEqual(server.stop(), 0)
 
 
 class DrainSubcommand(ServerTestCase):

@@ -130,9 +130,13 @@ class Configuration(unittest.TestCase):
             self.assertEqual(s.stop(), 0)
 
     def test_unreadable_token_file_fails_fast(self):
-        r = self.run_server("--port", "0", "--ingest-port", "0", "--admin-port", "0", "--admin-token-file", "/nonexistent")
+        # A path that exists but holds no token (here a directory); a path that
+        # does not exist yet is waited for (test_admin_auth.TokenFileNotThereYet).
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            r = self.run_server("--port", "0", "--ingest-port", "0", "--admin-port", "0", "--admin-token-file", d)
         self.assertEqual(r.returncode, 1)
-        self.assertIn("/nonexistent", r.stderr)
+        self.assertIn(d, r.stderr)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <thread>
 
 #include "trove/common/http_types.hpp"
 #include "trove/common/json.hpp"
@@ -41,6 +43,32 @@ TEST(ReadTokenFile, StripsTrailingNewlineAndRejectsEmptyOrMissing) {
   EXPECT_THROW(read_token_file(path), std::runtime_error);
   std::remove(path.c_str());
   EXPECT_THROW(read_token_file(path), std::runtime_error);
+}
+
+TEST(TokenFile, AMissingPathStartsWithoutATokenAndTakesTheFileOnceItAppears) {
+  // An optional Secret volume before the operator has created the Secret.
+  const std::string path = testing::TempDir() + "/trove_token_file_later";
+  std::remove(path.c_str());
+  TokenFile file(path);
+  EXPECT_EQ(file.current(), "");
+  std::ofstream(path) << "later\n";
+  // current() re-checks at most once per kRecheck; allow many rechecks.
+  constexpr auto kDeadline = std::chrono::seconds(10);
+  const auto start = std::chrono::steady_clock::now();
+  std::string token;
+  while ((token = file.current()).empty() && std::chrono::steady_clock::now() - start < kDeadline) {
+    std::this_thread::sleep_for(TokenFile::kRecheck / 5);
+  }
+  EXPECT_EQ(token, "later");
+  std::remove(path.c_str());
+}
+
+TEST(TokenFile, AnExistingPathWithoutATokenStillFailsTheStart) {
+  const std::string path = testing::TempDir() + "/trove_token_file_empty";
+  std::ofstream(path) << "\n";
+  EXPECT_THROW(TokenFile{path}, std::runtime_error);
+  std::remove(path.c_str());
+  EXPECT_THROW(TokenFile{testing::TempDir()}, std::runtime_error);  // a directory
 }
 
 TEST(Json, ParseReportsOffsetAndRequiresObject) {

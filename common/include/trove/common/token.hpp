@@ -35,7 +35,10 @@ class TokenFile {
  public:
   static constexpr std::chrono::milliseconds kRecheck{250};
 
-  // Reads the file now; throws like read_token_file.
+  // Reads the file now; throws like read_token_file, except for a path that
+  // does not exist (yet): then current() is "" (admin writes answer 403)
+  // until the file appears, as an optional Kubernetes Secret volume does
+  // once its Secret is created.
   explicit TokenFile(std::string path);
   [[nodiscard]] std::string current();
   [[nodiscard]] const std::string& path() const { return path_; }
