@@ -78,11 +78,13 @@ void set_flag(rapidjson::Value& container, std::string_view flag, std::uint64_t 
   const std::string prefix = "--" + std::string(flag) + "=";
   const std::string arg = prefix + std::to_string(value);
   rapidjson::Value text(arg.c_str(), static_cast<rapidjson::SizeType>(arg.size()), a);
-  if (!container.HasMember("args") || !container["args"].IsArray()) {
+  auto member = container.FindMember("args");
+  if (member == container.MemberEnd() || !member->value.IsArray()) {
     container.RemoveMember("args");
     container.AddMember("args", rapidjson::Value(rapidjson::kArrayType), a);
+    member = container.FindMember("args");
   }
-  auto& args = container["args"];
+  auto& args = member->value;
   for (auto& existing : args.GetArray()) {
     if (existing.IsString() && std::string_view(existing.GetString()).starts_with(prefix)) {
       existing = text;

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "trove/common/token.hpp"
 
@@ -55,7 +56,7 @@ int connect_to(const std::string& address, std::uint16_t port, std::chrono::mill
   }
   const int fd = ::socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    error = std::strerror(errno);
+    error = std::generic_category().message(errno);
     return -1;
   }
   timeval tv{};
@@ -64,7 +65,7 @@ int connect_to(const std::string& address, std::uint16_t port, std::chrono::mill
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0) {
-    error = std::strerror(errno);
+    error = std::generic_category().message(errno);
     ::close(fd);
     return -1;
   }

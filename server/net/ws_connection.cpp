@@ -246,7 +246,7 @@ void WsConnection<P>::close_with_reason(std::uint16_t code, std::string_view rea
 }
 
 template <class P>
-void WsConnection<P>::close_with(websocket::close_reason reason) {
+void WsConnection<P>::close_with(const websocket::close_reason& reason) {
   if (closing()) return;
   // No WebSocket yet to send a close frame on.
   if (state_ == State::kHandshaking) return hard_close();

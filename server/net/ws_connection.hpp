@@ -115,7 +115,7 @@ class WsConnection final : public Session,
   void on_message_part();
   void do_write();
   void on_write(boost::beast::error_code ec);
-  void close_with(boost::beast::websocket::close_reason reason);
+  void close_with(const boost::beast::websocket::close_reason& reason);
   void start_close();
   void hard_close();
 

@@ -131,7 +131,7 @@ fs::path move_aside(const fs::path& dir, const fs::path& file) {
   std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
   const fs::path aside = dir / (std::string("corrupt-") + stamp);
   fs::create_directories(aside);
-  const fs::path target = aside / file.filename();
+  fs::path target = aside / file.filename();
   fs::rename(file, target);
   sync_directory(aside);
   sync_directory(dir);
