@@ -99,7 +99,7 @@ rapidjson::Value& object_member(rapidjson::Value& parent, const char* name, Allo
   if (member != nullptr && member->IsObject()) return *member;
   parent.RemoveMember(name);
   parent.AddMember(rapidjson::StringRef(name), rapidjson::Value(rapidjson::kObjectType), a);
-  return parent[name];
+  return (parent.MemberEnd() - 1)->value;  // AddMember appends
 }
 
 void set_resource(rapidjson::Value& container, const char* kind, const char* resource,
