@@ -328,11 +328,13 @@ constexpr std::string_view kTsRange = "must be 0 … 9223372036854775807";
   return true;
 }
 
-[[gnu::noinline]] bool skip_unknown(od::value& value, std::size_t max_depth, DecodeError& error,
-                                    bool unterminated) {
+// The raw text of a value (`data`, an unknown field): a container's whole
+// JSON, or a scalar's token (with the whitespace up to the next structural
+// character).
+bool raw_value_text(od::value& value, std::string_view& raw, DecodeError& error,
+                    bool unterminated) {
   od::json_type type;
   if (auto e = value.type().get(type)) return fail_parse(error, e, unterminated);
-  std::string_view raw;
   if (type == od::json_type::object) {
     od::object inner;
     if (auto e = value.get_object().get(inner)) return fail_parse(error, e, unterminated);
@@ -342,8 +344,20 @@ constexpr std::string_view kTsRange = "must be 0 … 9223372036854775807";
     if (auto e = value.get_array().get(inner)) return fail_parse(error, e, unterminated);
     if (auto e = inner.raw_json().get(raw)) return fail_parse(error, e, unterminated);
   } else {
+    raw = value.raw_json_token();
+    // Read the scalar, so On-Demand checks what follows it as it does for
+    // any value it reads (a value left unread is skipped unchecked).
     return check_unknown_scalar(value, type, error, unterminated);
   }
+  return true;
+}
+
+[[gnu::noinline]] bool skip_unknown(od::value& value, std::size_t max_depth, DecodeError& error,
+                                    bool unterminated) {
+  std::string_view raw;
+  if (!raw_value_text(value, raw, error, unterminated)) return false;
+  // A scalar is checked by reading it; only containers need their nesting checked.
+  if (raw.empty() || (raw.front() != '{' && raw.front() != '[')) return true;
   switch (check_nesting(raw, 1, max_depth)) {
     case Nesting::ok:
       // The depth is bounded now, so the checker's recursion is shallow.
@@ -365,33 +379,11 @@ struct DataSink {
   std::size_t max_depth = 0;
 };
 
-// The raw text of `data`: a container's whole JSON, or a scalar's token
-// (with the whitespace up to the next structural character).
-bool raw_data_text(od::value& value, std::string_view& raw, DecodeError& error, bool unterminated) {
-  od::json_type type;
-  if (auto e = value.type().get(type)) return fail_parse(error, e, unterminated);
-  if (type == od::json_type::object) {
-    od::object inner;
-    if (auto e = value.get_object().get(inner)) return fail_parse(error, e, unterminated);
-    if (auto e = inner.raw_json().get(raw)) return fail_parse(error, e, unterminated);
-  } else if (type == od::json_type::array) {
-    od::array inner;
-    if (auto e = value.get_array().get(inner)) return fail_parse(error, e, unterminated);
-    if (auto e = inner.raw_json().get(raw)) return fail_parse(error, e, unterminated);
-  } else {
-    raw = value.raw_json_token();
-    // Read the scalar, so On-Demand checks what follows it as it does for
-    // any value it reads (a value left unread is skipped unchecked).
-    return check_unknown_scalar(value, type, error, unterminated);
-  }
-  return true;
-}
-
 // `data`: any JSON value, checked and minified in one pass into the sink.
 [[gnu::noinline]] bool read_data(od::value& value, const DataSink& sink, BoxMessage& out,
                                  DecodeError& error, bool unterminated) {
   std::string_view raw;
-  if (!raw_data_text(value, raw, error, unterminated)) return false;
+  if (!raw_value_text(value, raw, error, unterminated)) return false;
   const MinifyResult minified = minify_json(raw, 1, sink.max_depth, sink.buffer);
   switch (minified.status) {
     case MinifyStatus::ok:
